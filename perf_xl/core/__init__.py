@@ -1,0 +1,1 @@
+"""The pure core: scoring rules, checks and consolidation on plain data. No I/O."""

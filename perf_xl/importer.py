@@ -1,0 +1,82 @@
+"""Import a Relazione text export into one settore workbook per settore.
+
+Parsing and polarity inference are pure (:mod:`perf_xl.relazione.parser`); this
+module groups the rows by settore and hands each group to the template writer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import AreaInfo, Finding, SettoreWorkbook
+from .relazione.parser import parse_relazione, to_indicator_rows
+from .schema import WorkbookSchema, load_schema
+from .settings import Settings, load_settings
+from .io.template import write_settore_workbook
+
+
+@dataclass
+class ImportResult:
+    written: list[Path] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    indicators: int = 0
+    objectives: int = 0
+    areas: int = 0
+    year: int | None = None
+
+
+def slug(text: str, max_len: int = 60) -> str:
+    """A file-name-safe ASCII slug: ``Settore Polizia Locale`` -> ``settore-polizia-locale``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(s) > max_len:
+        s = s[: max_len + 1].rsplit("-", 1)[0]
+    return s or "settore"
+
+
+def read_relazione_text(path: str | Path) -> str:
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def build_settore_workbooks(text: str, file: str, year: int | None, schema: WorkbookSchema) -> tuple[list[SettoreWorkbook], list[Finding], int | None]:
+    """Pure: the Relazione's text -> one SettoreWorkbook per settore (in order of appearance)."""
+    rel = parse_relazione(text, file=file)
+    rows, findings = to_indicator_rows(rel)
+    findings = rel.findings + findings
+    the_year = year or rel.year
+    areas = {a.heading: AreaInfo(a.number, a.heading, a.published) for a in rel.areas}
+    by_settore: dict[str, list] = {}
+    for r in rows:
+        by_settore.setdefault(r.settore, []).append(r)
+    books = []
+    for settore, srows in by_settore.items():
+        used = [areas[name] for name in dict.fromkeys(r.area for r in srows)]
+        info = {"year": the_year, "settore": settore, "schema_version": schema.version,
+                "source": f"{Path(file).name} (Relazione sulla Performance {rel.year or ''})".strip(),
+                "comune": rel.comune}
+        books.append(SettoreWorkbook(info=info, areas=tuple(sorted(used, key=lambda a: a.number)), rows=tuple(srows)))
+    return books, findings, the_year
+
+
+def import_relazione(path: str | Path, out_dir: str | Path, year: int | None = None,
+                     schema: WorkbookSchema | None = None, settings: Settings | None = None) -> ImportResult:
+    """Write ``out_dir/<year>_<settore>.xlsx`` for every settore of the Relazione at ``path``."""
+    schema = schema or load_schema()
+    settings = settings or load_settings()
+    books, findings, the_year = build_settore_workbooks(read_relazione_text(path), str(path), year, schema)
+    result = ImportResult(findings=findings, year=the_year)
+    out_dir = Path(out_dir)
+    for wb in books:
+        name = f"{the_year or 'anno'}_{slug(wb.info['settore'])}.xlsx"
+        result.written.append(write_settore_workbook(out_dir / name, wb, schema, settings))
+        result.indicators += len(wb.rows)
+        result.objectives += len({(r.area, r.objective_code) for r in wb.rows})
+    result.areas = len({a.name for wb in books for a in wb.areas})
+    return result

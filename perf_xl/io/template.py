@@ -1,0 +1,170 @@
+"""Write a settore workbook (the template) from the schema.
+
+Every sheet, header, width, number format, drop-down list and formula comes from
+``schemas/settore.toml`` and the settings; this module only lays them out with
+xlsxwriter. Computed cells get native formulas *and* their cached values (computed
+by the Python core), so the workbook shows the right numbers even in a reader that
+does not recalculate; Excel and LibreOffice recalculate them as the dirigente types.
+User text is always written as a string cell, never as a formula.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xlsxwriter
+
+from ..core import formulas, scoring
+from ..model import IndicatorRow, SettoreWorkbook
+from ..schema import Column, WorkbookSchema, load_schema
+from ..settings import LIGHTS, Settings, load_settings
+from .atomic import atomic_path
+
+SPARE_ROWS = 30  # empty rows with formulas, so a dirigente can add indicators by typing
+HEADER_FILL = "#1F4E78"
+COMPUTED_FILL = "#F2F2F2"
+
+
+def _cached_values(rows: list[IndicatorRow], settings: Settings) -> list[dict[str, object]]:
+    pcts = [scoring.achievement(r.target, r.actual, r.polarity, settings) for r in rows]
+    by_code: dict[str, list[tuple[float | None, float | None]]] = {}
+    for r, p in zip(rows, pcts):
+        by_code.setdefault(r.objective_code, []).append((r.weight, p))
+    out = []
+    for r, p in zip(rows, pcts):
+        out.append({
+            "achievement": p,
+            "deviation": scoring.deviation(r.target, r.actual, r.polarity),
+            "traffic_light": scoring.traffic_light(p, settings),
+            "objective_score": scoring.objective_score(by_code[r.objective_code]),
+        })
+    return out
+
+
+def write_settore_workbook(path: str | Path, wb: SettoreWorkbook, schema: WorkbookSchema | None = None,
+                           settings: Settings | None = None, spare_rows: int = SPARE_ROWS) -> Path:
+    """Write ``wb`` as a settore workbook at ``path`` (atomically)."""
+    schema = schema or load_schema()
+    settings = settings or load_settings()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        book.set_properties({"title": f"Piano della performance {wb.info.get('year', '')} — {wb.info.get('settore', '')}",
+                             "subject": "perf_xl settore workbook", "comments": f"schema {schema.version}"})
+        _write_indicators(book, wb, schema, settings, spare_rows)
+        _write_areas(book, wb, schema)
+        _write_info(book, wb, schema)
+        book.close()
+    return path
+
+
+def _col_format(book, col: Column, wrap: bool):
+    props = {"valign": "top", "locked": not col.input}
+    if col.format:
+        props["num_format"] = col.format
+    if wrap:
+        props["text_wrap"] = True
+    if col.computed:
+        props["bg_color"] = COMPUTED_FILL
+    return book.add_format(props)
+
+
+def _write_cell(ws, r: int, c: int, value, fmt) -> None:
+    if value is None or value == "":
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def _write_header(book, ws, header_row0: int, labels) -> None:
+    fmt = book.add_format({"bold": True, "font_color": "white", "bg_color": HEADER_FILL, "text_wrap": True,
+                           "valign": "vcenter", "border": 1, "locked": True})
+    for c, label in enumerate(labels):
+        ws.write_string(header_row0, c, label, fmt)
+
+
+def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, settings: Settings, spare_rows: int) -> None:
+    layout = schema.indicators
+    ws = book.add_worksheet(layout.name)
+    h0 = layout.header_row - 1
+    first = layout.first_data_row
+    rows = list(wb.rows)
+    last = first + len(rows) + spare_rows - 1
+    letters = layout.letters()
+    formats = {c.key: _col_format(book, c, wrap=c.type == "text" and c.width >= 20) for c in layout.columns}
+    for c in layout.columns:
+        ws.set_column(c.position - 1, c.position - 1, c.width, formats[c.key])
+    _write_header(book, ws, h0, layout.labels)
+    ws.set_row(h0, 32)
+    cached = _cached_values(rows, settings)
+    for i in range(len(rows) + spare_rows):
+        excel_row = first + i
+        row = rows[i] if i < len(rows) else None
+        for c in layout.columns:
+            fmt = formats[c.key]
+            if c.computed:
+                rule = formulas.RULES[c.rule]
+                extra = {"first_row": first, "last_row": last} if c.rule == "objective_score" else {}
+                value = cached[i][c.rule] if row is not None else ""
+                ws.write_formula(excel_row - 1, c.position - 1, rule(letters, excel_row, settings, **extra), fmt,
+                                 "" if value is None else value)
+            elif row is not None:
+                _write_cell(ws, excel_row - 1, c.position - 1, getattr(row, c.key), fmt)
+    # drop-down lists and input help, from the schema
+    for c in layout.columns:
+        col0 = c.position - 1
+        if c.type == "choice":
+            ws.data_validation(first - 1, col0, last - 1, col0, {
+                "validate": "list", "source": list(c.allowed), "error_title": c.label,
+                "error_message": f"Valori ammessi: {', '.join(c.allowed)}.", "input_title": c.label[:32],
+                "input_message": (c.help or "")[:255]})
+        elif c.type == "number" and c.key == "weight":
+            ws.data_validation(first - 1, col0, last - 1, col0, {
+                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+                "error_title": c.label, "error_message": "Il peso è un numero tra 0 e 100.",
+                "input_title": c.label[:32], "input_message": (c.help or "")[:255]})
+        elif c.help:
+            ws.data_validation(first - 1, col0, last - 1, col0, {
+                "validate": "any", "input_title": c.label[:32], "input_message": c.help[:255]})
+    # the traffic light's colour, from the settings' thresholds and colours
+    tl = layout.column("traffic_light").position - 1
+    for light in LIGHTS:
+        ws.conditional_format(first - 1, tl, last - 1, tl, {
+            "type": "cell", "criteria": "==", "value": f'"{light}"',
+            "format": book.add_format({"bg_color": "#" + settings.color(light), "bold": True})})
+    ws.freeze_panes(layout.header_row, 0)
+    ws.autofilter(h0, 0, last - 1, len(layout.columns) - 1)
+    ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
+                    "select_locked_cells": True, "select_unlocked_cells": True})
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(h0)
+
+
+def _write_areas(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
+    layout = schema.areas
+    ws = book.add_worksheet(layout.name)
+    formats = {c.key: _col_format(book, c, wrap=False) for c in layout.columns}
+    for c in layout.columns:
+        ws.set_column(c.position - 1, c.position - 1, c.width, formats[c.key])
+    _write_header(book, ws, layout.header_row - 1, layout.labels)
+    values = {"number": lambda a: a.number, "area": lambda a: a.name, "published_score": lambda a: a.published}
+    for i, area in enumerate(wb.areas):
+        for c in layout.columns:
+            _write_cell(ws, layout.first_data_row - 1 + i, c.position - 1, values[c.key](area), formats[c.key])
+    ws.freeze_panes(layout.header_row, 0)
+
+
+def _write_info(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
+    layout = schema.info
+    ws = book.add_worksheet(layout.name)
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 1, 70, book.add_format({"text_wrap": True, "valign": "top"}))
+    _write_header(book, ws, layout.header_row - 1, layout.header)
+    bold = book.add_format({"bold": True})
+    for i, f in enumerate(layout.fields):
+        r = layout.header_row + i
+        ws.write_string(r, 0, f.label, bold)
+        _write_cell(ws, r, 1, wb.info.get(f.key), None)

@@ -1,0 +1,159 @@
+"""Plain data of the pipeline: indicator rows, scored results, findings and reports.
+
+Frozen dataclasses with no behaviour beyond small derived properties, so the pure
+core can pass them around and tests can build them by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Iterator
+
+POLARITIES = ("crescente", "decrescente", "binario")
+ERROR = "errore"
+WARNING = "avviso"
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator, self-contained (every row names its area and objective)."""
+
+    area: str
+    objective_code: str
+    objective: str
+    responsabile: str
+    settore: str
+    indicator: str
+    polarity: str
+    target: float | None
+    actual: float | None
+    weight: float | None
+    definizione: str = ""
+    formula: str = ""
+    finalita: str = ""
+    note: str = ""
+    published_achievement: float | None = None
+    source_ref: str = ""
+    # where the row was read from (for findings); not part of the data
+    file: str = field(default="", compare=False)
+    sheet: str = field(default="", compare=False)
+    row: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (or worth a look), with the place a user can go to."""
+
+    file: str
+    sheet: str
+    cell: str
+    row: int | None
+    column: str
+    code: str
+    severity: str
+    message: str
+    value: object = None
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        if d["value"] is not None and not isinstance(d["value"], (int, float, str, bool)):
+            d["value"] = str(d["value"])
+        return d
+
+
+@dataclass
+class Report:
+    """The findings of a run; rendered as a table, JSON or a sheet by the I/O layer."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        self.findings.extend(findings)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    """An area (linea strategica) as a workbook's Aree sheet lists it."""
+
+    number: int
+    name: str
+    published: float | None = None
+
+
+@dataclass(frozen=True)
+class SettoreWorkbook:
+    """The content of one settore workbook, independent of how it is stored."""
+
+    info: dict
+    areas: tuple[AreaInfo, ...]
+    rows: tuple[IndicatorRow, ...]
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class ScoredIndicator:
+    row: IndicatorRow
+    achievement: float | None
+    deviation: float | None
+    traffic_light: str | None
+
+
+@dataclass(frozen=True)
+class ObjectiveResult:
+    code: str
+    name: str
+    area: str
+    responsabile: str
+    settore: str
+    indicators: tuple[ScoredIndicator, ...]
+    score: float | None
+    traffic_light: str | None
+
+    @property
+    def weight_sum(self) -> float:
+        return sum(i.row.weight or 0 for i in self.indicators)
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    number: int
+    name: str
+    objectives: tuple[ObjectiveResult, ...]
+    score: float | None
+    traffic_light: str | None
+    published: float | None
+    explanation: tuple[str, ...] = ()
+
+    @property
+    def indicator_count(self) -> int:
+        return sum(len(o.indicators) for o in self.objectives)
+
+    @property
+    def difference(self) -> float | None:
+        if self.score is None or self.published is None:
+            return None
+        return round(self.score - self.published, 2)
+
+    @property
+    def reproduces(self) -> bool | None:
+        """True when the computed score equals the published one to the hundredth."""
+        if self.published is None or self.score is None:
+            return None
+        return round(self.score, 2) == round(self.published, 2)

@@ -1,0 +1,1 @@
+"""The published Relazione's text layout: parsing it (import) and auditing it."""

@@ -1,0 +1,264 @@
+"""Read a *Relazione sulla Performance* text export (tab-separated, from the PDF).
+
+The layout is the published one (see ``docs`` in shared/ and the README): an area
+starts at a ``LINEA STRATEGICA …`` or ``OBIETTIVI DI MANDATO`` line followed by its
+published ``NN,NN%``; a header ``Responsabile\tSettore\tObiettivo…`` repeats on every
+page; Responsabile, Settore, Obiettivo and Definizione are written on an objective's
+first row only ("same as above" below it, across page breaks too).
+
+A PDF extraction shifts cells, so a row is read from both ends: the last two
+non-empty fields are Peso and % Ragg, the three numbers before the (possibly missing)
+Note are atteso, consuntivo and scostamento, and the text fields before them are
+aligned to the right (Finalità is always the last text field). Every deviation from
+the plain 14-column row is kept as a finding with its line, and so is every line
+that could not be read: the parser never drops data silently.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+
+from ..model import ERROR, WARNING, Finding, IndicatorRow
+from ..numbers import parse_italian_number
+
+TEXT_FIELDS = ("responsabile", "settore", "objective", "definizione", "indicator", "formula", "finalita")
+HEADING = re.compile(r"^\s*(LINEA STRATEGICA\b.*|OBIETTIVI DI MANDATO\b.*)$", re.IGNORECASE)
+PERCENT = re.compile(r"(\d{1,3}(?:,\d+)?)\s*%")
+YEAR = re.compile(r"Relazione sulla Performance\s+(\d{4})", re.IGNORECASE)
+COMUNE = re.compile(r"^\s*COMUNE DI\s+(.+?)\s*$", re.IGNORECASE)
+BINARY_FORMULA = re.compile(r"\bfatto\b", re.IGNORECASE)
+SHEET = "testo"  # the 'sheet' of a finding about a text file
+
+
+@dataclass(frozen=True)
+class RelazioneRow:
+    """One indicator row as published, before polarity and codes are inferred."""
+
+    line: int
+    area: str
+    responsabile: str
+    settore: str
+    objective: str
+    definizione: str
+    indicator: str
+    formula: str
+    finalita: str
+    target: float
+    actual: float
+    published_deviation: float
+    note: str
+    weight: float
+    published_achievement: float
+    starts_objective: bool
+
+
+@dataclass(frozen=True)
+class RelazioneArea:
+    number: int
+    heading: str
+    line: int
+    published: float | None
+
+
+@dataclass
+class Relazione:
+    """A parsed Relazione: areas in order, indicator rows, and what looked wrong."""
+
+    file: str
+    year: int | None = None
+    comune: str = ""
+    areas: list[RelazioneArea] = field(default_factory=list)
+    rows: list[RelazioneRow] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def published_scores(self) -> dict[str, float | None]:
+        return {a.heading: a.published for a in self.areas}
+
+
+def _finding(file: str, line: int, code: str, severity: str, message: str, value: object = None) -> Finding:
+    return Finding(file=file, sheet=SHEET, cell=f"riga {line}", row=line, column="", code=code,
+                   severity=severity, message=message, value=value)
+
+
+def _is_header(fields: list[str]) -> bool:
+    return len(fields) >= 2 and fields[0].strip() == "Responsabile" and fields[1].strip() == "Settore"
+
+
+def _split_numeric_tail(fields: list[str]):
+    """Locate (atteso index, note) in a row with trailing empties removed; None if not a data row."""
+    n = len(fields)
+    if n < 6:
+        return None
+    if parse_italian_number(fields[-1]) is None or parse_italian_number(fields[-2]) is None:
+        return None
+    peso_at = n - 2
+    for gap in (1, 0, 2):  # Note present (standard), Note missing, Note plus an extra empty cell
+        i = peso_at - gap - 3
+        if i < 1:
+            continue
+        if all(parse_italian_number(fields[j]) is not None for j in range(i, i + 3)):
+            gap_fields = [fields[j].strip() for j in range(i + 3, peso_at)]
+            if gap == 2 and all(gap_fields):
+                continue
+            return i, " ".join(g for g in gap_fields if g)
+    return None
+
+
+def parse_relazione(text: str, file: str = "") -> Relazione:
+    """Parse the text of a Relazione export; never raises for bad data, reports it."""
+    rel = Relazione(file=file)
+    lines = text.lstrip("\ufeff").splitlines()
+    area: RelazioneArea | None = None
+    waiting_score = False
+    carry = dict.fromkeys(("responsabile", "settore", "objective", "definizione"), "")
+    for lineno, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        if rel.year is None and (m := YEAR.search(raw)):
+            rel.year = int(m.group(1))
+        if "\t" not in raw.strip("\t "):
+            stripped = raw.strip()
+            if HEADING.match(stripped):
+                area = RelazioneArea(number=len(rel.areas) + 1, heading=" ".join(stripped.split()),
+                                     line=lineno, published=None)
+                rel.areas.append(area)
+                waiting_score = True
+                # a new area starts new objectives; people carry over (the seed relies on it)
+                carry["objective"] = carry["definizione"] = ""
+            elif waiting_score and area is not None and (m := PERCENT.search(stripped)):
+                area = replace(area, published=parse_italian_number(m.group(1)))
+                rel.areas[-1] = area
+                waiting_score = False
+            elif not rel.comune and (m := COMUNE.match(stripped)):
+                rel.comune = m.group(1).strip().title()
+            continue
+        fields = raw.split("\t")
+        if _is_header(fields):
+            waiting_score = False
+            continue
+        waiting_score = False
+        while fields and not fields[-1].strip():
+            fields.pop()
+        tail = _split_numeric_tail(fields)
+        if tail is None:
+            rel.findings.append(_finding(
+                file, lineno, "riga-non-letta", ERROR,
+                "Riga non riconosciuta come indicatore (mancano atteso, consuntivo, scostamento, peso "
+                "o % Ragg numerici): controllare la riga nella Relazione.", raw[:120]))
+            continue
+        i, note = tail
+        texts = [f.strip() for f in fields[:i]]
+        extra = len(texts) - len(TEXT_FIELDS)
+        if extra > 0:
+            lost = [t for t in texts[:extra] if t]
+            if lost:
+                rel.findings.append(_finding(
+                    file, lineno, "testo-in-eccesso", WARNING,
+                    f"La riga ha {extra} campi di testo in più del previsto: «{lost[0][:60]}» è stato ignorato.",
+                    lost[0]))
+            texts = texts[extra:]
+        elif extra < 0:
+            texts = [""] * (-extra) + texts
+        values = dict(zip(TEXT_FIELDS, texts))
+        peso_at = len(fields) - 2
+        if (i, peso_at) != (7, 11):
+            rel.findings.append(_finding(
+                file, lineno, "riga-spostata", WARNING,
+                f"Colonne spostate nell'estrazione del PDF: atteso nel campo {i + 1} (invece dell'8°), "
+                f"peso nel campo {peso_at + 1} (invece del 12°); la riga è stata letta allineando i campi.",
+                None))
+        if area is None:
+            area = RelazioneArea(number=1, heading="(area non indicata)", line=lineno, published=None)
+            rel.areas.append(area)
+            rel.findings.append(_finding(
+                file, lineno, "area-mancante", ERROR,
+                "Indicatore prima di qualsiasi intestazione di area (LINEA STRATEGICA …): area non indicata."))
+        for key in ("responsabile", "settore"):
+            if values[key]:
+                carry[key] = values[key]
+            else:
+                values[key] = carry[key]
+        starts = bool(values["objective"])
+        if starts:
+            carry["objective"] = values["objective"]
+            carry["definizione"] = values["definizione"]
+        else:
+            if not carry["objective"]:
+                rel.findings.append(_finding(
+                    file, lineno, "obiettivo-mancante", ERROR,
+                    "Indicatore senza obiettivo (nessun obiettivo sopra nella stessa area).", values["indicator"]))
+            values["objective"] = carry["objective"]
+            if values["definizione"]:
+                # a merged Definizione cell split by a page break: its text continues here
+                carry["definizione"] = f"{carry['definizione']} {values['definizione']}".strip()
+                rel.findings.append(_finding(
+                    file, lineno, "definizione-continua", WARNING,
+                    "Testo di Definizione su una riga di continuazione: unito alla definizione dell'obiettivo.",
+                    values["definizione"][:80]))
+                _extend_definition(rel.rows, values["objective"], carry["definizione"])
+            values["definizione"] = carry["definizione"]
+        if not values["responsabile"] or not values["settore"]:
+            rel.findings.append(_finding(
+                file, lineno, "settore-mancante", ERROR,
+                "Responsabile o Settore mancante e non ricavabile dalle righe precedenti.", values["indicator"]))
+        nums = [parse_italian_number(fields[j]) for j in (i, i + 1, i + 2)]
+        rel.rows.append(RelazioneRow(
+            line=lineno, area=area.heading, note=note,
+            target=nums[0], actual=nums[1], published_deviation=nums[2],
+            weight=parse_italian_number(fields[-2]), published_achievement=parse_italian_number(fields[-1]),
+            starts_objective=starts, **values))
+    return rel
+
+
+def _extend_definition(rows: list[RelazioneRow], objective: str, definizione: str) -> None:
+    for k in range(len(rows) - 1, -1, -1):
+        if rows[k].objective != objective:
+            break
+        rows[k] = replace(rows[k], definizione=definizione)
+        if rows[k].starts_objective:
+            break
+
+
+def infer_polarity(row: RelazioneRow) -> tuple[str, bool]:
+    """(polarity, consistent): binario from the formula text, else from the scostamento's sign.
+
+    The published scostamento is positive when better than target, so
+    ``consuntivo − atteso`` means crescente and ``atteso − consuntivo`` decrescente. A
+    scostamento that matches neither leaves crescente and is reported.
+    """
+    if BINARY_FORMULA.search(row.formula):
+        return "binario", True
+    up = row.actual - row.target
+    if math.isclose(row.published_deviation, up, abs_tol=0.005):
+        return "crescente", True
+    if math.isclose(row.published_deviation, -up, abs_tol=0.005):
+        return "decrescente", True
+    return "crescente", False
+
+
+def to_indicator_rows(rel: Relazione) -> tuple[list[IndicatorRow], list[Finding]]:
+    """Self-contained indicator rows with objective codes and inferred polarity."""
+    out: list[IndicatorRow] = []
+    findings: list[Finding] = []
+    code = ""
+    n = 0
+    for r in rel.rows:
+        if r.starts_objective or not code:
+            n += 1
+            code = f"OB{n:02d}"
+        polarity, consistent = infer_polarity(r)
+        if not consistent:
+            findings.append(_finding(
+                rel.file, r.line, "scostamento-incoerente", WARNING,
+                f"Lo scostamento pubblicato ({r.published_deviation:g}) non corrisponde né a consuntivo − atteso "
+                f"({r.actual - r.target:g}) né ad atteso − consuntivo: polarità assunta «crescente».",
+                r.published_deviation))
+        out.append(IndicatorRow(
+            area=r.area, objective_code=code, objective=r.objective, responsabile=r.responsabile,
+            settore=r.settore, indicator=r.indicator, polarity=polarity, target=r.target, actual=r.actual,
+            weight=r.weight, definizione=r.definizione, formula=r.formula, finalita=r.finalita, note=r.note,
+            published_achievement=r.published_achievement, source_ref=f"riga {r.line}",
+            file=rel.file, sheet=SHEET, row=r.line))
+    return out, findings

@@ -1,0 +1,174 @@
+"""The settore workbook layout, loaded from ``schemas/settore.toml``.
+
+This module is the only place that knows sheet names, header rows, column labels and
+their positions; the template writer, the reader and validation all ask it, so a
+label changes in one file and everywhere at once.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+
+COLUMN_TYPES = {"text", "integer", "number", "choice", "computed"}
+
+
+class SchemaDefinitionError(ValueError):
+    """The schema file itself is wrong (a developer's mistake, not bad data)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    type: str
+    position: int  # 1-based column index in the sheet
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+    width: float = 12
+    format: str | None = None
+    rule: str | None = None
+    input: bool = False
+    help: str | None = None
+
+    @property
+    def letter(self) -> str:
+        return get_column_letter(self.position)
+
+    @property
+    def computed(self) -> bool:
+        return self.type == "computed"
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    name: str
+    header_row: int
+    columns: tuple[Column, ...]
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_row + 1
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(c.label for c in self.columns)
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(f"no column {key!r} in sheet {self.name!r}")
+
+    def letters(self) -> dict[str, str]:
+        """Column key -> column letter, as formulas need them."""
+        return {c.key: c.letter for c in self.columns}
+
+    def cell(self, key: str, row: int) -> str:
+        return f"{self.column(key).letter}{row}"
+
+
+@dataclass(frozen=True)
+class InfoField:
+    key: str
+    label: str
+    type: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class InfoLayout:
+    """A key/value sheet: labels in column A, values in column B, from ``header_row + 1``."""
+
+    name: str
+    header_row: int
+    header: tuple[str, str]
+    fields: tuple[InfoField, ...]
+
+    def field(self, key: str) -> InfoField:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class WorkbookSchema:
+    version: str
+    indicators: SheetLayout
+    areas: SheetLayout
+    info: InfoLayout
+    source: str = field(default="", compare=False)
+
+    @property
+    def sheet_names(self) -> tuple[str, ...]:
+        return (self.indicators.name, self.areas.name, self.info.name)
+
+
+def _sheet(name: str, raw: dict) -> SheetLayout:
+    cols = []
+    for i, c in enumerate(raw["columns"], start=1):
+        ctype = c.get("type", "text")
+        if ctype not in COLUMN_TYPES:
+            raise SchemaDefinitionError(f"{name}.{c.get('key')}: unknown type {ctype!r}")
+        if ctype == "choice" and not c.get("allowed"):
+            raise SchemaDefinitionError(f"{name}.{c['key']}: a choice column needs 'allowed'")
+        if ctype == "computed" and not c.get("rule"):
+            raise SchemaDefinitionError(f"{name}.{c['key']}: a computed column needs 'rule'")
+        cols.append(
+            Column(
+                key=c["key"],
+                label=c["label"],
+                type=ctype,
+                position=i,
+                required=bool(c.get("required", False)),
+                allowed=tuple(c.get("allowed", ())),
+                width=float(c.get("width", 12)),
+                format=c.get("format"),
+                rule=c.get("rule"),
+                input=bool(c.get("input", False)),
+                help=c.get("help"),
+            )
+        )
+    keys = [c.key for c in cols]
+    labels = [c.label for c in cols]
+    if len(set(keys)) != len(keys) or len(set(labels)) != len(labels):
+        raise SchemaDefinitionError(f"{name}: duplicate column key or label")
+    return SheetLayout(name=raw["sheet"], header_row=int(raw.get("header_row", 1)), columns=tuple(cols))
+
+
+def parse_schema(text: str, source: str = "") -> WorkbookSchema:
+    raw = tomllib.loads(text)
+    info_raw = raw["info"]
+    info = InfoLayout(
+        name=info_raw["sheet"],
+        header_row=int(info_raw.get("header_row", 1)),
+        header=tuple(info_raw.get("header", ("Voce", "Valore"))),
+        fields=tuple(
+            InfoField(f["key"], f["label"], f.get("type", "text"), bool(f.get("required", False)))
+            for f in info_raw["fields"]
+        ),
+    )
+    return WorkbookSchema(
+        version=str(raw["schema_version"]),
+        indicators=_sheet("indicators", raw["indicators"]),
+        areas=_sheet("areas", raw["areas"]),
+        info=info,
+        source=source,
+    )
+
+
+def schemas_dir() -> Path:
+    """Where the shipped ``schemas/`` folder is (inside the installed package)."""
+    return Path(str(resources.files("perf_xl.schemas")))
+
+
+@lru_cache(maxsize=None)
+def load_schema(path: str | None = None) -> WorkbookSchema:
+    p = Path(path) if path else schemas_dir() / "settore.toml"
+    return parse_schema(p.read_text(encoding="utf-8"), source=str(p))

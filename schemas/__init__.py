@@ -1,0 +1,1 @@
+"""The settore workbook layout and the scoring settings, shipped as package data (perf_xl.schemas)."""
