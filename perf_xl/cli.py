@@ -1,0 +1,138 @@
+"""The ``perf-xl`` command line: thin wrappers, one library call each.
+
+Exit codes: 0 done, 1 done but the data has errors, 2 the command could not run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .model import ERROR
+from .numbers import format_italian
+from .schema import load_schema
+from .settings import SettingsError, load_settings
+
+settings_option = click.option(
+    "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="Settings file (TOML) with the comune's scoring choices; default: the shipped schemas/settings.toml.")
+
+
+def _settings(path):
+    try:
+        return load_settings(path)
+    except (SettingsError, ValueError) as exc:
+        raise click.ClickException(f"Impostazioni non valide ({path}): {exc}") from exc
+
+
+def _print_findings(findings, limit: int = 30) -> None:
+    for f in findings[:limit]:
+        where = " ".join(x for x in (Path(f.file).name if f.file else "", f.sheet, f.cell) if x)
+        click.echo(f"  [{f.severity}] {where}: {f.message}")
+    if len(findings) > limit:
+        click.echo(f"  … e altre {len(findings) - limit} segnalazioni.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="perf-xl")
+def main() -> None:
+    """perf_xl: the comune's performance plan in Excel.
+
+    Settore workbooks -> scores -> the area summary workbook (Relazione sulla Performance).
+    """
+
+
+@main.command("import-relazione")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--year", type=int, default=None, help="Year of the plan (default: read from the text).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder where one workbook per settore is written.")
+@settings_option
+def import_relazione_cmd(file, year, out_dir, settings_path):
+    """Import a Relazione text export (tab-separated) into one settore workbook per settore.
+
+    Example: perf-xl import-relazione relazione_2022.txt --year 2022 --out workbooks/2022
+    """
+    from .importer import import_relazione
+
+    result = import_relazione(file, out_dir, year=year, settings=_settings(settings_path))
+    click.echo(f"Anno {result.year}: {result.areas} aree, {result.objectives} obiettivi, "
+               f"{result.indicators} indicatori, {len(result.written)} cartelle di lavoro in {out_dir}")
+    for p in result.written:
+        click.echo(f"  {p}")
+    if result.findings:
+        click.echo(f"Segnalazioni sulla Relazione ({len(result.findings)}):")
+        _print_findings(result.findings)
+    if not result.written:
+        sys.exit(1)
+
+
+@main.command("consolidate")
+@click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
+              help="Area summary workbook to write (default: Relazione_<year>.xlsx in the current folder).")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the same numbers as JSON.")
+@settings_option
+def consolidate_cmd(folder, out_file, json_file, settings_path):
+    """Merge every settore workbook of FOLDER into the area summary workbook.
+
+    FOLDER defaults to the shipped 2022 workbooks. Example:
+    perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json
+    """
+    from .consolidator import consolidate_folder, short_area_name
+    from .io.summary import write_summary_json, write_summary_workbook
+
+    settings = _settings(settings_path)
+    c = consolidate_folder(folder, load_schema(), settings)
+    out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
+    write_summary_workbook(out, c, settings)
+    if json_file:
+        write_summary_json(json_file, c)
+    click.echo(f"{len(c.files)} cartelle di lavoro, {c.objective_count} obiettivi, {c.indicator_count} indicatori")
+    click.echo(f"{'N.':>3}  {'Area':<32} {'Ob.':>4} {'Ind.':>5} {'Calcolato':>10} {'Pubblicato':>11}  Barometro")
+    for a in c.areas:
+        score = "—" if a.score is None else format_italian(a.score)
+        pub = "—" if a.published is None else format_italian(a.published)
+        flag = "" if a.reproduces in (True, None) else "  ≠ pubblicato"
+        click.echo(f"{a.number:>3}  {short_area_name(a.name)[:32]:<32} {len(a.objectives):>4} {a.indicator_count:>5} "
+                   f"{score:>10} {pub:>11}  {a.traffic_light or '—'}{flag}")
+        for line in a.explanation:
+            click.echo(f"       - {line}")
+    if c.findings:
+        click.echo(f"Segnalazioni ({len(c.findings)}):")
+        _print_findings(c.findings)
+    click.echo(f"Relazione scritta in {out.resolve()}")
+    if json_file:
+        click.echo(f"JSON scritto in {Path(json_file).resolve()}")
+    if any(f.severity == ERROR for f in c.findings):
+        sys.exit(1)
+
+
+@main.command("new-workbook")
+@click.argument("out_file", type=click.Path(dir_okay=False))
+@click.option("--settore", required=True, help="Name of the settore.")
+@click.option("--year", type=int, required=True, help="Year of the plan.")
+@click.option("--comune", default="", help="Name of the comune.")
+@click.option("--rows", type=int, default=100, show_default=True, help="Empty indicator rows to prepare.")
+@settings_option
+def new_workbook_cmd(out_file, settore, year, comune, rows, settings_path):
+    """Write an empty settore workbook (the template) for a dirigente to fill in.
+
+    Example: perf-xl new-workbook 2023_polizia-locale.xlsx --settore "Settore Polizia Locale" --year 2023
+    """
+    from .io.template import write_settore_workbook
+    from .model import SettoreWorkbook
+
+    schema = load_schema()
+    wb = SettoreWorkbook(info={"year": year, "settore": settore, "schema_version": schema.version,
+                               "source": "modello vuoto", "comune": comune}, areas=(), rows=())
+    write_settore_workbook(out_file, wb, schema, _settings(settings_path), spare_rows=rows)
+    click.echo(f"Modello scritto in {Path(out_file).resolve()}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,56 @@
+"""Recalculate a workbook in LibreOffice headless and save the result.
+
+Used by the tests to check that the templates' native formulas give the same values
+as the Python core. LibreOffice keeps the cached values of an .xlsx by default, so a
+private profile forces a recalculation on load (``OOXMLRecalcMode`` = 0); without it
+a test would compare Python with itself. LibreOffice's output is for reading values
+only, never a file to ship (it rewrites unknown function names, for one).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+_RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+class LibreOfficeError(RuntimeError):
+    pass
+
+
+def soffice_binary() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def recalculate(source: str | Path, out_dir: str | Path, timeout: float = 180) -> Path:
+    """Load ``source`` in LibreOffice, recalculate every formula, save as .xlsx in ``out_dir``."""
+    return recalculate_many([source], out_dir, timeout)[0]
+
+
+def recalculate_many(sources: list[str | Path], out_dir: str | Path, timeout: float = 600) -> list[Path]:
+    """As :func:`recalculate`, for several files in one LibreOffice start (much faster)."""
+    binary = soffice_binary()
+    if binary is None:
+        raise LibreOfficeError("LibreOffice (soffice) non trovato")
+    sources, out_dir = [Path(s) for s in sources], Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="perfxl-lo-") as profile:
+        user = Path(profile) / "user"
+        user.mkdir(parents=True)
+        (user / "registrymodifications.xcu").write_text(_RECALC_ALWAYS, encoding="utf-8")
+        cmd = [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+               "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out_dir), *map(str, sources)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    outs = [out_dir / (s.stem + ".xlsx") for s in sources]
+    missing = [o for o in outs if not o.exists()]
+    if proc.returncode != 0 or missing:
+        raise LibreOfficeError(f"soffice failed ({proc.returncode}), missing {missing}: {proc.stderr.strip()[:500]}")
+    return outs

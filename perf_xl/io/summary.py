@@ -1,0 +1,228 @@
+"""Write the area summary workbook (the Relazione) and its JSON twin.
+
+Values, not formulas: the summary is a report of what the settore workbooks said
+when it was made. The layout (labels, widths, formats) comes from
+``schemas/summary.toml``. Text from the workbooks is written as strings, never as
+formulas. Both outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import xlsxwriter
+
+from ..consolidator import Consolidation, short_area_name, summary_dict
+from ..schema import schemas_dir
+from ..settings import LIGHTS, Settings, load_settings
+from .atomic import atomic_path, write_text_atomic
+
+
+def load_summary_layout() -> dict:
+    return tomllib.loads((schemas_dir() / "summary.toml").read_text(encoding="utf-8"))
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\']", "", name)[:31].strip() or "Area"
+    candidate, n = base, 2
+    while candidate.lower() in used:
+        suffix = f" ({n})"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def write_summary_json(path: str | Path, c: Consolidation) -> Path:
+    return write_text_atomic(path, json.dumps(summary_dict(c), ensure_ascii=False, indent=2) + "\n")
+
+
+def write_summary_workbook(path: str | Path, c: Consolidation, settings: Settings | None = None) -> Path:
+    settings = settings or load_settings()
+    layout = load_summary_layout()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        created = _dt.datetime(c.year or 2000, 12, 31)
+        book.set_properties({"title": f"{layout['sintesi']['title']} {c.year or ''}".strip(),
+                             "subject": "perf_xl area summary", "created": created})
+        fmts = _formats(book, settings)
+        used: set[str] = {layout["sintesi"]["sheet"].lower(), layout["findings"]["sheet"].lower()}
+        sintesi = book.add_worksheet(layout["sintesi"]["sheet"])
+        sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
+        _write_sintesi(book, sintesi, c, layout["sintesi"], fmts, sheet_names)
+        for a in c.areas:
+            _write_area(book, book.add_worksheet(sheet_names[a.name]), a, layout["area"], fmts)
+        _write_findings(book.add_worksheet(layout["findings"]["sheet"]), c, layout["findings"], fmts)
+        book.close()
+    return path
+
+
+def _formats(book, settings: Settings) -> dict:
+    f = {
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "subtitle": book.add_format({"italic": True, "font_color": "#555555"}),
+        "header": book.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78", "text_wrap": True,
+                                   "valign": "vcenter", "border": 1}),
+        "text": book.add_format({"text_wrap": True, "valign": "top"}),
+        "plain": book.add_format({"valign": "top"}),
+        "objective": book.add_format({"bold": True, "bg_color": "#DDEBF7", "valign": "top"}),
+        "bold": book.add_format({"bold": True}),
+        "link": book.add_format({"font_color": "blue", "underline": 1, "valign": "top"}),
+    }
+    for light in LIGHTS:
+        f[light] = book.add_format({"bg_color": "#" + settings.color(light), "bold": True, "align": "center",
+                                    "valign": "top"})
+    f["_cache"] = {}
+    return f
+
+
+def _num(book, fmts: dict, num_format: str | None, bold: bool = False):
+    key = (num_format, bold)
+    if key not in fmts["_cache"]:
+        props = {"valign": "top"}
+        if num_format:
+            props["num_format"] = num_format
+        if bold:
+            props["bold"] = True
+            props["bg_color"] = "#DDEBF7"
+        fmts["_cache"][key] = book.add_format(props)
+    return fmts["_cache"][key]
+
+
+def _put(ws, r: int, col: int, value, fmt) -> None:
+    if value is None or value == "":
+        ws.write_blank(r, col, None, fmt)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(r, col, value, fmt)
+    else:
+        ws.write_string(r, col, str(value), fmt)
+
+
+def _header(ws, r: int, columns: list[dict], fmts: dict) -> None:
+    for i, col in enumerate(columns):
+        ws.set_column(i, i, col.get("width", 12))
+        ws.write_string(r, i, col["label"], fmts["header"])
+
+
+def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_names: dict) -> None:
+    cols = lay["columns"]
+    title = f"{lay['title']} {c.year or ''}" + (f" — Comune di {c.comune}" if c.comune else "")
+    ws.write_string(0, 0, title.strip(), fmts["title"])
+    ws.write_string(1, 0, lay["subtitle"], fmts["subtitle"])
+    hr = 3
+    _header(ws, hr, cols, fmts)
+    ws.set_row(hr, 30)
+    for i, a in enumerate(c.areas):
+        r = hr + 1 + i
+        values = {
+            "number": a.number, "area": a.name, "objectives": len(a.objectives), "indicators": a.indicator_count,
+            "score": None if a.score is None else round(a.score, 2), "traffic_light": a.traffic_light,
+            "published": a.published, "difference": a.difference,
+            "check": {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces],
+            "explanation": "\n".join(a.explanation),
+        }
+        for j, col in enumerate(cols):
+            key = col["key"]
+            if key == "traffic_light" and a.traffic_light:
+                fmt = fmts[a.traffic_light]
+            elif key == "explanation":
+                fmt = fmts["text"]
+            else:
+                fmt = _num(book, fmts, col.get("format"))
+            if key == "area":
+                ws.write_url(r, j, f"internal:'{sheet_names[a.name]}'!A1", fmts["link"], a.name)
+            else:
+                _put(ws, r, j, values[key], fmt)
+    ws.freeze_panes(hr + 1, 0)
+    if c.areas:
+        chart = book.add_chart({"type": "bar"})
+        score_col = next(j for j, col in enumerate(cols) if col["key"] == "score")
+        area_col = next(j for j, col in enumerate(cols) if col["key"] == "area")
+        first, last = hr + 1, hr + len(c.areas)
+        sheet = lay["sheet"]
+        chart.add_series({
+            "name": lay["subtitle"],
+            "categories": [sheet, first, area_col, last, area_col],
+            "values": [sheet, first, score_col, last, score_col],
+            "data_labels": {"value": True, "num_format": "0.00"},
+            "fill": {"color": "#2E75B6"},
+        })
+        chart.set_title({"name": lay["subtitle"]})
+        chart.set_x_axis({"min": 0, "max": 100, "num_format": "0"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 900, "height": 60 + 36 * len(c.areas)})
+        ws.insert_chart(last + 3, 1, chart)
+
+
+def _write_area(book, ws, a, lay: dict, fmts: dict) -> None:
+    cols = lay["columns"]
+    ws.write_string(0, 0, a.name, fmts["title"])
+    score = "—" if a.score is None else f"{a.score:.2f}".replace(".", ",") + "%"
+    ws.write_string(1, 0, f"{lay['area_score_label']}: {score}", fmts["bold"])
+    hr = 3
+    _header(ws, hr, cols, fmts)
+    ws.set_row(hr, 30)
+    r = hr + 1
+    pct_col = next(j for j, col in enumerate(cols) if col["key"] == "achievement")
+    tl_col = next(j for j, col in enumerate(cols) if col["key"] == "traffic_light")
+    for o in a.objectives:
+        for k, s in enumerate(o.indicators):
+            row = s.row
+            values = {
+                "responsabile": row.responsabile if k == 0 else "", "settore": row.settore if k == 0 else "",
+                "objective": row.objective if k == 0 else "", "definizione": row.definizione if k == 0 else "",
+                "indicator": row.indicator, "formula": row.formula, "finalita": row.finalita,
+                "target": row.target, "actual": row.actual, "deviation": s.deviation, "note": row.note,
+                "weight": row.weight, "achievement": s.achievement, "traffic_light": s.traffic_light,
+            }
+            for j, col in enumerate(cols):
+                key = col["key"]
+                if key == "traffic_light" and s.traffic_light:
+                    fmt = fmts[s.traffic_light]
+                elif col.get("format"):
+                    fmt = _num(book, fmts, col["format"])
+                else:
+                    fmt = fmts["text"]
+                _put(ws, r, j, values[key], fmt)
+            r += 1
+        label = f"{lay['objective_score_label']} {o.code}: {o.name}"
+        ws.merge_range(r, 0, r, pct_col - 1, "", fmts["objective"])
+        ws.write_string(r, 0, label, fmts["objective"])
+        _put(ws, r, pct_col, None if o.score is None else round(o.score, 2), _num(book, fmts, "0.00", bold=True))
+        _put(ws, r, tl_col, o.traffic_light, fmts[o.traffic_light] if o.traffic_light else fmts["objective"])
+        r += 1
+    ws.merge_range(r, 0, r, pct_col - 1, "", fmts["objective"])
+    ws.write_string(r, 0, lay["area_score_label"], fmts["objective"])
+    _put(ws, r, pct_col, None if a.score is None else round(a.score, 2), _num(book, fmts, "0.00", bold=True))
+    _put(ws, r, tl_col, a.traffic_light, fmts[a.traffic_light] if a.traffic_light else fmts["objective"])
+    ws.freeze_panes(hr + 1, 0)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(hr)
+
+
+def _write_findings(ws, c: Consolidation, lay: dict, fmts: dict) -> None:
+    cols = lay["columns"]
+    _header(ws, 0, cols, fmts)
+    r = 1
+    for a in c.areas:
+        for msg in a.explanation:
+            _put(ws, r, 0, "", fmts["text"])
+            _put(ws, r, 1, short_area_name(a.name), fmts["text"])
+            _put(ws, r, 3, "area-non-riprodotta", fmts["text"])
+            _put(ws, r, 4, "avviso", fmts["text"])
+            _put(ws, r, 5, msg, fmts["text"])
+            r += 1
+    for f in c.findings:
+        d = f.as_dict()
+        for j, col in enumerate(cols):
+            v = d.get(col["key"])
+            _put(ws, r, j, Path(v).name if col["key"] == "file" and v else v, fmts["text"])
+        r += 1
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(r - 1, 1), len(cols) - 1)
