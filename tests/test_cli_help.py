@@ -1,0 +1,24 @@
+"""Every command has --help (its docstring, with an example) and is documented in the README."""
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from perf_xl.cli import main
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_command_has_help_and_a_readme_section():
+    runner = CliRunner()
+    assert runner.invoke(main, ["--help"]).exit_code == 0
+    for name in main.commands:
+        r = runner.invoke(main, [name, "--help"])
+        assert r.exit_code == 0 and "Example" in r.output, name
+        assert f"perf-xl {name}" in README, name
+
+
+def test_readme_test_command_is_what_ci_runs():
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    cmd = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
+    assert cmd in ci and cmd in README

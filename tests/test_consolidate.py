@@ -1,0 +1,125 @@
+"""Import then consolidate: the seed's published scores, and a second Relazione."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SHIPPED_2022, VALDORIA, tree_hashes
+from perf_xl.cli import main
+from perf_xl.consolidator import consolidate_folder, short_area_name, summary_dict
+from perf_xl.importer import import_relazione
+from perf_xl.io.reader import read_settore_workbook
+
+REPRODUCED = {"Ambiente": 96.25, "Rigenerazione urbana": 100, "Smart city e PA efficiente": 100,
+              "Formazione, ricerca, cultura": 100, "Sport": 86.33, "Efficientamento dei servizi": 100,
+              "Obiettivi di mandato": 96.57}
+
+
+def test_consolidate_shipped_workbooks_cli(tmp_path):
+    before = tree_hashes(SHIPPED_2022)
+    out, js = tmp_path / "Relazione_2022.xlsx", tmp_path / "s.json"
+    result = CliRunner().invoke(main, ["consolidate", "--out", str(out), "--json", str(js)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(js.read_text(encoding="utf-8"))
+    scores = {a["short_name"]: a["score"] for a in data["areas"]}
+    for name, value in REPRODUCED.items():
+        assert scores[name] == value, name
+    assert data["totals"] == {"areas": 9, "objectives": 63, "indicators": 139}
+    assert "Ambiente" in result.output and str(out.resolve()) in result.output
+    assert out.exists()
+    assert tree_hashes(SHIPPED_2022) == before  # the sources are never modified
+
+
+def test_non_reproducing_areas_are_explained(tmp_path):
+    c = consolidate_folder(SHIPPED_2022)
+    by = {short_area_name(a.name): a for a in c.areas}
+    op, sc = by["Opere pubbliche"], by["Sviluppo della comunità"]
+    assert (op.published, round(op.score, 2), op.reproduces) == (100, 99.64, False)
+    assert (sc.published, round(sc.score, 2), sc.reproduces) == (98.74, 98.30, False)
+    text = "\n".join(op.explanation)
+    assert "Rete bibliotecaria" in text and "riga 93" in text and "riga 101" in text
+    text = "\n".join(sc.explanation)
+    assert "pesi sommano a 82" in text and "riga 226" in text and "riga 211" in text
+    for a in c.areas:
+        assert bool(a.explanation) == (a.reproduces is False)
+
+
+def test_shipped_workbooks_equal_a_fresh_import(seed_path, tmp_path):
+    result = import_relazione(seed_path, tmp_path, year=2022)
+    assert sorted(p.name for p in result.written) == sorted(p.name for p in SHIPPED_2022.glob("*.xlsx"))
+    for p in result.written:
+        fresh = read_settore_workbook(p).workbook
+        shipped = read_settore_workbook(SHIPPED_2022 / p.name).workbook
+        assert fresh.rows == shipped.rows and fresh.areas == shipped.areas and fresh.info == shipped.info
+
+
+def test_every_seed_row_is_in_the_workbooks_once(seed_path):
+    c = consolidate_folder(SHIPPED_2022)
+    refs = [i.row.source_ref for a in c.areas for o in a.objectives for i in o.indicators]
+    assert len(refs) == len(set(refs)) == 139
+    assert not c.findings
+
+
+def test_second_relazione_round_trip(tmp_path):
+    expected = json.loads(VALDORIA.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    runner = CliRunner()
+    r = runner.invoke(main, ["import-relazione", str(VALDORIA), "--out", str(tmp_path / "wb")])
+    assert r.exit_code == 0, r.output
+    assert len(list((tmp_path / "wb").glob("2023_*.xlsx"))) == len(expected["settori"])
+    r = runner.invoke(main, ["consolidate", str(tmp_path / "wb"), "--out", str(tmp_path / "R.xlsx"),
+                             "--json", str(tmp_path / "r.json")])
+    assert r.exit_code == 0, r.output
+    got = {a["name"]: a for a in json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["areas"]}
+    for area in expected["areas"]:
+        g = got[area["heading"]]
+        assert g["score"] == pytest.approx(area["computed"], abs=0.005)
+        assert (g["objectives"], g["indicators"]) == (area["objectives"], area["indicators"])
+        assert g["reproduces"] is area["consistent"]
+        assert bool(g["explanation"]) is (not area["consistent"])
+
+
+def test_summary_workbook_layout(tmp_path):
+    import openpyxl
+
+    from perf_xl.io.summary import write_summary_workbook
+
+    c = consolidate_folder(SHIPPED_2022)
+    out = write_summary_workbook(tmp_path / "R.xlsx", c)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "Sintesi" and wb.sheetnames[-1] == "Note e anomalie"
+    assert len(wb.sheetnames) == 11
+    ws = wb["Sintesi"]
+    header = [c.value for c in ws[4]]
+    assert header[:8] == ["N.", "Linea strategica", "Obiettivi", "Indicatori", "% Raggiungimento", "Barometro",
+                          "% pubblicata", "Differenza"]
+    rows = {r[1]: r for r in ws.iter_rows(min_row=5, max_row=13, values_only=True)}
+    assert rows["LINEA STRATEGICA SULLO SPORT"][4] == 86.33
+    assert rows["LINEA STRATEGICA SULLO SPORT"][5] == "giallo"
+    assert rows["LINEA STRATEGICA SULLE OPERE PUBBLICHE"][8] == "NON riprodotto"
+    assert ws["F11"].fill.fgColor.rgb.endswith("FFD966")  # Sport's barometro is a yellow cell
+    assert len(ws._charts) == 1
+    sport = wb["Sport"]
+    labels = [r[0] for r in sport.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("Punteggio obiettivo")]
+    assert len(labels) == 3
+    assert [c.value for c in sport[4]][:3] == ["Responsabile", "Settore", "Obiettivo"]
+
+
+def test_empty_folder_is_reported_not_crashed(tmp_path):
+    r = CliRunner().invoke(main, ["consolidate", str(tmp_path), "--out", str(tmp_path / "R.xlsx")])
+    assert r.exit_code == 1
+    assert "Nessuna cartella di lavoro" in r.output
+
+
+def test_broken_workbook_does_not_stop_the_others(tmp_path):
+    import shutil
+
+    for p in list(SHIPPED_2022.glob("*.xlsx"))[:3]:
+        shutil.copy(p, tmp_path / p.name)
+    (tmp_path / "rotto.xlsx").write_bytes(b"questo non e' un file excel")
+    (tmp_path / "~$aperto.xlsx").write_bytes(b"lock")
+    c = consolidate_folder(tmp_path)
+    assert len(c.files) == 4  # the lock file is skipped
+    bad = [f for f in c.findings if f.code == "file-illeggibile"]
+    assert len(bad) == 1 and bad[0].file.endswith("rotto.xlsx")
+    assert c.indicator_count > 0

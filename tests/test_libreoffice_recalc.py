@@ -1,0 +1,110 @@
+"""LibreOffice headless recalculates the templates' native formulas: same values as Python.
+
+The cached values that the writer stores are stripped from a copy first, so the
+numbers read back can only have come from LibreOffice's own calculation.
+"""
+
+import re
+import shutil
+import zipfile
+
+import openpyxl
+import pytest
+
+from conftest import SHIPPED_2022
+from perf_xl.consolidator import consolidate_folder
+from perf_xl.core import scoring
+from perf_xl.core.consolidation import build_objectives
+from perf_xl.io.libreoffice import recalculate_many
+from perf_xl.io.reader import read_settore_workbook
+from perf_xl.io.template import write_settore_workbook
+from perf_xl.model import AreaInfo, IndicatorRow, SettoreWorkbook
+from perf_xl.schema import load_schema
+from perf_xl.settings import Settings
+
+pytestmark = pytest.mark.libreoffice
+SCHEMA = load_schema()
+L = SCHEMA.indicators
+
+
+def strip_cached_values(src, dst):
+    """Copy an .xlsx, removing every formula cell's cached value (<v> after </f>)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                text = data.decode("utf-8")
+                text = re.sub(r"(</f>)<v>[^<]*</v>", r"\1", text)
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    return dst
+
+
+def _values(path):
+    ws = openpyxl.load_workbook(path, data_only=True)[L.name]
+    return {row[0].row: {c.key: row[c.position - 1].value for c in L.columns}
+            for row in ws.iter_rows(min_row=L.first_data_row)}
+
+
+def _check(path_recalculated, rows, settings):
+    got = _values(path_recalculated)
+    objectives = {o.code: o.score for o in build_objectives(rows, settings)}
+    for r in rows:
+        v = got[r.row]
+        pct = scoring.achievement(r.target, r.actual, r.polarity, settings)
+        dev = scoring.deviation(r.target, r.actual, r.polarity)
+        where = f"{r.file} row {r.row}"
+        if pct is None:
+            assert v["achievement"] in (None, ""), where
+        else:
+            assert v["achievement"] == pytest.approx(pct, abs=1e-9), where
+            assert v["traffic_light"] == scoring.traffic_light(pct, settings), where
+        if dev is None:
+            assert v["deviation"] in (None, ""), where
+        else:
+            assert v["deviation"] == pytest.approx(dev, abs=1e-9), where
+        score = objectives[r.objective_code]
+        if score is None:
+            assert v["objective_score"] in (None, ""), where
+        else:
+            assert v["objective_score"] == pytest.approx(score, abs=1e-9), where
+
+
+def test_shipped_workbooks_recalculate_to_the_python_scores(require_libreoffice, tmp_path, settings):
+    stripped = []
+    for p in sorted(SHIPPED_2022.glob("*.xlsx")):
+        stripped.append(strip_cached_values(p, tmp_path / p.name))
+    # no cached value left: what we read back after LibreOffice is LibreOffice's own
+    assert all(v["achievement"] is None for v in _values(stripped[0]).values())
+    outs = recalculate_many(stripped, tmp_path / "lo")
+    checked = 0
+    for src, out in zip(sorted(SHIPPED_2022.glob("*.xlsx")), outs):
+        rows = list(read_settore_workbook(src).workbook.rows)
+        _check(out, rows, settings)
+        checked += len(rows)
+    assert checked == 139
+
+
+def test_gzoom_partial_year_and_edge_cases_recalculate(require_libreoffice, tmp_path):
+    settings = Settings(decreasing_ratio="gzoom", green=95, yellow=70)
+    base = dict(area="LINEA STRATEGICA SUL TEST", objective="Ob", responsabile="R", settore="S", indicator="I")
+    specs = [
+        ("OB01", "decrescente", 10, 12.5, 50), ("OB01", "decrescente", 10, 30, 50),
+        ("OB02", "crescente", 80, 78, 60), ("OB02", "crescente", 80, None, 40),  # consuntivo not typed yet
+        ("OB03", "binario", 1, 0, 30), ("OB03", "binario", 1, 1, 70), ("OB03", "crescente", 5, 9, 0),
+        ("OB04", "crescente", 0, 3, 100),  # atteso 0: no % Ragg
+        ("OB05", "decrescente", 10, 2, 100),
+    ]
+    rows = [IndicatorRow(objective_code=c, polarity=p, target=t, actual=a, weight=w, **base)
+            for c, p, t, a, w in specs]
+    wb = SettoreWorkbook(info={"year": 2024, "settore": "S", "schema_version": SCHEMA.version},
+                         areas=(AreaInfo(1, base["area"], None),), rows=tuple(rows))
+    src = write_settore_workbook(tmp_path / "edge.xlsx", wb, settings=settings, spare_rows=3)
+    stripped = strip_cached_values(src, tmp_path / "edge_nocache.xlsx")
+    (out,) = recalculate_many([stripped], tmp_path / "lo")
+    read_rows = list(read_settore_workbook(src).workbook.rows)
+    _check(out, read_rows, settings)
+    got = _values(out)
+    assert got[2]["achievement"] == pytest.approx(75)  # GZOOM: (2·10 − 12,5)/10
+    assert got[10]["achievement"] == 100
+    assert got[11]["achievement"] in (None, "")  # a spare row stays empty, no error value

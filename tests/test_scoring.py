@@ -1,0 +1,70 @@
+"""The rules of domain.md, on the seed's own examples."""
+
+import pytest
+
+from perf_xl.core import scoring
+from perf_xl.settings import Settings, SettingsError
+
+PLAIN = Settings()
+GZOOM = Settings(decreasing_ratio="gzoom")
+
+
+def test_crescente_is_ratio_capped_at_100():
+    assert scoring.achievement(7, 41, "crescente", PLAIN) == 100
+    assert scoring.achievement(80, 78, "crescente", PLAIN) == pytest.approx(97.5)  # Sport: unrounded 97,5
+    assert scoring.achievement(50, 0, "crescente", PLAIN) == 0
+    assert scoring.achievement(141554, 132706, "crescente", PLAIN) == pytest.approx(93.7494, abs=1e-4)
+
+
+def test_crescente_never_below_zero_and_undefined_for_zero_target():
+    assert scoring.achievement(10, -5, "crescente", PLAIN) == 0
+    assert scoring.achievement(0, 5, "crescente", PLAIN) is None
+
+
+def test_decrescente_foodinsider_and_both_ratios():
+    assert scoring.achievement(10, 2, "decrescente", PLAIN) == 100  # Foodinsider: atteso 10, consuntivo 2
+    assert scoring.deviation(10, 2, "decrescente") == 8
+    assert scoring.achievement(10, 12.5, "decrescente", PLAIN) == pytest.approx(80)
+    assert scoring.achievement(10, 12.5, "decrescente", GZOOM) == pytest.approx(75)
+    assert scoring.achievement(10, 25, "decrescente", GZOOM) == 0
+
+
+def test_binary():
+    assert scoring.achievement(1, 1, "binario", PLAIN) == 100
+    assert scoring.achievement(1, 0, "binario", PLAIN) == 0
+
+
+def test_missing_values_give_none():
+    assert scoring.achievement(1, None, "crescente", PLAIN) is None
+    assert scoring.deviation(None, 3, "crescente") is None
+
+
+def test_objective_score_is_weighted_and_ignores_neutralised():
+    # Sport "Approvazione dei progetti": 20×100 + 40×97,5 + 40×0 = 59
+    assert scoring.objective_score([(20, 100), (40, 97.5), (40, 0)]) == pytest.approx(59)
+    # a neutralised indicator (peso 0) does not count
+    assert scoring.objective_score([(35, 100), (35, 100), (0, 0), (30, 100), (0, 0)]) == 100
+    # weights summing to 82 still give a weighted mean
+    assert scoring.objective_score([(27, 100), (27, 100), (28, 100)]) == 100
+    assert scoring.objective_score([(50, None), (50, 80)]) == 80
+    assert scoring.objective_score([(0, 100)]) is None
+
+
+def test_area_score_is_plain_mean():
+    assert round(scoring.area_score([100, 59, 100]), 2) == 86.33
+    assert scoring.area_score([None, 90]) == 90
+    assert scoring.area_score([]) is None
+
+
+def test_traffic_light_thresholds_are_settings():
+    assert [scoring.traffic_light(x, PLAIN) for x in (100, 90, 89.99, 60, 59.9, None)] == [
+        "verde", "verde", "giallo", "giallo", "rosso", None]
+    strict = Settings(green=95, yellow=80)
+    assert scoring.traffic_light(90, strict) == "giallo"
+
+
+def test_invalid_settings_are_refused():
+    with pytest.raises(SettingsError):
+        Settings(decreasing_ratio="other")
+    with pytest.raises(SettingsError):
+        Settings(green=50, yellow=60)
