@@ -21,6 +21,8 @@ SHIPPED_2022 = ROOT / "workbooks" / "2022"
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     if not SEED.exists():
+        if os.environ.get("PERF_XL_REQUIRE_SEED") == "1":
+            pytest.fail(f"the seed is required here (PERF_XL_REQUIRE_SEED=1) but missing at {SEED}")
         pytest.skip(f"seed not found at {SEED} (../shared is beside the project in CI)")
     return SEED
 

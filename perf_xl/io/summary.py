@@ -119,7 +119,7 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
     for i, a in enumerate(c.areas):
         r = hr + 1 + i
         values = {
-            "number": a.number, "area": a.name, "objectives": len(a.objectives), "indicators": a.indicator_count,
+            "number": a.number, "short_name": short_area_name(a.name), "area": a.name, "objectives": len(a.objectives), "indicators": a.indicator_count,
             "score": None if a.score is None else round(a.score, 2), "traffic_light": a.traffic_light,
             "published": a.published, "difference": a.difference,
             "check": {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces],
@@ -141,7 +141,7 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
     if c.areas:
         chart = book.add_chart({"type": "bar"})
         score_col = next(j for j, col in enumerate(cols) if col["key"] == "score")
-        area_col = next(j for j, col in enumerate(cols) if col["key"] == "area")
+        area_col = next(j for j, col in enumerate(cols) if col["key"] == "short_name")
         first, last = hr + 1, hr + len(c.areas)
         sheet = lay["sheet"]
         chart.add_series({
@@ -155,8 +155,10 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
         chart.set_x_axis({"min": 0, "max": 100, "num_format": "0"})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"none": True})
-        chart.set_size({"width": 900, "height": 60 + 36 * len(c.areas)})
+        chart.set_size({"width": 720, "height": 80 + 34 * len(c.areas)})
         ws.insert_chart(last + 3, 1, chart)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
 
 
 def _write_area(book, ws, a, lay: dict, fmts: dict) -> None:
