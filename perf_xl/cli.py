@@ -16,6 +16,22 @@ from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
 
+class CommandError(click.ClickException):
+    """The command itself could not run (exit code 2), as opposed to data with errors (1)."""
+
+    exit_code = 2
+
+
+class _Group(click.Group):
+    """Turns I/O failures (unwritable output, vanished file) into a clear message and exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            raise CommandError(f"{exc.strerror or exc} ({exc.filename or ''})") from exc
+
+
 settings_option = click.option(
     "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False), default=None,
     help="Settings file (TOML) with the comune's scoring choices; default: the shipped schemas/settings.toml.")
@@ -25,7 +41,7 @@ def _settings(path):
     try:
         return load_settings(path)
     except (SettingsError, ValueError) as exc:
-        raise click.ClickException(f"Impostazioni non valide ({path}): {exc}") from exc
+        raise CommandError(f"Impostazioni non valide ({path}): {exc}") from exc
 
 
 def _print_findings(findings, limit: int = 30) -> None:
@@ -36,7 +52,7 @@ def _print_findings(findings, limit: int = 30) -> None:
         click.echo(f"  … e altre {len(findings) - limit} segnalazioni.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="perf-xl")
 def main() -> None:
     """perf_xl: the comune's performance plan in Excel.

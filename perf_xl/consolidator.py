@@ -7,6 +7,7 @@ the Consolida button and the nightly job all call :func:`consolidate_folder`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -132,8 +133,6 @@ _ACRONYMS = {"PA", "UE", "PNRR", "ICT", "SDGS"}
 
 def short_area_name(name: str) -> str:
     """``LINEA STRATEGICA SULLO SVILUPPO DELLA COMUNITA'`` -> ``Sviluppo della comunità``."""
-    import re
-
     s = re.sub(r"^LINEA STRATEGICA\s+", "", name.strip(), flags=re.IGNORECASE)
     for p in _PREPOSITIONS:
         if s.upper().startswith(p):

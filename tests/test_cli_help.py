@@ -22,3 +22,14 @@ def test_readme_test_command_is_what_ci_runs():
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
     cmd = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
     assert cmd in ci and cmd in README
+
+
+def test_command_failures_exit_2(tmp_path):
+    bad = tmp_path / "settings.toml"
+    bad.write_text('decreasing_ratio = "boh"\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["consolidate", "--settings", str(bad), "--out", str(tmp_path / "R.xlsx")])
+    assert r.exit_code == 2 and "Impostazioni non valide" in r.output
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = CliRunner().invoke(main, ["consolidate", "--out", str(blocker / "R.xlsx")])
+    assert r.exit_code == 2 and "Error" in r.output

@@ -7,6 +7,7 @@ objectives and the source lines behind the difference (never forcing a match).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from typing import Iterable
@@ -64,7 +65,7 @@ def consolidate(rows: Iterable[IndicatorRow], areas: Iterable[AreaInfo], setting
         result = AreaResult(number=info.number, name=name, objectives=tuple(objs), score=score,
                             traffic_light=scoring.traffic_light(score, settings), published=info.published)
         if result.reproduces is False:
-            result = AreaResult(**{**result.__dict__, "explanation": tuple(explain_difference(result))})
+            result = dataclasses.replace(result, explanation=tuple(explain_difference(result)))
         results.append(result)
     return results
 

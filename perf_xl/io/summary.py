@@ -19,6 +19,7 @@ import xlsxwriter
 from ..consolidator import Consolidation, short_area_name, summary_dict
 from ..schema import schemas_dir
 from ..settings import LIGHTS, Settings, load_settings
+from .cells import write_value
 from .atomic import atomic_path, write_text_atomic
 
 
@@ -93,13 +94,6 @@ def _num(book, fmts: dict, num_format: str | None, bold: bool = False):
     return fmts["_cache"][key]
 
 
-def _put(ws, r: int, col: int, value, fmt) -> None:
-    if value is None or value == "":
-        ws.write_blank(r, col, None, fmt)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        ws.write_number(r, col, value, fmt)
-    else:
-        ws.write_string(r, col, str(value), fmt)
 
 
 def _header(ws, r: int, columns: list[dict], fmts: dict) -> None:
@@ -136,7 +130,7 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
             if key == "area":
                 ws.write_url(r, j, f"internal:'{sheet_names[a.name]}'!A1", fmts["link"], a.name)
             else:
-                _put(ws, r, j, values[key], fmt)
+                write_value(ws, r, j, values[key], fmt)
     ws.freeze_panes(hr + 1, 0)
     if c.areas:
         chart = book.add_chart({"type": "bar"})
@@ -190,18 +184,18 @@ def _write_area(book, ws, a, lay: dict, fmts: dict) -> None:
                     fmt = _num(book, fmts, col["format"])
                 else:
                     fmt = fmts["text"]
-                _put(ws, r, j, values[key], fmt)
+                write_value(ws, r, j, values[key], fmt)
             r += 1
         label = f"{lay['objective_score_label']} {o.code}: {o.name}"
         ws.merge_range(r, 0, r, pct_col - 1, "", fmts["objective"])
         ws.write_string(r, 0, label, fmts["objective"])
-        _put(ws, r, pct_col, None if o.score is None else round(o.score, 2), _num(book, fmts, "0.00", bold=True))
-        _put(ws, r, tl_col, o.traffic_light, fmts[o.traffic_light] if o.traffic_light else fmts["objective"])
+        write_value(ws, r, pct_col, None if o.score is None else round(o.score, 2), _num(book, fmts, "0.00", bold=True))
+        write_value(ws, r, tl_col, o.traffic_light, fmts[o.traffic_light] if o.traffic_light else fmts["objective"])
         r += 1
     ws.merge_range(r, 0, r, pct_col - 1, "", fmts["objective"])
     ws.write_string(r, 0, lay["area_score_label"], fmts["objective"])
-    _put(ws, r, pct_col, None if a.score is None else round(a.score, 2), _num(book, fmts, "0.00", bold=True))
-    _put(ws, r, tl_col, a.traffic_light, fmts[a.traffic_light] if a.traffic_light else fmts["objective"])
+    write_value(ws, r, pct_col, None if a.score is None else round(a.score, 2), _num(book, fmts, "0.00", bold=True))
+    write_value(ws, r, tl_col, a.traffic_light, fmts[a.traffic_light] if a.traffic_light else fmts["objective"])
     ws.freeze_panes(hr + 1, 0)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
@@ -214,17 +208,17 @@ def _write_findings(ws, c: Consolidation, lay: dict, fmts: dict) -> None:
     r = 1
     for a in c.areas:
         for msg in a.explanation:
-            _put(ws, r, 0, "", fmts["text"])
-            _put(ws, r, 1, short_area_name(a.name), fmts["text"])
-            _put(ws, r, 3, "area-non-riprodotta", fmts["text"])
-            _put(ws, r, 4, "avviso", fmts["text"])
-            _put(ws, r, 5, msg, fmts["text"])
+            write_value(ws, r, 0, "", fmts["text"])
+            write_value(ws, r, 1, short_area_name(a.name), fmts["text"])
+            write_value(ws, r, 3, "area-non-riprodotta", fmts["text"])
+            write_value(ws, r, 4, "avviso", fmts["text"])
+            write_value(ws, r, 5, msg, fmts["text"])
             r += 1
     for f in c.findings:
         d = f.as_dict()
         for j, col in enumerate(cols):
             v = d.get(col["key"])
-            _put(ws, r, j, Path(v).name if col["key"] == "file" and v else v, fmts["text"])
+            write_value(ws, r, j, Path(v).name if col["key"] == "file" and v else v, fmts["text"])
         r += 1
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(r - 1, 1), len(cols) - 1)

@@ -18,6 +18,7 @@ from ..core import formulas, scoring
 from ..model import IndicatorRow, SettoreWorkbook
 from ..schema import Column, WorkbookSchema, load_schema
 from ..settings import LIGHTS, Settings, load_settings
+from .cells import write_value
 from .atomic import atomic_path
 
 SPARE_ROWS = 30  # empty rows with formulas, so a dirigente can add indicators by typing
@@ -69,13 +70,6 @@ def _col_format(book, col: Column, wrap: bool):
     return book.add_format(props)
 
 
-def _write_cell(ws, r: int, c: int, value, fmt) -> None:
-    if value is None or value == "":
-        ws.write_blank(r, c, None, fmt)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        ws.write_number(r, c, value, fmt)
-    else:
-        ws.write_string(r, c, str(value), fmt)
 
 
 def _write_header(book, ws, header_row0: int, labels) -> None:
@@ -111,7 +105,7 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
                 ws.write_formula(excel_row - 1, c.position - 1, rule(letters, excel_row, settings, **extra), fmt,
                                  "" if value is None else value)
             elif row is not None:
-                _write_cell(ws, excel_row - 1, c.position - 1, getattr(row, c.key), fmt)
+                write_value(ws, excel_row - 1, c.position - 1, getattr(row, c.key), fmt)
     # drop-down lists and input help, from the schema
     for c in layout.columns:
         col0 = c.position - 1
@@ -153,7 +147,7 @@ def _write_areas(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
     values = {"number": lambda a: a.number, "area": lambda a: a.name, "published_score": lambda a: a.published}
     for i, area in enumerate(wb.areas):
         for c in layout.columns:
-            _write_cell(ws, layout.first_data_row - 1 + i, c.position - 1, values[c.key](area), formats[c.key])
+            write_value(ws, layout.first_data_row - 1 + i, c.position - 1, values[c.key](area), formats[c.key])
     ws.freeze_panes(layout.header_row, 0)
 
 
@@ -167,4 +161,4 @@ def _write_info(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
     for i, f in enumerate(layout.fields):
         r = layout.header_row + i
         ws.write_string(r, 0, f.label, bold)
-        _write_cell(ws, r, 1, wb.info.get(f.key), None)
+        write_value(ws, r, 1, wb.info.get(f.key), None)
