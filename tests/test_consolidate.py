@@ -120,6 +120,6 @@ def test_broken_workbook_does_not_stop_the_others(tmp_path):
     (tmp_path / "~$aperto.xlsx").write_bytes(b"lock")
     c = consolidate_folder(tmp_path)
     assert len(c.files) == 4  # the lock file is skipped
-    bad = [f for f in c.findings if f.code == "file-illeggibile"]
+    bad = [f for f in c.findings if f.code == "file-non-excel"]
     assert len(bad) == 1 and bad[0].file.endswith("rotto.xlsx")
     assert c.indicator_count > 0

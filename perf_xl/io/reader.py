@@ -8,24 +8,30 @@ read-only; nothing is ever written back.
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import python_calamine
 from openpyxl.utils import get_column_letter
 
-from ..model import ERROR, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
+from ..model import ERROR, WARNING, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
 @dataclass
 class ReadResult:
+    """What one workbook holds: typed data for scoring, raw cells for validation, structure findings."""
+
     workbook: SettoreWorkbook | None
     findings: list[Finding] = field(default_factory=list)
+    # raw input cell values of the Indicatori sheet: (excel row, {column key: value as stored})
+    raw_rows: list[tuple[int, dict]] = field(default_factory=list)
+    # column key -> 0-based column index where the header was found
+    columns: dict[str, int] = field(default_factory=dict)
+    sheet_names: list[str] = field(default_factory=list)
 
 
 def _cell(col0: int, row1: int) -> str:
@@ -50,24 +56,18 @@ def _text(v) -> str:
     return str(v).strip()
 
 
-def _number(v, sink: _Sink, sheet: str, cell: str, row: int, label: str) -> float | None:
-    if v is None or v == "":
-        return None
-    if isinstance(v, bool) or isinstance(v, (_dt.date, _dt.datetime, _dt.time, _dt.timedelta)):
-        sink.add(sheet, cell, row, label, "tipo-non-numerico",
-                 f"La cella {cell} ({label}) contiene {'un valore VERO/FALSO' if isinstance(v, bool) else 'una data'}: "
-                 "scrivere un numero.", str(v))
+def to_number(v) -> float | None:
+    """The number a cell means, leniently (``"24,29"`` typed as text gives 24.29).
+
+    Validation reports such cells; scoring still uses what the dirigente meant.
+    Booleans, dates and other text give None.
+    """
+    if v is None or v == "" or isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
         return float(v)
-    parsed = parse_italian_number(str(v))
-    if parsed is not None:
-        sink.add(sheet, cell, row, label, "numero-come-testo",
-                 f"La cella {cell} ({label}) contiene il numero «{v}» scritto come testo: "
-                 f"riscriverlo come numero ({parsed:g}).", v)
-        return parsed
-    sink.add(sheet, cell, row, label, "valore-non-numerico",
-             f"La cella {cell} ({label}) deve contenere un numero, non «{v}».", v)
+    if isinstance(v, str):
+        return parse_italian_number(v)
     return None
 
 
@@ -97,14 +97,26 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
     schema = schema or load_schema()
     path = Path(path)
     sink = _Sink(str(path))
+    result = ReadResult(None)
+    problem = _container_problem(path)
+    if problem:
+        sink.add("", "", None, "", problem[0], problem[1])
+        result.findings = sink.findings
+        return result
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for unreadable files
         sink.add("", "", None, "", "file-illeggibile",
-                 f"Il file non si apre come cartella di lavoro Excel (.xlsx/.xlsm): {type(exc).__name__}.",
-                 str(exc)[:200])
-        return ReadResult(None, sink.findings)
+                 f"Il file non si apre come cartella di lavoro Excel (.xlsx/.xlsm): {type(exc).__name__}. "
+                 "Aprirlo in Excel e salvarlo di nuovo come .xlsx.", str(exc)[:200])
+        result.findings = sink.findings
+        return result
     names = set(book.sheet_names)
+    result.sheet_names = list(book.sheet_names)
+    for extra in [n for n in book.sheet_names if n not in schema.sheet_names]:
+        sink.add(extra, "", None, "", "foglio-in-piu",
+                 f"Il foglio «{extra}» non fa parte del modello: non viene letto (spostare i dati nei fogli previsti).",
+                 extra, severity=WARNING)
 
     def grid(name: str) -> list[list] | None:
         if name not in names:
@@ -114,9 +126,33 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
 
     info = _read_info(grid(schema.info.name), schema, sink)
     areas = _read_areas(grid(schema.areas.name), schema, sink)
-    rows = _read_indicators(grid(schema.indicators.name), schema, sink, str(path))
-    wb = SettoreWorkbook(info=info, areas=tuple(areas), rows=tuple(rows), path=str(path))
-    return ReadResult(wb, sink.findings)
+    rows = _read_indicators(grid(schema.indicators.name), schema, sink, str(path), result)
+    result.workbook = SettoreWorkbook(info=info, areas=tuple(areas), rows=tuple(rows), path=str(path))
+    result.findings = sink.findings
+    return result
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _container_problem(path: Path) -> tuple[str, str] | None:
+    """Recognise files that are not an .xlsx zip before handing them to a parser."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        return "file-non-accessibile", f"Il file non si può leggere ({exc.strerror}): forse è aperto o senza permessi."
+    if not head:
+        return "file-vuoto", "Il file è vuoto (0 byte): forse il salvataggio non è terminato. Salvarlo di nuovo."
+    if head == _OLE_MAGIC:
+        if path.suffix.lower() == ".xls":
+            return "formato-xls", "Formato Excel 97-2003 (.xls): aprirlo e salvarlo come cartella di lavoro .xlsx."
+        return ("file-protetto", "Il file è protetto da password (cifrato) o è un vecchio .xls rinominato: "
+                "togliere la password di apertura o salvarlo come .xlsx.")
+    if not head.startswith(b"PK"):
+        return "file-non-excel", ("Il file non è una cartella di lavoro Excel (non è un file .xlsx valido): "
+                                  "forse è un altro tipo di file rinominato.")
+    return None
 
 
 def _read_info(g, schema: WorkbookSchema, sink: _Sink) -> dict:
@@ -148,15 +184,14 @@ def _read_areas(g, schema: WorkbookSchema, sink: _Sink) -> list[AreaInfo]:
         name = _text(get("area"))
         if not name:
             continue
-        number = _number(get("number"), sink, layout.name, _cell(cols.get("number", 0), r + 1), r + 1, "N.")
-        published = _number(get("published_score"), sink, layout.name,
-                            _cell(cols.get("published_score", 2), r + 1), r + 1, "% pubblicata")
+        number = to_number(get("number"))
+        published = to_number(get("published_score"))
         out.append(AreaInfo(number=int(number) if number is not None else len(out) + 1, name=name,
                             published=published))
     return out
 
 
-def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str) -> list[IndicatorRow]:
+def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: ReadResult) -> list[IndicatorRow]:
     layout = schema.indicators
     if g is None:
         return []
@@ -169,6 +204,7 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str) -> list[
         sink.add(layout.name, f"A{layout.header_row}", layout.header_row, "", "intestazione-mancante",
                  f"Riga {layout.header_row} senza le intestazioni del modello: il foglio non è stato letto.")
         return []
+    result.columns = cols
     inputs = [c for c in layout.columns if not c.computed and c.key in cols]
     out = []
     for r in range(layout.header_row, len(g)):
@@ -177,16 +213,15 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str) -> list[
         raw = {c.key: (row[cols[c.key]] if cols[c.key] < len(row) else "") for c in inputs}
         if all(v is None or v == "" for v in raw.values()):
             continue
+        result.raw_rows.append((excel_row, raw))
         values: dict = {}
-        for c in inputs:
-            cell = _cell(cols[c.key], excel_row)
-            if c.type in ("number", "integer"):
-                values[c.key] = _number(raw[c.key], sink, layout.name, cell, excel_row, c.label)
-            else:
-                values[c.key] = _text(raw[c.key])
         for c in layout.columns:
-            if not c.computed and c.key not in values:
-                values[c.key] = None if c.type in ("number", "integer") else ""
+            if c.computed:
+                continue
+            if c.type in ("number", "integer"):
+                values[c.key] = to_number(raw.get(c.key))
+            else:
+                values[c.key] = _text(raw.get(c.key))
         out.append(IndicatorRow(file=file, sheet=layout.name, row=excel_row, **values))
     return out
 
