@@ -128,6 +128,34 @@ def consolidate_cmd(folder, out_file, json_file, settings_path):
         sys.exit(1)
 
 
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Write the findings as JSON.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
+              help="Write the findings as a workbook (.xlsx), one row per finding with a link to the cell.")
+@click.option("--limit", type=int, default=200, show_default=True, help="Findings shown on the console.")
+@settings_option
+def validate_cmd(paths, json_file, report_file, limit, settings_path):
+    """Validate settore workbooks (files or folders): what is wrong, and where.
+
+    Exit 0 when there is no error, 1 when there are errors, 2 when the command could not run.
+    Example: perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx
+    """
+    from .io.report import format_table, write_report_json, write_report_workbook
+    from .validate import validate_paths
+
+    v = validate_paths(paths, load_schema(), _settings(settings_path))
+    click.echo(f"{len(v.files)} cartelle di lavoro controllate.")
+    click.echo(format_table(v.report, limit=limit))
+    if json_file:
+        write_report_json(json_file, v.report, v.files)
+        click.echo(f"JSON scritto in {Path(json_file).resolve()}")
+    if report_file:
+        write_report_workbook(report_file, v.report)
+        click.echo(f"Rapporto scritto in {Path(report_file).resolve()}")
+    sys.exit(0 if v.report.valid else 1)
+
+
 @main.command("new-workbook")
 @click.argument("out_file", type=click.Path(dir_okay=False))
 @click.option("--settore", required=True, help="Name of the settore.")

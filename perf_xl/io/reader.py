@@ -85,10 +85,16 @@ def _header_map(grid: list[list], layout: SheetLayout, sink: _Sink) -> dict[str,
                          f"La colonna «{col.label}» è in {get_column_letter(positions[col.label] + 1)} invece che in "
                          f"{col.letter}: letta comunque per intestazione; ripristinare l'ordine del modello.",
                          col.label)
-        elif col.required:
-            sink.add(layout.name, _cell(col.position - 1, layout.header_row), layout.header_row, col.label,
-                     "colonna-mancante",
-                     f"Manca la colonna obbligatoria «{col.label}» (attesa in {col.letter}{layout.header_row}).")
+        elif col.required or col.computed:
+            there = header[col.position - 1] if col.position - 1 < len(header) else ""
+            cell = _cell(col.position - 1, layout.header_row)
+            if there and there not in layout.labels:
+                sink.add(layout.name, cell, layout.header_row, col.label, "colonna-rinominata",
+                         f"L'intestazione in {cell} è «{there}» invece di «{col.label}»: ripristinare il nome "
+                         "del modello (la colonna non è stata letta).", there)
+            else:
+                sink.add(layout.name, cell, layout.header_row, col.label, "colonna-mancante",
+                         f"Manca la colonna «{col.label}» (attesa in {cell}): ripristinarla dal modello.")
     return found
 
 

@@ -1,0 +1,79 @@
+"""Render a validation :class:`~perf_xl.model.Report`: console table, JSON, workbook.
+
+All three show the same records. The workbook has one row per finding and a link
+that opens the source workbook at the cell.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import xlsxwriter
+
+from ..model import ERROR, WARNING, Report
+from .atomic import atomic_path, write_text_atomic
+from .cells import write_value
+from .summary import load_summary_layout
+
+
+def counts(report: Report) -> dict:
+    by = Counter(f.severity for f in report)
+    return {"errori": by.get(ERROR, 0), "avvisi": by.get(WARNING, 0), "totale": len(report)}
+
+
+def report_dict(report: Report, files: list[str]) -> dict:
+    return {"files": files, "conteggi": counts(report), "valido": report.valid,
+            "segnalazioni": [f.as_dict() for f in report]}
+
+
+def write_report_json(path: str | Path, report: Report, files: list[str]) -> Path:
+    return write_text_atomic(path, json.dumps(report_dict(report, files), ensure_ascii=False, indent=2) + "\n")
+
+
+def format_table(report: Report, limit: int | None = None, width: int = 110) -> str:
+    """A plain-text table for the console (no dependency on a terminal library)."""
+    rows = list(report)[:limit] if limit else list(report)
+    lines = []
+    for f in rows:
+        where = ":".join(x for x in (Path(f.file).name if f.file else "", f.sheet, f.cell) if x)
+        lines.append(f"{f.severity.upper():7} {where}  [{f.code}]")
+        lines.append(f"        {f.message}"[:width * 3])
+    c = counts(report)
+    if limit and len(report) > limit:
+        lines.append(f"… e altre {len(report) - limit} segnalazioni (vedere --json o --report).")
+    lines.append(f"{c['errori']} errori, {c['avvisi']} avvisi.")
+    return "\n".join(lines)
+
+
+def write_report_workbook(path: str | Path, report: Report) -> Path:
+    lay = load_summary_layout()["report"]
+    cols = lay["columns"]
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        ws = book.add_worksheet(lay["sheet"])
+        head = book.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78", "border": 1})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        link = book.add_format({"font_color": "blue", "underline": 1, "valign": "top"})
+        sev = {ERROR: book.add_format({"bg_color": "#F8696B", "valign": "top"}),
+               WARNING: book.add_format({"bg_color": "#FFD966", "valign": "top"})}
+        for j, col in enumerate(cols):
+            ws.set_column(j, j, col["width"])
+            ws.write_string(0, j, col["label"], head)
+        for i, f in enumerate(report, start=1):
+            d = f.as_dict()
+            for j, col in enumerate(cols):
+                key = col["key"]
+                if key == "cell" and f.cell and f.sheet and f.file and ":" not in f.cell and "," not in f.cell \
+                        and not f.cell.startswith("riga"):
+                    target = Path(f.file).resolve().as_uri()
+                    ws.write_url(i, j, f"{target}#'{f.sheet}'!{f.cell}", link, f.cell)
+                elif key == "severity":
+                    write_value(ws, i, j, d[key], sev.get(f.severity, wrap))
+                else:
+                    write_value(ws, i, j, d[key], wrap)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(report), 1), len(cols) - 1)
+        book.close()
+    return Path(path)

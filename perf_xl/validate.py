@@ -1,0 +1,347 @@
+"""Validation of settore workbooks: pandera schemas built from ``schemas/`` plus named checks.
+
+Three kinds of checks, each producing :class:`~perf_xl.model.Finding` records with
+file, sheet, A1 cell, column label, code, severity and an Italian message that says
+what to do:
+
+* **cells** — a pandera ``DataFrameSchema`` generated from the schema's columns
+  (required, numeric, allowed values, ranges), run *once* over the concatenated raw
+  cells of every workbook (pandera's cost is per call, not per row);
+* **rows and objectives** — small plain functions over the typed rows, for what a
+  schema of columns cannot say (weights summing to 100, duplicates, a code with two
+  names, atteso 0 on a crescente indicator, binary values, consuntivo still empty);
+* **formulas** — each computed cell must still hold the formula the schema
+  prescribes (not a typed value) and no cached error (``#DIV/0!``).
+
+The structure checks (file opens, sheets, header row) are the reader's, so a broken
+file is one finding, not a cascade.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+from openpyxl.utils import get_column_letter
+
+from .core import formulas
+from .io.formula_scan import scan_cells
+from .io.reader import ReadResult, find_workbooks, read_settore_workbook
+from .model import ERROR, WARNING, Finding, IndicatorRow, Report
+from .numbers import parse_italian_number
+from .schema import Column, WorkbookSchema, load_schema
+from .settings import Settings, load_settings
+
+_FILE, _ROW = "__file__", "__row__"
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and not (isinstance(v, float) and math.isnan(v))
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+# --- cell checks: pandera, generated from the schema -------------------------------------------
+
+_RANGES = {
+    "weight": ("peso-fuori-intervallo", lambda v: 0 <= v <= 100),
+    "target": ("atteso-negativo", lambda v: v >= 0),
+}
+
+
+def cell_schema(schema: WorkbookSchema) -> pa.DataFrameSchema:
+    """The pandera schema of the Indicatori sheet's input cells, from ``schemas/settore.toml``."""
+    columns = {}
+    for col in schema.indicators.columns:
+        if col.computed:
+            continue
+        checks = []
+        if col.type in ("number", "integer"):
+            checks.append(pa.Check(lambda v: _blank(v) or _is_number(v), element_wise=True, name="tipo-numerico"))
+            if col.key in _RANGES:
+                code, ok = _RANGES[col.key]
+                checks.append(pa.Check(lambda v, ok=ok: not _is_number(v) or ok(v), element_wise=True, name=code))
+        elif col.type == "choice":
+            allowed = set(col.allowed)
+            checks.append(pa.Check(lambda v, a=allowed: _blank(v) or v in a, element_wise=True, name="valore-non-ammesso"))
+        columns[col.key] = pa.Column(object, checks=checks, nullable=not col.required, required=False, coerce=False)
+    return pa.DataFrameSchema(columns, strict=False, name=schema.indicators.name)
+
+
+def _cell_message(code: str, col: Column, cell: str, value) -> tuple[str, str]:
+    """(code, Italian message) for a failed cell check."""
+    if code == "not_nullable":
+        return "valore-mancante", f"La cella {cell} ({col.label}) è obbligatoria: inserire un valore."
+    if code == "tipo-numerico":
+        parsed = parse_italian_number(value) if isinstance(value, str) else None
+        if parsed is not None:
+            return ("numero-come-testo", f"La cella {cell} ({col.label}) contiene «{value}» scritto come testo: "
+                    f"riscriverlo come numero ({_it(parsed)}), senza apostrofo iniziale.")
+        if isinstance(value, bool):
+            return "tipo-non-numerico", f"La cella {cell} ({col.label}) contiene VERO/FALSO: scrivere un numero."
+        if not isinstance(value, str):
+            return "tipo-non-numerico", f"La cella {cell} ({col.label}) contiene una data o un orario: scrivere un numero."
+        return "valore-non-numerico", f"La cella {cell} ({col.label}) deve contenere un numero, non «{value}»."
+    if code == "valore-non-ammesso":
+        return code, (f"La cella {cell} ({col.label}) contiene «{value}»: scegliere uno tra "
+                      f"{', '.join(col.allowed)} dall'elenco a discesa.")
+    if code == "peso-fuori-intervallo":
+        return code, f"Il peso in {cell} è {_it(value)}: deve essere tra 0 e 100."
+    if code == "atteso-negativo":
+        return code, f"Il target atteso in {cell} è negativo ({_it(value)}): inserire un valore maggiore o uguale a 0."
+    return code, f"La cella {cell} ({col.label}) non supera il controllo «{code}»."
+
+
+def _it(x) -> str:
+    return f"{x:g}".replace(".", ",") if isinstance(x, (int, float)) else str(x)
+
+
+def check_cells(reads: list[ReadResult], schema: WorkbookSchema) -> list[Finding]:
+    """Run the pandera schema once over the raw cells of all workbooks."""
+    records = []
+    letters = []
+    for k, read in enumerate(reads):
+        for excel_row, raw in read.raw_rows:
+            rec = {key: (None if _blank(v) else v) for key, v in raw.items()}
+            rec[_FILE], rec[_ROW] = k, excel_row
+            records.append(rec)
+        letters.append({key: get_column_letter(i + 1) for key, i in read.columns.items()})
+    if not records:
+        return []
+    df = pd.DataFrame.from_records(records).astype(object)
+    df = df.where(pd.notna(df), None)
+    try:
+        cell_schema(schema).validate(df, lazy=True)
+        return []
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    findings = []
+    layout = schema.indicators
+    for case in cases.itertuples(index=False):
+        if case.index is None or (isinstance(case.index, float) and math.isnan(case.index)):
+            continue  # a column-level failure; columns are the reader's business
+        rec = df.iloc[int(case.index)]
+        read = reads[int(rec[_FILE])]
+        col = layout.column(case.column)
+        cell = f"{letters[int(rec[_FILE])][col.key]}{int(rec[_ROW])}"
+        value = rec[col.key]
+        code, message = _cell_message(str(case.check), col, cell, value)
+        findings.append(Finding(read.workbook.path, layout.name, cell, int(rec[_ROW]), col.label, code, ERROR,
+                                message, None if value is None else value))
+    return findings
+
+
+# --- checks across rows ------------------------------------------------------------------------
+
+@dataclass
+class _Ctx:
+    schema: WorkbookSchema
+    letters: dict[str, str]  # column key -> letter where the column was found
+
+    def cell(self, key: str, row: int) -> str:
+        return f"{self.letters.get(key, self.schema.indicators.column(key).letter)}{row}"
+
+    def finding(self, r: IndicatorRow, key: str, code: str, severity: str, message: str, value=None,
+                cell: str | None = None) -> Finding:
+        col = self.schema.indicators.column(key)
+        return Finding(r.file, r.sheet, cell or self.cell(key, r.row), r.row, col.label, code, severity, message, value)
+
+
+def _cells(ctx: _Ctx, key: str, rows: list[int]) -> str:
+    rows = sorted(rows)
+    if rows == list(range(rows[0], rows[-1] + 1)) and len(rows) > 1:
+        return f"{ctx.cell(key, rows[0])}:{ctx.cell(key, rows[-1])}"
+    return ",".join(ctx.cell(key, r) for r in rows)
+
+
+def check_objective_weights(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
+    """The weights of an objective's indicators sum to 100 (a neutralised one has peso 0 and a note)."""
+    groups: dict[str, list[IndicatorRow]] = defaultdict(list)
+    for r in rows:
+        groups[r.objective_code].append(r)
+    for code, items in groups.items():
+        if not code or any(r.weight is None for r in items):
+            continue
+        total = sum(r.weight for r in items)
+        if abs(total - 100) > 1e-6:
+            cells = _cells(ctx, "weight", [r.row for r in items])
+            yield ctx.finding(items[0], "weight", "pesi-somma", ERROR,
+                              f"I pesi dell'obiettivo {code} «{items[0].objective[:60]}» sommano a {_it(total)} "
+                              f"invece di 100 (celle {cells}): correggere i pesi.", total, cell=cells)
+    for r in rows:
+        if r.weight == 0 and not r.note:
+            yield ctx.finding(r, "note", "nettizzato-senza-nota", WARNING,
+                              f"L'indicatore alla riga {r.row} ha peso 0 (nettizzato) ma nessuna nota: "
+                              f"indicare in {ctx.cell('note', r.row)} il motivo esterno.")
+
+
+def check_duplicates(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
+    """The same indicator twice in one objective."""
+    seen: dict[tuple[str, str], int] = {}
+    for r in rows:
+        key = (r.objective_code, " ".join(r.indicator.lower().split()))
+        if not key[1]:
+            continue
+        if key in seen:
+            yield ctx.finding(r, "indicator", "indicatore-duplicato", ERROR,
+                              f"L'indicatore «{r.indicator[:60]}» compare due volte nell'obiettivo {r.objective_code} "
+                              f"(righe {seen[key]} e {r.row}): eliminare il doppione.", r.indicator)
+        else:
+            seen[key] = r.row
+
+
+def check_objective_names(rows: list[IndicatorRow], ctx_for) -> Iterable[Finding]:
+    """One objective code, one name (across every workbook validated together)."""
+    first: dict[str, IndicatorRow] = {}
+    for r in rows:
+        if not r.objective_code or not r.objective:
+            continue
+        f = first.setdefault(r.objective_code, r)
+        if " ".join(f.objective.split()) != " ".join(r.objective.split()):
+            where = f"riga {f.row}" + ("" if f.file == r.file else f" di {Path(f.file).name}")
+            yield ctx_for(r).finding(r, "objective", "codice-nomi-diversi", ERROR,
+                                     f"Il codice {r.objective_code} è usato con due nomi: «{r.objective[:50]}» e "
+                                     f"«{f.objective[:50]}» ({where}): usare un codice diverso o lo stesso nome.",
+                                     r.objective)
+
+
+def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
+    """Per-row rules that depend on polarity: atteso 0, binary values, consuntivo still empty."""
+    for r in rows:
+        if r.polarity == "crescente" and r.target == 0:
+            yield ctx.finding(r, "target", "atteso-zero", ERROR,
+                              f"Target atteso 0 su un indicatore crescente (riga {r.row}): la % di raggiungimento "
+                              "non si può calcolare. Indicare un target maggiore di 0.", 0)
+        if r.polarity == "binario":
+            for key in ("target", "actual"):
+                v = getattr(r, key)
+                if v is not None and v not in (0, 1):
+                    yield ctx.finding(r, key, "binario-non-01", ERROR,
+                                      f"Indicatore binario con {ctx.schema.indicators.column(key).label.lower()} "
+                                      f"{_it(v)} in {ctx.cell(key, r.row)}: usare 1 = fatto, 0 = non fatto.", v)
+        if r.actual is None:
+            yield ctx.finding(r, "actual", "consuntivo-mancante", WARNING,
+                              f"Consuntivo non ancora inserito in {ctx.cell('actual', r.row)}.")
+
+
+def check_info(read: ReadResult, schema: WorkbookSchema) -> Iterable[Finding]:
+    """The Info sheet names the year and the settore."""
+    if read.workbook is None or schema.info.name not in read.sheet_names:
+        return
+    info = read.workbook.info
+    for i, f in enumerate(schema.info.fields):
+        cell = f"B{schema.info.header_row + 1 + i}"
+        v = info.get(f.key)
+        if f.required and (v is None or v == ""):
+            yield Finding(read.workbook.path, schema.info.name, cell, schema.info.header_row + 1 + i, f.label,
+                          "info-mancante", ERROR, f"Nel foglio {schema.info.name} manca «{f.label}» (cella {cell}).")
+        elif f.type == "integer" and v not in (None, "") and not isinstance(v, int):
+            yield Finding(read.workbook.path, schema.info.name, cell, schema.info.header_row + 1 + i, f.label,
+                          "info-non-valida", ERROR, f"«{f.label}» in {cell} deve essere un numero intero, non «{v}».", v)
+
+
+# --- formula checks ------------------------------------------------------------------------------
+
+_ABS_ROW = re.compile(r"\$(\d+)")
+
+
+def _normal(formula: str) -> str:
+    return _ABS_ROW.sub("$", formula.lstrip("=").replace(" ", "").upper())
+
+
+def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings) -> list[Finding]:
+    """Computed cells must hold the schema's formula, not a typed value, and no cached error."""
+    layout = schema.indicators
+    computed = [c for c in layout.columns if c.computed and c.key in read.columns]
+    if read.workbook is None or not computed or not read.raw_rows:
+        return []
+    letters = {key: get_column_letter(i + 1) for key, i in read.columns.items()}
+    cells = scan_cells(read.workbook.path, layout.name, {letters[c.key] for c in computed}, layout.first_data_row)
+    first, last = layout.first_data_row, max(row for _, row in cells) if cells else layout.first_data_row
+    out = []
+    for excel_row, _ in read.raw_rows:
+        for c in computed:
+            letter = letters[c.key]
+            cell = f"{letter}{excel_row}"
+            got = cells.get((letter, excel_row))
+            extra = {"first_row": first, "last_row": last} if c.rule == "objective_score" else {}
+            expected = formulas.RULES[c.rule](letters, excel_row, settings, **extra)
+            if got is None or not got.has_formula:
+                value = None if got is None else got.value
+                out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "formula-sovrascritta",
+                                   ERROR, f"La cella {cell} ({c.label}) deve contenere la formula del modello, ma "
+                                   f"contiene {'un valore scritto a mano' if value is not None else 'nulla'}: "
+                                   f"ripristinare la formula {expected[:80]}{'…' if len(expected) > 80 else ''}",
+                                   value))
+                continue
+            if got.is_error:
+                out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "errore-formula", ERROR,
+                                   f"La formula in {cell} ({c.label}) dà l'errore {got.value}: controllare i valori "
+                                   "della riga (target, consuntivo, polarità).", got.value))
+            if got.formula and _normal(got.formula) != _normal(expected):
+                out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "formula-modificata",
+                                   WARNING, f"La formula in {cell} ({c.label}) è diversa da quella del modello "
+                                   "(o dalle impostazioni attuali): ripristinarla dal modello.", "=" + got.formula))
+    return out
+
+
+# --- the whole run -------------------------------------------------------------------------------
+
+@dataclass
+class Validation:
+    report: Report
+    reads: list[ReadResult] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Settings) -> Report:
+    """All checks over workbooks already read (shared with consolidation: one read per file)."""
+    report = Report()
+    for read in reads:
+        report.extend(read.findings)
+        report.extend(check_info(read, schema))
+    ok = [r for r in reads if r.workbook is not None]
+    report.extend(check_cells(ok, schema))
+    ctx_by_file = {}
+    for read in ok:
+        ctx = _Ctx(schema, {k: get_column_letter(i + 1) for k, i in read.columns.items()})
+        ctx_by_file[read.workbook.path] = ctx
+        rows = list(read.workbook.rows)
+        for check in (check_objective_weights, check_duplicates, check_values):
+            report.extend(check(rows, ctx))
+        report.extend(check_formulas(read, schema, settings))
+    all_rows = [r for read in ok for r in read.workbook.rows]
+    report.extend(check_objective_names(all_rows, lambda r: ctx_by_file[r.file]))
+    report.findings.sort(key=_order)
+    return report
+
+
+def _order(f: Finding):
+    m = re.match(r"([A-Z]+)(\d+)", f.cell or "")
+    col = m.group(1) if m else ""
+    return (f.file, f.sheet, f.row or 0, len(col), col, f.code)
+
+
+def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
+    out = []
+    for p in map(Path, paths):
+        out.extend(find_workbooks(p) if p.is_dir() else [p])
+    return out
+
+
+def validate_paths(paths: Iterable[str | Path], schema: WorkbookSchema | None = None,
+                   settings: Settings | None = None) -> Validation:
+    schema = schema or load_schema()
+    settings = settings or load_settings()
+    files = collect_paths(paths)
+    reads = [read_settore_workbook(p, schema) for p in files]
+    return Validation(report=validate_reads(reads, schema, settings), reads=reads, files=[str(p) for p in files])
