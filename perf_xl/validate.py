@@ -264,6 +264,8 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     computed = [c for c in layout.columns if c.computed and c.key in read.columns]
     if read.workbook is None or not computed or not read.raw_rows:
         return []
+    if any(c.key not in read.columns for c in layout.columns if c.required or c.computed):
+        return []  # a missing or renamed column is already one finding; formulas would only cascade
     letters = {key: get_column_letter(i + 1) for key, i in read.columns.items()}
     cells = scan_cells(read.workbook.path, layout.name, {letters[c.key] for c in computed}, layout.first_data_row)
     first, last = layout.first_data_row, max(row for _, row in cells) if cells else layout.first_data_row

@@ -7,6 +7,7 @@ that opens the source workbook at the cell.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -67,8 +68,9 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
                 key = col["key"]
                 if key == "cell" and f.cell and f.sheet and f.file and ":" not in f.cell and "," not in f.cell \
                         and not f.cell.startswith("riga"):
-                    target = Path(f.file).resolve().as_uri()
-                    ws.write_url(i, j, f"{target}#'{f.sheet}'!{f.cell}", link, f.cell)
+                    # relative to the report, so the link survives a shared drive mapped elsewhere
+                    target = os.path.relpath(Path(f.file).resolve(), Path(path).resolve().parent)
+                    ws.write_url(i, j, f"external:{target}#'{f.sheet}'!{f.cell}", link, f.cell)
                 elif key == "severity":
                     write_value(ws, i, j, d[key], sev.get(f.severity, wrap))
                 else:

@@ -26,16 +26,21 @@ HEADER_FILL = "#1F4E78"
 COMPUTED_FILL = "#F2F2F2"
 
 
+def _n(x) -> float | None:
+    """Only real numbers reach the scoring core (a row may carry text typed in a number cell)."""
+    return x if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
 def _cached_values(rows: list[IndicatorRow], settings: Settings) -> list[dict[str, object]]:
-    pcts = [scoring.achievement(r.target, r.actual, r.polarity, settings) for r in rows]
+    pcts = [scoring.achievement(_n(r.target), _n(r.actual), r.polarity, settings) for r in rows]
     by_code: dict[str, list[tuple[float | None, float | None]]] = {}
     for r, p in zip(rows, pcts):
-        by_code.setdefault(r.objective_code, []).append((r.weight, p))
+        by_code.setdefault(r.objective_code, []).append((_n(r.weight), p))
     out = []
     for r, p in zip(rows, pcts):
         out.append({
             "achievement": p,
-            "deviation": scoring.deviation(r.target, r.actual, r.polarity),
+            "deviation": scoring.deviation(_n(r.target), _n(r.actual), r.polarity),
             "traffic_light": scoring.traffic_light(p, settings),
             "objective_score": scoring.objective_score(by_code[r.objective_code]),
         })
