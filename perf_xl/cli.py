@@ -156,6 +156,28 @@ def validate_cmd(paths, json_file, report_file, limit, settings_path):
     sys.exit(0 if v.report.valid else 1)
 
 
+@main.command("audit")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Write the findings as JSON.")
+@settings_option
+def audit_cmd(file, json_file, settings_path):
+    """Audit a published Relazione text export: list what does not add up, with the line.
+
+    Exit 0 when everything is consistent, 1 when something is not.
+    Example: perf-xl audit relazione_2022.txt --json audit.json
+    """
+    from .importer import read_relazione_text
+    from .io.report import format_table, write_report_json
+    from .relazione.audit import audit_relazione
+
+    report = audit_relazione(read_relazione_text(file), str(file), _settings(settings_path))
+    click.echo(format_table(report))
+    if json_file:
+        write_report_json(json_file, report, [str(file)])
+        click.echo(f"JSON scritto in {Path(json_file).resolve()}")
+    sys.exit(0 if not len(report) else 1)
+
+
 @main.command("new-workbook")
 @click.argument("out_file", type=click.Path(dir_okay=False))
 @click.option("--settore", required=True, help="Name of the settore.")

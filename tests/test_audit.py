@@ -1,0 +1,51 @@
+"""perf-xl audit: a published Relazione's inconsistencies, with their lines, and nothing else."""
+
+import json
+
+from click.testing import CliRunner
+
+from conftest import VALDORIA
+from perf_xl.cli import main
+from perf_xl.importer import read_relazione_text
+from perf_xl.relazione.audit import audit_relazione
+
+
+def test_audit_of_the_seed_lists_exactly_the_inconsistencies(seed_path, settings):
+    report = audit_relazione(read_relazione_text(seed_path), str(seed_path), settings)
+    got = sorted((f.code, f.row) for f in report)
+    assert got == sorted([
+        ("scostamento-incoerente", 164), ("scostamento-incoerente", 220), ("scostamento-incoerente", 221),
+        ("scostamento-incoerente", 222), ("scostamento-incoerente", 228),
+        ("pesi-somma", 226),
+        ("area-non-coerente", 69), ("area-non-coerente", 178),
+    ])
+    weights = next(f for f in report if f.code == "pesi-somma")
+    assert weights.cell == "righe 226–228" and weights.value == 82
+    # the consistent areas and the correctly rounded % Ragg (93,75 -> 94; 97,5 -> 98) are not listed
+    assert not [f for f in report if f.code == "ragg-non-coerente"]
+
+
+def test_audit_finds_a_wrong_published_ragg_and_area(tmp_path, settings):
+    text = read_relazione_text(VALDORIA)
+    lines = text.split("\n")
+    # line 26 (45/60 = 75): publish 85 instead of 75
+    fields = lines[25].split("\t")
+    assert fields[-2].strip() in ("75", "") or "75" in fields
+    idx = max(i for i, f in enumerate(fields) if f.strip() == "75")
+    fields[idx] = "85"
+    lines[25] = "\t".join(fields)
+    report = audit_relazione("\n".join(lines), "v.txt", settings)
+    codes = {(f.code, f.row) for f in report}
+    assert ("ragg-non-coerente", 26) in codes
+    assert ("scostamento-incoerente", 69) in codes
+    expected = json.loads(VALDORIA.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    area_line = next(i for i, l in enumerate(lines, 1) if l.strip() == expected["inconsistent_area"])
+    assert ("area-non-coerente", area_line) in codes
+
+
+def test_audit_cli(seed_path, tmp_path):
+    r = CliRunner().invoke(main, ["audit", str(seed_path), "--json", str(tmp_path / "a.json")])
+    assert r.exit_code == 1
+    assert "riga 164" in r.output and "righe 226–228" in r.output
+    data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert data["conteggi"]["totale"] == 8
