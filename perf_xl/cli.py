@@ -178,6 +178,37 @@ def audit_cmd(file, json_file, settings_path):
     sys.exit(0 if not len(report) else 1)
 
 
+@main.command("nightly")
+@click.argument("share", type=click.Path(exists=True, file_okay=False))
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for reports, cache, history and lock (never inside SHARE).")
+@settings_option
+def nightly_cmd(share, reports_dir, settings_path):
+    """Validate every settore workbook on the shared drive, re-reading only what changed.
+
+    Writes reports/runs/report-<time>.json and .xlsx, reports/latest.json and .xlsx and appends to
+    reports/history.csv. Exit 0 without errors, 1 with errors, 2 when the run could not start
+    (for example another run is still going). Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl
+    """
+    from .io.lock import AlreadyRunning
+    from .io.report import counts
+    from .nightly import NightlyError, run_nightly
+
+    try:
+        result = run_nightly(share, reports_dir, load_schema(), _settings(settings_path))
+    except AlreadyRunning as exc:
+        raise CommandError(f"Un'altra esecuzione notturna è in corso (blocco {exc}): riprovare più tardi.") from exc
+    except NightlyError as exc:
+        raise CommandError(str(exc)) from exc
+    c = counts(result.report)
+    click.echo(f"{len(result.files)} cartelle di lavoro: {len(result.validated)} controllate, "
+               f"{len(result.reused)} invariate; {len(result.skipped)} file saltati; "
+               f"{c['errori']} errori, {c['avvisi']} avvisi.")
+    for p in result.outputs:
+        click.echo(f"  {p}")
+    sys.exit(0 if result.report.valid else 1)
+
+
 @main.command("new-workbook")
 @click.argument("out_file", type=click.Path(dir_okay=False))
 @click.option("--settore", required=True, help="Name of the settore.")

@@ -199,19 +199,42 @@ def check_duplicates(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
             seen[key] = r.row
 
 
-def check_objective_names(rows: list[IndicatorRow], ctx_for) -> Iterable[Finding]:
-    """One objective code, one name (across every workbook validated together)."""
+def check_objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
+    """One objective code, one name, within a workbook."""
     first: dict[str, IndicatorRow] = {}
     for r in rows:
         if not r.objective_code or not r.objective:
             continue
         f = first.setdefault(r.objective_code, r)
         if " ".join(f.objective.split()) != " ".join(r.objective.split()):
-            where = f"riga {f.row}" + ("" if f.file == r.file else f" di {Path(f.file).name}")
-            yield ctx_for(r).finding(r, "objective", "codice-nomi-diversi", ERROR,
-                                     f"Il codice {r.objective_code} è usato con due nomi: «{r.objective[:50]}» e "
-                                     f"«{f.objective[:50]}» ({where}): usare un codice diverso o lo stesso nome.",
-                                     r.objective)
+            yield ctx.finding(r, "objective", "codice-nomi-diversi", ERROR,
+                              f"Il codice {r.objective_code} è usato con due nomi: «{r.objective[:50]}» e "
+                              f"«{f.objective[:50]}» (riga {f.row}): usare un codice diverso o lo stesso nome.",
+                              r.objective)
+
+
+def objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> list[dict]:
+    """Each objective code of a workbook with its name and first cell (cached by the nightly run)."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        if r.objective_code and r.objective and r.objective_code not in out:
+            out[r.objective_code] = {"file": r.file, "sheet": r.sheet, "code": r.objective_code,
+                                     "name": " ".join(r.objective.split()), "row": r.row,
+                                     "cell": ctx.cell("objective", r.row)}
+    return list(out.values())
+
+
+def check_codes_across_files(names: list[dict]) -> list[Finding]:
+    """Objective codes are the comune's: the same code in two workbooks must name the same objective."""
+    first: dict[str, dict] = {}
+    out = []
+    for n in names:
+        f = first.setdefault(n["code"], n)
+        if f["file"] != n["file"] and f["name"] != n["name"]:
+            out.append(Finding(n["file"], n["sheet"], n["cell"], n["row"], "Obiettivo", "codice-nomi-diversi", ERROR,
+                               f"Il codice {n['code']} è usato anche in {Path(f['file']).name} per un altro "
+                               f"obiettivo («{f['name'][:50]}»): usare un codice diverso.", n["name"]))
+    return out
 
 
 def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
@@ -305,24 +328,31 @@ class Validation:
     files: list[str] = field(default_factory=list)
 
 
-def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Settings) -> Report:
-    """All checks over workbooks already read (shared with consolidation: one read per file)."""
+def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Settings,
+                   names_out: dict[str, list[dict]] | None = None) -> Report:
+    """All checks over workbooks already read (shared with consolidation: one read per file).
+
+    With ``names_out``, the check across workbooks is left to the caller, who gets each
+    file's objective names instead (the nightly run keeps them in its cache).
+    """
     report = Report()
     for read in reads:
         report.extend(read.findings)
         report.extend(check_info(read, schema))
     ok = [r for r in reads if r.workbook is not None]
     report.extend(check_cells(ok, schema))
-    ctx_by_file = {}
+    names: dict[str, list[dict]] = {}
     for read in ok:
         ctx = _Ctx(schema, {k: get_column_letter(i + 1) for k, i in read.columns.items()})
-        ctx_by_file[read.workbook.path] = ctx
         rows = list(read.workbook.rows)
-        for check in (check_objective_weights, check_duplicates, check_values):
+        for check in (check_objective_weights, check_duplicates, check_objective_names, check_values):
             report.extend(check(rows, ctx))
         report.extend(check_formulas(read, schema, settings))
-    all_rows = [r for read in ok for r in read.workbook.rows]
-    report.extend(check_objective_names(all_rows, lambda r: ctx_by_file[r.file]))
+        names[read.workbook.path] = objective_names(rows, ctx)
+    if names_out is None:
+        report.extend(check_codes_across_files([n for file_names in names.values() for n in file_names]))
+    else:
+        names_out.update(names)
     report.findings.sort(key=_order)
     return report
 

@@ -1,0 +1,196 @@
+"""The nightly validation of the shared drive.
+
+Walks the share recursively, skips Office lock files (``~$…``), temporary files and
+non-workbooks, and validates only the workbooks whose content changed since the last
+run (by SHA-256, cached in the reports folder). Each changed file is read once into
+memory and validated from a private copy of exactly those bytes, so a file being
+written while it is read is either read whole or reported, never half-read. Nothing
+is ever written inside the share. Every run writes a dated report (JSON and a
+workbook), a ``latest`` copy of both, and appends its counts to ``history.csv``; a
+lock keeps two runs from overlapping.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .io.atomic import atomic_path, write_text_atomic
+from .io.lock import exclusive_lock
+from .io.reader import read_settore_workbook
+from .io.report import counts, report_dict, write_report_workbook
+from .model import ERROR, WARNING, Finding, Report
+from .schema import WorkbookSchema, load_schema
+from .settings import Settings, load_settings
+from .validate import check_codes_across_files, validate_reads
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+CACHE_FILE = "cache.json"
+HISTORY_FILE = "history.csv"
+LOCK_FILE = "nightly.lock"
+HISTORY_FIELDS = ["run", "files", "validated", "reused", "skipped", "errors", "warnings"]
+
+
+class NightlyError(ValueError):
+    """The run cannot start (bad folders)."""
+
+
+@dataclass
+class NightlyResult:
+    run: str
+    files: list[str] = field(default_factory=list)
+    validated: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
+    outputs: list[Path] = field(default_factory=list)
+
+
+def classify(path: Path) -> str | None:
+    """None for a workbook to validate, else why it is skipped."""
+    name = path.name
+    if name.startswith("~$"):
+        return "file di blocco di Office"
+    if name.startswith(".") or name.endswith(("~", ".tmp", ".bak")) or name.lower().startswith("~"):
+        return "file temporaneo"
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return "non è una cartella di lavoro"
+    return None
+
+
+def walk_share(share: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    workbooks, skipped = [], []
+    for root, dirs, files in os.walk(share, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            p = Path(root) / name
+            why = classify(p)
+            (skipped.append((p, why)) if why else workbooks.append(p))
+    return workbooks, skipped
+
+
+def _read_stable(path: Path) -> tuple[bytes | None, Finding | None]:
+    """The file's bytes, only if it did not change while being read."""
+    try:
+        before = path.stat()
+        data = path.read_bytes()
+        after = path.stat()
+    except OSError as exc:
+        return None, Finding(str(path), "", "", None, "", "file-non-accessibile", ERROR,
+                             f"Il file non si può leggere ({exc.strerror}): forse è aperto da un altro utente "
+                             "o mancano i permessi.", None)
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+        return None, Finding(str(path), "", "", None, "", "file-in-scrittura", WARNING,
+                             "Il file è cambiato mentre veniva letto (salvataggio in corso): sarà controllato "
+                             "alla prossima esecuzione.", None)
+    return data, None
+
+
+def run_nightly(share: str | Path, reports: str | Path, schema: WorkbookSchema | None = None,
+                settings: Settings | None = None, now: _dt.datetime | None = None) -> NightlyResult:
+    share, reports = Path(share).resolve(), Path(reports).resolve()
+    if not share.is_dir():
+        raise NightlyError(f"La cartella condivisa {share} non esiste.")
+    if reports == share or share in reports.parents:
+        raise NightlyError("La cartella dei rapporti non può stare dentro la cartella condivisa: "
+                           "perf-xl non scrive mai nella cartella condivisa.")
+    schema = schema or load_schema()
+    settings = settings or load_settings()
+    now = now or _dt.datetime.now()
+    reports.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(reports / LOCK_FILE):
+        return _run(share, reports, schema, settings, now)
+
+
+def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings, now: _dt.datetime) -> NightlyResult:
+    stamp = now.strftime("%Y-%m-%dT%H%M%S")
+    result = NightlyResult(run=stamp)
+    cache_path = reports / CACHE_FILE
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.exists() else {}
+    except (OSError, ValueError):
+        cache = {}  # a damaged cache only costs a full re-validation
+    workbooks, skipped = walk_share(share)
+    result.skipped = [(str(p.relative_to(share)), why) for p, why in skipped]
+    new_cache: dict[str, dict] = {}
+    changed: list[tuple[str, Path, str]] = []  # (relative path, original path, hash)
+    transient: list[Finding] = []
+    for p in workbooks:
+        rel = str(p.relative_to(share))
+        result.files.append(rel)
+        data, problem = _read_stable(p)
+        if problem:
+            transient.append(problem)
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        entry = cache.get(rel)
+        if entry and entry.get("sha256") == digest:
+            new_cache[rel] = entry
+            result.reused.append(rel)
+            continue
+        changed.append((rel, p, digest, data))
+    if changed:
+        with tempfile.TemporaryDirectory(prefix="perfxl-nightly-", dir=reports) as tmp:
+            reads, originals = [], {}
+            for k, (rel, p, digest, data) in enumerate(changed):
+                copy = Path(tmp) / f"{k}{p.suffix.lower()}"
+                copy.write_bytes(data)
+                originals[str(copy)] = str(p)
+                reads.append(read_settore_workbook(copy, schema))
+            names: dict[str, list[dict]] = {}
+            report = validate_reads(reads, schema, settings, names_out=names)
+            by_file: dict[str, list[dict]] = {str(p): [] for _, p, _, _ in changed}
+            for f in report:
+                original = originals.get(f.file, f.file)
+                by_file.setdefault(original, []).append(dataclasses.replace(f, file=original).as_dict())
+            for k, (rel, p, digest, _) in enumerate(changed):
+                copy = str(Path(tmp) / f"{k}{p.suffix.lower()}")
+                objectives = [{**n, "file": str(p)} for n in names.get(copy, [])]
+                new_cache[rel] = {"sha256": digest, "findings": by_file[str(p)], "objectives": objectives}
+                result.validated.append(rel)
+    for rel in result.files:
+        for d in new_cache.get(rel, {}).get("findings", []):
+            result.report.add(Finding(**d))
+    # objective codes across workbooks: from every file's cached names, so always complete
+    result.report.extend(check_codes_across_files(
+        [n for rel in result.files for n in new_cache.get(rel, {}).get("objectives", [])]))
+    result.report.extend(transient)
+    write_text_atomic(cache_path, json.dumps(new_cache, ensure_ascii=False, indent=1) + "\n")
+    result.outputs = _write_outputs(reports, result, stamp)
+    return result
+
+
+def _write_outputs(reports: Path, result: NightlyResult, stamp: str) -> list[Path]:
+    data = report_dict(result.report, result.files)
+    data.update({"run": stamp, "validated": result.validated, "reused": len(result.reused),
+                 "skipped": [{"file": f, "reason": why} for f, why in result.skipped]})
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    dated = reports / "runs" / f"report-{stamp}"
+    outs = [write_text_atomic(dated.with_suffix(".json"), text),
+            write_report_workbook(dated.with_suffix(".xlsx"), result.report)]
+    outs.append(write_text_atomic(reports / "latest.json", text))
+    with atomic_path(reports / "latest.xlsx") as tmp:
+        shutil.copyfile(outs[1], tmp)
+    outs.append(reports / "latest.xlsx")
+    c = counts(result.report)
+    row = {"run": stamp, "files": len(result.files), "validated": len(result.validated),
+           "reused": len(result.reused), "skipped": len(result.skipped), "errors": c["errori"],
+           "warnings": c["avvisi"]}
+    history = reports / HISTORY_FILE
+    previous = history.read_text(encoding="utf-8") if history.exists() else ""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=HISTORY_FIELDS, lineterminator="\n")
+    if not previous:
+        writer.writeheader()
+    writer.writerow(row)
+    outs.append(write_text_atomic(history, previous + buf.getvalue()))
+    return outs

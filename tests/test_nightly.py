@@ -1,0 +1,120 @@
+"""perf-xl nightly over a shared folder: skips, reports, re-reads only what changed, never writes there."""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import workbook_factory as wf
+from conftest import SHIPPED_2022
+from perf_xl.cli import main
+from perf_xl.io.lock import exclusive_lock
+from perf_xl.nightly import NightlyError, run_nightly
+
+
+def _hashes(folder: Path) -> dict:
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def share(tmp_path):
+    s = tmp_path / "condivisa"
+    shutil.copytree(SHIPPED_2022, s / "2022")
+    broken = s / "2022" / "da-controllare"
+    broken.mkdir()
+    wf.write(broken / "testo-numero.xlsx")
+    wf.edit(broken / "testo-numero.xlsx", lambda wb: wb["Indicatori"].__setitem__("L2", "24,29"))
+    wf.edit(wf.write(broken / "formula.xlsx"), lambda wb: wb["Indicatori"].__setitem__("P3", 100))
+    (broken / "rinominato.xlsx").write_text("non sono excel", encoding="utf-8")
+    (broken / "vuoto.xlsx").write_bytes(b"")
+    (s / "2022" / "~$2022_settore-polizia-locale.xlsx").write_bytes(b"lock")
+    (s / "2022" / "note.txt").write_text("appunti", encoding="utf-8")
+    (s / "2022" / ".~lock.x.xlsx#").write_text("lo lock", encoding="utf-8")
+    return s
+
+
+def test_first_run_reports_every_broken_file_and_skips_locks(share, tmp_path):
+    before = _hashes(share)
+    r = CliRunner().invoke(main, ["nightly", str(share), "--reports", str(tmp_path / "rapporti")])
+    assert r.exit_code == 1, r.output
+    latest = json.loads((tmp_path / "rapporti" / "latest.json").read_text(encoding="utf-8"))
+    codes = {(Path(f["file"]).name, f["code"], f["cell"]) for f in latest["segnalazioni"]}
+    assert ("2022_settore-polizia-locale.xlsx", "pesi-somma", "O6:O8") in codes
+    assert ("testo-numero.xlsx", "numero-come-testo", "L2") in codes
+    assert ("formula.xlsx", "formula-sovrascritta", "P3") in codes
+    assert ("rinominato.xlsx", "file-non-excel", "") in codes
+    assert ("vuoto.xlsx", "file-vuoto", "") in codes
+    assert len(latest["files"]) == 18
+    skipped = {Path(s["file"]).name: s["reason"] for s in latest["skipped"]}
+    assert skipped["~$2022_settore-polizia-locale.xlsx"] == "file di blocco di Office"
+    assert "note.txt" in skipped and ".~lock.x.xlsx#" in skipped
+    assert not any("~$" in f for f in latest["files"])
+    assert _hashes(share) == before  # nothing written in the share, sources untouched
+    assert (tmp_path / "rapporti" / "latest.xlsx").exists()
+    assert len(list((tmp_path / "rapporti" / "runs").glob("report-*.xlsx"))) == 1
+
+
+def test_second_run_rereads_only_the_changed_file(share, tmp_path):
+    reports = tmp_path / "rapporti"
+    import datetime as dt
+
+    first = run_nightly(share, reports, now=dt.datetime(2026, 11, 1, 2, 0))
+    assert len(first.validated) == 18
+    target = share / "2022" / "da-controllare" / "testo-numero.xlsx"
+    wf.edit(target, lambda wb: wb["Indicatori"].__setitem__("L2", 24.29))  # the dirigente fixes it
+    second = run_nightly(share, reports, now=dt.datetime(2026, 11, 2, 2, 0))
+    assert second.validated == ["2022/da-controllare/testo-numero.xlsx"]
+    assert len(second.reused) == 17
+    codes = {(Path(f.file).name, f.code) for f in second.report}
+    assert ("testo-numero.xlsx", "numero-come-testo") not in codes
+    assert ("formula.xlsx", "formula-sovrascritta") in codes  # cached findings are still reported
+    with open(reports / "history.csv", encoding="utf-8") as fh:
+        history = list(csv.DictReader(fh))
+    assert [(h["validated"], h["reused"]) for h in history] == [("18", "0"), ("1", "17")]
+    assert int(history[1]["errors"]) == int(history[0]["errors"]) - 1
+    assert sorted(p.name for p in (reports / "runs").iterdir()) == [
+        "report-2026-11-01T020000.json", "report-2026-11-01T020000.xlsx",
+        "report-2026-11-02T020000.json", "report-2026-11-02T020000.xlsx"]
+
+
+def test_a_file_changing_while_read_is_reported_not_half_read(share, tmp_path, monkeypatch):
+    victim = share / "2022" / "2022_settore-risorse-umane.xlsx"
+    original = Path.read_bytes
+
+    def growing(self):
+        data = original(self)
+        if self == victim:
+            with open(self, "ab") as fh:  # another user's Excel is still saving
+                fh.write(b"\0" * 10)
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", growing)
+    result = run_nightly(share, tmp_path / "rapporti")
+    (f,) = [f for f in result.report if f.code == "file-in-scrittura"]
+    assert f.file == str(victim) and f.severity == "avviso"
+    assert "2022/2022_settore-risorse-umane.xlsx" not in result.validated
+    monkeypatch.undo()
+    again = run_nightly(share, tmp_path / "rapporti")
+    assert "2022/2022_settore-risorse-umane.xlsx" in again.validated
+
+
+def test_two_runs_do_not_overlap(share, tmp_path):
+    reports = tmp_path / "rapporti"
+    reports.mkdir()
+    with exclusive_lock(reports / "nightly.lock"):
+        r = CliRunner().invoke(main, ["nightly", str(share), "--reports", str(reports)])
+    assert r.exit_code == 2 and "in corso" in r.output
+    assert not (reports / "latest.json").exists()
+
+
+def test_reports_inside_the_share_are_refused(share):
+    with pytest.raises(NightlyError):
+        run_nightly(share, share / "rapporti")
+    r = CliRunner().invoke(main, ["nightly", str(share), "--reports", str(share / "rapporti")])
+    assert r.exit_code == 2 and not (share / "rapporti").exists()
