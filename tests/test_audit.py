@@ -49,3 +49,17 @@ def test_audit_cli(seed_path, tmp_path):
     assert "riga 164" in r.output and "righe 226–228" in r.output
     data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     assert data["conteggi"]["totale"] == 8
+
+
+def test_import_and_audit_leave_the_text_untouched(tmp_path):
+    import hashlib
+    import shutil
+
+    src = tmp_path / "relazione.txt"
+    shutil.copy(VALDORIA, src)
+    before = hashlib.sha256(src.read_bytes()).hexdigest()
+    runner = CliRunner()
+    runner.invoke(main, ["audit", str(src)])
+    assert runner.invoke(main, ["import-relazione", str(src), "--out", str(tmp_path / "wb")]).exit_code == 0
+    assert hashlib.sha256(src.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["relazione.txt", "wb"]
