@@ -32,6 +32,10 @@ class _Group(click.Group):
             raise CommandError(f"{exc.strerror or exc} ({exc.filename or ''})") from exc
 
 
+udf_option = click.option(
+    "--udf", "udf", is_flag=True, default=False,
+    help="Computed cells call the xlwings UDFs (PERF_RAGG, …), wrapped in IFERROR with the native formula.")
+
 settings_option = click.option(
     "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False), default=None,
     help="Settings file (TOML) with the comune's scoring choices; default: the shipped schemas/settings.toml.")
@@ -66,15 +70,17 @@ def main() -> None:
 @click.option("--year", type=int, default=None, help="Year of the plan (default: read from the text).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder where one workbook per settore is written.")
+@udf_option
 @settings_option
-def import_relazione_cmd(file, year, out_dir, settings_path):
+def import_relazione_cmd(file, year, out_dir, udf, settings_path):
     """Import a Relazione text export (tab-separated) into one settore workbook per settore.
 
     Example: perf-xl import-relazione relazione_2022.txt --year 2022 --out workbooks/2022
     """
     from .importer import import_relazione
 
-    result = import_relazione(file, out_dir, year=year, settings=_settings(settings_path))
+    result = import_relazione(file, out_dir, year=year, settings=_settings(settings_path),
+                              formula_mode="udf" if udf else "native")
     click.echo(f"Anno {result.year}: {result.areas} aree, {result.objectives} obiettivi, "
                f"{result.indicators} indicatori, {len(result.written)} cartelle di lavoro in {out_dir}")
     for p in result.written:
@@ -215,8 +221,9 @@ def nightly_cmd(share, reports_dir, settings_path):
 @click.option("--year", type=int, required=True, help="Year of the plan.")
 @click.option("--comune", default="", help="Name of the comune.")
 @click.option("--rows", type=int, default=100, show_default=True, help="Empty indicator rows to prepare.")
+@udf_option
 @settings_option
-def new_workbook_cmd(out_file, settore, year, comune, rows, settings_path):
+def new_workbook_cmd(out_file, settore, year, comune, rows, udf, settings_path):
     """Write an empty settore workbook (the template) for a dirigente to fill in.
 
     Example: perf-xl new-workbook 2023_polizia-locale.xlsx --settore "Settore Polizia Locale" --year 2023
@@ -227,7 +234,8 @@ def new_workbook_cmd(out_file, settore, year, comune, rows, settings_path):
     schema = load_schema()
     wb = SettoreWorkbook(info={"year": year, "settore": settore, "schema_version": schema.version,
                                "source": "modello vuoto", "comune": comune}, areas=(), rows=())
-    write_settore_workbook(out_file, wb, schema, _settings(settings_path), spare_rows=rows)
+    write_settore_workbook(out_file, wb, schema, _settings(settings_path), spare_rows=rows,
+                           formula_mode="udf" if udf else "native")
     click.echo(f"Modello scritto in {Path(out_file).resolve()}")
 
 

@@ -66,7 +66,8 @@ def build_settore_workbooks(text: str, file: str, year: int | None, schema: Work
 
 
 def import_relazione(path: str | Path, out_dir: str | Path, year: int | None = None,
-                     schema: WorkbookSchema | None = None, settings: Settings | None = None) -> ImportResult:
+                     schema: WorkbookSchema | None = None, settings: Settings | None = None,
+                     formula_mode: str = "native") -> ImportResult:
     """Write ``out_dir/<year>_<settore>.xlsx`` for every settore of the Relazione at ``path``."""
     schema = schema or load_schema()
     settings = settings or load_settings()
@@ -75,7 +76,8 @@ def import_relazione(path: str | Path, out_dir: str | Path, year: int | None = N
     out_dir = Path(out_dir)
     for wb in books:
         name = f"{the_year or 'anno'}_{slug(wb.info['settore'])}.xlsx"
-        result.written.append(write_settore_workbook(out_dir / name, wb, schema, settings))
+        result.written.append(write_settore_workbook(out_dir / name, wb, schema, settings,
+                                                     formula_mode=formula_mode))
         result.indicators += len(wb.rows)
         result.objectives += len({(r.area, r.objective_code) for r in wb.rows})
     result.areas = len({a.name for wb in books for a in wb.areas})

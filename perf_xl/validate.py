@@ -300,6 +300,7 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
             got = cells.get((letter, excel_row))
             extra = {"first_row": first, "last_row": last} if c.rule == "objective_score" else {}
             expected = formulas.RULES[c.rule](letters, excel_row, settings, **extra)
+            expected_udf = formulas.UDF_RULES[c.rule](letters, excel_row, settings, **extra)
             if got is None or not got.has_formula:
                 value = None if got is None else got.value
                 out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "formula-sovrascritta",
@@ -312,7 +313,7 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
                 out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "errore-formula", ERROR,
                                    f"La formula in {cell} ({c.label}) dà l'errore {got.value}: controllare i valori "
                                    "della riga (target, consuntivo, polarità).", got.value))
-            if got.formula and _normal(got.formula) != _normal(expected):
+            if got.formula and _normal(got.formula) not in (_normal(expected), _normal(expected_udf)):
                 out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "formula-modificata",
                                    WARNING, f"La formula in {cell} ({c.label}) è diversa da quella del modello "
                                    "(o dalle impostazioni attuali): ripristinarla dal modello.", "=" + got.formula))

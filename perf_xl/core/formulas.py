@@ -70,3 +70,45 @@ RULES = {
     "traffic_light": traffic_light,
     "objective_score": objective_score,
 }
+
+
+# --- UDF mode: call the xlwings UDF, fall back to the native formula ---------------------------
+#
+# ``IFERROR(PERF_RAGG(...), native)``: with the add-in the cell is computed by perf_xl's
+# Python; without it (or in LibreOffice) the unknown function is an error that IFERROR
+# replaces with the native formula's value, so the cell never shows #NAME?.
+
+def _udf(call: str, native: str) -> str:
+    return f"=IFERROR({call},{native.lstrip('=')})"
+
+
+def achievement_udf(letters: dict[str, str], row: int, settings: Settings) -> str:
+    t, a, p = (f"{letters[k]}{row}" for k in ("target", "actual", "polarity"))
+    return _udf(f"PERF_RAGG({t},{a},{p})", achievement(letters, row, settings))
+
+
+def deviation_udf(letters: dict[str, str], row: int, settings: Settings) -> str:
+    t, a, p = (f"{letters[k]}{row}" for k in ("target", "actual", "polarity"))
+    return _udf(f"PERF_SCOSTAMENTO({t},{a},{p})", deviation(letters, row, settings))
+
+
+def traffic_light_udf(letters: dict[str, str], row: int, settings: Settings) -> str:
+    return _udf(f"PERF_BAROMETRO({letters['achievement']}{row})", traffic_light(letters, row, settings))
+
+
+def objective_score_udf(letters: dict[str, str], row: int, settings: Settings, first_row: int, last_row: int) -> str:
+    def rng(key: str) -> str:
+        col = letters[key]
+        return f"${col}${first_row}:${col}${last_row}"
+
+    call = f"PERF_OBIETTIVO({rng('weight')},{rng('achievement')},{rng('objective_code')},{letters['objective_code']}{row})"
+    return _udf(call, objective_score(letters, row, settings, first_row, last_row))
+
+
+UDF_RULES = {
+    "achievement": achievement_udf,
+    "deviation": deviation_udf,
+    "traffic_light": traffic_light_udf,
+    "objective_score": objective_score_udf,
+}
+FORMULA_MODES = {"native": RULES, "udf": UDF_RULES}

@@ -48,8 +48,16 @@ def _cached_values(rows: list[IndicatorRow], settings: Settings) -> list[dict[st
 
 
 def write_settore_workbook(path: str | Path, wb: SettoreWorkbook, schema: WorkbookSchema | None = None,
-                           settings: Settings | None = None, spare_rows: int = SPARE_ROWS) -> Path:
-    """Write ``wb`` as a settore workbook at ``path`` (atomically)."""
+                           settings: Settings | None = None, spare_rows: int = SPARE_ROWS,
+                           formula_mode: str = "native") -> Path:
+    """Write ``wb`` as a settore workbook at ``path`` (atomically).
+
+    ``formula_mode="udf"`` puts the xlwings UDFs in the computed cells, each wrapped as
+    ``IFERROR(PERF_…(…), native)`` so a workbook opened without the add-in still shows
+    the native formula's value.
+    """
+    if formula_mode not in formulas.FORMULA_MODES:
+        raise ValueError(f"formula_mode must be one of {sorted(formulas.FORMULA_MODES)}")
     schema = schema or load_schema()
     settings = settings or load_settings()
     path = Path(path)
@@ -57,7 +65,7 @@ def write_settore_workbook(path: str | Path, wb: SettoreWorkbook, schema: Workbo
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         book.set_properties({"title": f"Piano della performance {wb.info.get('year', '')} — {wb.info.get('settore', '')}",
                              "subject": "perf_xl settore workbook", "comments": f"schema {schema.version}"})
-        _write_indicators(book, wb, schema, settings, spare_rows)
+        _write_indicators(book, wb, schema, settings, spare_rows, formulas.FORMULA_MODES[formula_mode])
         _write_areas(book, wb, schema)
         _write_info(book, wb, schema)
         book.close()
@@ -84,7 +92,8 @@ def _write_header(book, ws, header_row0: int, labels) -> None:
         ws.write_string(header_row0, c, label, fmt)
 
 
-def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, settings: Settings, spare_rows: int) -> None:
+def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, settings: Settings, spare_rows: int,
+                      rules: dict) -> None:
     layout = schema.indicators
     ws = book.add_worksheet(layout.name)
     h0 = layout.header_row - 1
@@ -104,7 +113,7 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
         for c in layout.columns:
             fmt = formats[c.key]
             if c.computed:
-                rule = formulas.RULES[c.rule]
+                rule = rules[c.rule]
                 extra = {"first_row": first, "last_row": last} if c.rule == "objective_score" else {}
                 value = cached[i][c.rule] if row is not None else ""
                 ws.write_formula(excel_row - 1, c.position - 1, rule(letters, excel_row, settings, **extra), fmt,

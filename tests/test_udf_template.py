@@ -1,0 +1,62 @@
+"""UDF-mode workbooks: IFERROR(PERF_…(…), native) shows the native values where there is no add-in."""
+
+import zipfile
+
+import openpyxl
+import pytest
+
+from test_libreoffice_recalc import _check, strip_cached_values
+from perf_xl.importer import import_relazione
+from perf_xl.io.libreoffice import recalculate_many
+from perf_xl.io.reader import read_settore_workbook
+from perf_xl.schema import load_schema
+from perf_xl.validate import validate_paths
+
+L = load_schema().indicators
+
+
+@pytest.fixture(scope="module")
+def udf_books(seed_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("udf")
+    return import_relazione(seed_path, out, year=2022, formula_mode="udf").written
+
+
+def test_computed_cells_call_the_udf_with_a_native_fallback(udf_books):
+    ws = openpyxl.load_workbook(udf_books[0])[L.name]
+    f = ws[L.cell("achievement", 2)].value
+    assert f.startswith("=IFERROR(PERF_RAGG(K2,L2,J2),IF(OR(K2=")
+    assert ws[L.cell("deviation", 2)].value.startswith("=IFERROR(PERF_SCOSTAMENTO(")
+    assert ws[L.cell("traffic_light", 2)].value.startswith("=IFERROR(PERF_BAROMETRO(P2)")
+    assert ws[L.cell("objective_score", 2)].value.startswith("=IFERROR(PERF_OBIETTIVO(")
+
+
+def test_udf_workbooks_validate_clean_except_the_seed_weights(udf_books):
+    v = validate_paths(udf_books)
+    assert [f.code for f in v.report] == ["pesi-somma"]
+
+
+def test_libreoffice_without_addin_shows_native_values(require_libreoffice, udf_books, tmp_path, settings):
+    stripped = [strip_cached_values(p, tmp_path / p.name) for p in udf_books]
+    outs = recalculate_many(stripped, tmp_path / "lo")
+    rows_checked = 0
+    for src, out in zip(udf_books, outs):
+        rows = list(read_settore_workbook(src).workbook.rows)
+        _check(out, rows, settings)
+        rows_checked += len(rows)
+        ws = openpyxl.load_workbook(out, data_only=True)[L.name]
+        values = [c.value for row in ws.iter_rows() for c in row]
+        assert not [v for v in values if isinstance(v, str) and v.startswith("#")], src.name
+    assert rows_checked == 139
+
+
+def test_traffic_light_colours_are_conditional_formats(udf_books, settings):
+    ws = openpyxl.load_workbook(udf_books[0])[L.name]
+    col = L.column("traffic_light").letter
+    rules = {}
+    for rng in ws.conditional_formatting:
+        assert str(rng.sqref).startswith(f"{col}2:{col}")
+        for r in rng.rules:
+            rules[r.formula[0].strip('"')] = r.dxf.fill.bgColor.rgb
+    assert set(rules) == {"verde", "giallo", "rosso"}
+    for light, rgb in rules.items():
+        assert rgb.endswith(settings.color(light))
