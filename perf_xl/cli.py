@@ -215,6 +215,28 @@ def nightly_cmd(share, reports_dir, settings_path):
     sys.exit(0 if result.report.valid else 1)
 
 
+@main.command("make-consolidatore")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default="Consolidatore.xlsm", show_default=True,
+              help="The control workbook to write (.xlsm); its .py twin is written beside it.")
+@click.option("--folder", default="", help="Shared folder with the settore workbooks (written into the Config sheet).")
+@click.option("--year", type=int, default=None, help="Year of the plan (Config sheet).")
+@click.option("--relazione", "output", default="", help="Where the button writes the Relazione (Config sheet).")
+@click.option("--json", "json_path", default="", help="Where the button also writes the JSON (Config sheet).")
+def make_consolidatore_cmd(out_file, folder, year, output, json_path):
+    """Write Consolidatore.xlsm, the control workbook with the Consolida button.
+
+    Example: perf-xl make-consolidatore --out Consolidatore.xlsm --folder "\\\\server\\Performance\\2022" --year 2022
+    """
+    from .excel.consolidatore import make_consolidatore
+
+    try:
+        paths = make_consolidatore(out_file, folder=folder, year=year, output=output, json_path=json_path)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    for p in paths:
+        click.echo(f"Scritto {Path(p).resolve()}")
+
+
 @main.command("new-workbook")
 @click.argument("out_file", type=click.Path(dir_okay=False))
 @click.option("--settore", required=True, help="Name of the settore.")

@@ -1,0 +1,140 @@
+"""Consolidatore.xlsm: xlwings' own VBA, a Consolida button, and the Python it runs."""
+
+import importlib
+import json
+import shutil
+import sys
+import zipfile
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from oletools.olevba import VBA_Parser
+
+from conftest import SHIPPED_2022
+from perf_xl.cli import main
+from perf_xl.excel import button
+from perf_xl.excel.consolida import ConfigError, parse_config, result_rows, run_from_workbook
+
+
+@pytest.fixture
+def control(tmp_path):
+    """A control workbook in a folder with spaces and accents, as on a real shared drive."""
+    share = tmp_path / "Uffici Comunali" / "Performance è 2022"
+    shutil.copytree(SHIPPED_2022, share)
+    home = tmp_path / "Segreteria Generale"
+    home.mkdir()
+    r = CliRunner().invoke(main, ["make-consolidatore", "--out", str(home / "Consolidatore.xlsm"),
+                                  "--folder", str(share), "--year", "2022",
+                                  "--relazione", "Relazione 2022.xlsx", "--json", "relazione 2022.json"])
+    assert r.exit_code == 0, r.output
+    return home / "Consolidatore.xlsm", share
+
+
+def test_opens_with_openpyxl_and_keeps_the_vba(control):
+    path, share = control
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    assert wb.sheetnames == ["Consolida", "_xlwings.conf", "Config"]
+    assert wb.vba_archive is not None and "xl/vbaProject.bin" in wb.vba_archive.namelist()
+    cfg = {r[0]: r[1] for r in wb["Config"].iter_rows(min_row=2, values_only=True)}
+    assert cfg["Cartella delle cartelle di lavoro"] == str(share) and cfg["Anno"] == 2022
+
+
+def test_the_button_runs_runpython_on_a_function_of_perf_xl(control):
+    path, _ = control
+    vba = {name: code for _, _, name, code in VBA_Parser(str(path)).extract_macros()}
+    assert "xlwings.bas" in vba and "Function RunPython" in vba["xlwings.bas"]  # xlwings' own module
+    sample = next(code for code in vba.values() if "Sub SampleCall" in code)
+    assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in sample
+    vml = zipfile.ZipFile(path).read("xl/drawings/vmlDrawing1.vml").decode()
+    assert "<x:FmlaMacro>[0]!SampleCall</x:FmlaMacro>" in vml  # the Consolida button calls SampleCall
+    # mymodule is the workbook's name: Consolidatore.py beside it, whose main is perf_xl's
+    sys.path.insert(0, str(path.parent))
+    try:
+        module = importlib.import_module(path.stem)
+        assert module.main is button.main
+    finally:
+        sys.path.remove(str(path.parent))
+        sys.modules.pop(path.stem, None)
+
+
+def test_through_the_config_sheet_it_writes_the_same_summary_as_the_cli(control, tmp_path):
+    path, share = control
+    outcome = run_from_workbook(path)
+    assert [p.name for p in outcome.outputs] == ["Relazione 2022.xlsx", "relazione 2022.json"]
+    r = CliRunner().invoke(main, ["consolidate", str(share), "--out", str(tmp_path / "cli.xlsx"),
+                                  "--json", str(tmp_path / "cli.json")])
+    assert r.exit_code == 0
+    ours = json.loads((path.parent / "relazione 2022.json").read_text(encoding="utf-8"))
+    cli = json.loads((tmp_path / "cli.json").read_text(encoding="utf-8"))
+    ours.pop("folder"), cli.pop("folder")
+    assert ours == cli
+    a = openpyxl.load_workbook(path.parent / "Relazione 2022.xlsx")
+    b = openpyxl.load_workbook(tmp_path / "cli.xlsx")
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        assert [[c.value for c in r] for r in a[name].iter_rows()] == [[c.value for c in r] for r in b[name].iter_rows()]
+
+
+class _Range:
+    def __init__(self, sheet, address):
+        self.sheet, self.address = sheet, address
+
+    @property
+    def value(self):
+        return self.sheet.cells.get(self.address)
+
+    @value.setter
+    def value(self, v):
+        self.sheet.cells[self.address] = v
+
+    def clear_contents(self):
+        self.sheet.cleared.append(self.address)
+
+
+class _Sheet:
+    def __init__(self, cells=None):
+        self.cells, self.cleared = dict(cells or {}), []
+
+    def range(self, address):
+        return _Range(self, address)
+
+
+class _Book:
+    """The few members of xlwings' Book that button.main uses, filled from the real .xlsm."""
+
+    def __init__(self, path):
+        wb = openpyxl.load_workbook(path)
+        pairs = [[c.value for c in r[:2]] for r in wb["Config"].iter_rows(min_row=2, max_row=6)]
+        self.sheets = {"Config": _Sheet({"A2:B6": pairs}), "Consolida": _Sheet()}
+        self.fullname = str(path)
+
+
+def test_button_main_writes_the_result_into_the_sheet(control):
+    path, _ = control
+    book = _Book(path)
+    button.main(book)
+    rows = book.sheets["Consolida"].cells["A8"]
+    assert rows[0][:4] == ["Area", "Obiettivi", "Indicatori", "% Raggiungimento"]
+    sport = next(r for r in rows if r[0] == "Sport")
+    assert sport[3] == 86.33 and sport[4] == "giallo" and sport[6] == "riprodotto"
+    assert any(r[0] == "Scritto:" and r[1].endswith("Relazione 2022.xlsx") for r in rows)
+    assert book.sheets["Consolida"].cleared == ["A8:H2000"]
+
+
+def test_config_errors_are_shown_in_italian(control, tmp_path):
+    path, _ = control
+    with pytest.raises(ConfigError, match="manca la cartella"):
+        parse_config([("Anno", 2022)])
+    with pytest.raises(ConfigError, match="anno deve essere un numero"):
+        parse_config([("Cartella delle cartelle di lavoro", "x"), ("Anno", "duemila")])
+    book = _Book(path)
+    book.sheets["Config"].cells["A2:B6"][0][1] = str(tmp_path / "non esiste")
+    button.main(book)
+    assert book.sheets["Consolida"].cells["A8"][0][0].startswith("Errore: La cartella")
+
+
+def test_result_rows_are_rectangular(control):
+    path, _ = control
+    rows = result_rows(run_from_workbook(path))
+    assert len({len(r) for r in rows}) == 1
