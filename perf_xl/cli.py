@@ -237,6 +237,23 @@ def make_consolidatore_cmd(out_file, folder, year, output, json_path):
         click.echo(f"Scritto {Path(p).resolve()}")
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+def serve_cmd(host, port):
+    """Start xlwings Server (Office.js) with perf_xl's custom functions and the consolida script.
+
+    Needs the optional extra: pip install 'perf-xl[server]'. Licence: PolyForm Noncommercial 1.0.0
+    (XLWINGS_LICENSE_KEY=noncommercial, allowed for a public institution) or a commercial xlwings licence.
+    Example: perf-xl serve --host 127.0.0.1 --port 8000
+    """
+    from .excel.server import serve, server_available
+
+    if not server_available():
+        raise CommandError("xlwings Server non è installato: pip install 'perf-xl[server]'")
+    serve(host=host, port=port)
+
+
 @main.command("new-workbook")
 @click.argument("out_file", type=click.Path(dir_okay=False))
 @click.option("--settore", required=True, help="Name of the settore.")
