@@ -117,6 +117,10 @@ class ScoredIndicator:
 
 @dataclass(frozen=True)
 class ObjectiveResult:
+    """A scored objective. ``indicators`` holds the scored rows when the run keeps the
+    detail (a comune's few hundred); at the scale of thousands of workbooks it is empty
+    and the counts and the facts the explanations need are kept instead."""
+
     code: str
     name: str
     area: str
@@ -125,10 +129,11 @@ class ObjectiveResult:
     indicators: tuple[ScoredIndicator, ...]
     score: float | None
     traffic_light: str | None
-
-    @property
-    def weight_sum(self) -> float:
-        return sum(i.row.weight or 0 for i in self.indicators)
+    indicator_count: int = 0
+    weight_sum: float = 0.0
+    refs: tuple[str, ...] = ()  # where each indicator comes from (source line or file and row)
+    weak: tuple[tuple[str, str, float], ...] = ()  # (ref, indicator, % Ragg) of counted indicators below 100
+    mismatches: tuple[tuple[str, str, float, float], ...] = ()  # (ref, indicator, published, computed)
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,7 @@ class AreaResult:
 
     @property
     def indicator_count(self) -> int:
-        return sum(len(o.indicators) for o in self.objectives)
+        return sum(o.indicator_count for o in self.objectives)
 
     @property
     def difference(self) -> float | None:

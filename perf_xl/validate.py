@@ -32,7 +32,7 @@ from pandera.errors import SchemaErrors
 from openpyxl.utils import get_column_letter
 
 from .core import formulas
-from .io.formula_scan import scan_cells
+from .io.formula_scan import read_sheet_xml, scan_raw
 from .io.reader import ReadResult, find_workbooks, read_settore_workbook
 from .model import ERROR, WARNING, Finding, IndicatorRow, Report
 from .numbers import parse_italian_number
@@ -52,27 +52,51 @@ def _blank(v) -> bool:
 
 # --- cell checks: pandera, generated from the schema -------------------------------------------
 
+_NUMBER_TYPES = (float, int)
+
+
+def _numeric_mask(s: pd.Series) -> pd.Series:
+    """True where the cell holds a real number (not text, not VERO/FALSO, not a date)."""
+    return s.map(type).isin(_NUMBER_TYPES)
+
+
+def _in_range(lo: float | None, hi: float | None):
+    def check(s: pd.Series) -> pd.Series:
+        num = pd.to_numeric(s.where(_numeric_mask(s)), errors="coerce")
+        ok = num.isna()
+        if lo is not None:
+            ok |= num >= lo
+        if hi is not None:
+            ok &= num.isna() | (num <= hi)
+        return ok
+    return check
+
+
 _RANGES = {
-    "weight": ("peso-fuori-intervallo", lambda v: 0 <= v <= 100),
-    "target": ("atteso-negativo", lambda v: v >= 0),
+    "weight": ("peso-fuori-intervallo", _in_range(0, 100)),
+    "target": ("atteso-negativo", _in_range(0, None)),
 }
 
 
 def cell_schema(schema: WorkbookSchema) -> pa.DataFrameSchema:
-    """The pandera schema of the Indicatori sheet's input cells, from ``schemas/settore.toml``."""
+    """The pandera schema of the Indicatori sheet's input cells, from ``schemas/settore.toml``.
+
+    Checks are vectorised (one call per column and batch, not per cell): pandera's cost
+    is per call, so one schema runs over the concatenated cells of many workbooks.
+    """
     columns = {}
     for col in schema.indicators.columns:
         if col.computed:
             continue
         checks = []
         if col.type in ("number", "integer"):
-            checks.append(pa.Check(lambda v: _blank(v) or _is_number(v), element_wise=True, name="tipo-numerico"))
+            checks.append(pa.Check(lambda s: s.isna() | _numeric_mask(s), name="tipo-numerico"))
             if col.key in _RANGES:
-                code, ok = _RANGES[col.key]
-                checks.append(pa.Check(lambda v, ok=ok: not _is_number(v) or ok(v), element_wise=True, name=code))
+                code, fn = _RANGES[col.key]
+                checks.append(pa.Check(fn, name=code))
         elif col.type == "choice":
-            allowed = set(col.allowed)
-            checks.append(pa.Check(lambda v, a=allowed: _blank(v) or v in a, element_wise=True, name="valore-non-ammesso"))
+            allowed = list(col.allowed)
+            checks.append(pa.Check(lambda s, a=allowed: s.isna() | s.isin(a), name="valore-non-ammesso"))
         columns[col.key] = pa.Column(object, checks=checks, nullable=not col.required, required=False, coerce=False)
     return pa.DataFrameSchema(columns, strict=False, name=schema.indicators.name)
 
@@ -106,36 +130,50 @@ def _it(x) -> str:
 
 
 def check_cells(reads: list[ReadResult], schema: WorkbookSchema) -> list[Finding]:
-    """Run the pandera schema once over the raw cells of all workbooks."""
-    records = []
+    """Run the pandera schema once over the raw cells of all the workbooks given."""
+    layout = schema.indicators
+    keys = [c.key for c in layout.columns if not c.computed]
+    data: dict[str, list] = {k: [] for k in keys}
+    file_idx: list[int] = []
+    rows: list[int] = []
     letters = []
     for k, read in enumerate(reads):
-        for excel_row, raw in read.raw_rows:
-            rec = {key: (None if _blank(v) else v) for key, v in raw.items()}
-            rec[_FILE], rec[_ROW] = k, excel_row
-            records.append(rec)
         letters.append({key: get_column_letter(i + 1) for key, i in read.columns.items()})
-    if not records:
+        n = len(read.raw_rows)
+        if not n:
+            continue
+        file_idx.extend([k] * n)
+        rows.extend(r for r, _ in read.raw_rows)
+        for key in keys:
+            i = read.columns.get(key)
+            data[key].extend([row[i] for _, row in read.raw_rows] if i is not None else [None] * n)
+    if not rows:
         return []
-    df = pd.DataFrame.from_records(records).astype(object)
-    df = df.where(pd.notna(df), None)
+    df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
+    # empty and whitespace-only cells are missing values
+    for k in keys:
+        col = df[k]
+        blank = col.isna() | col.map(lambda v: v.__class__ is str and not v.strip())
+        if blank.any():
+            df[k] = col.mask(blank, None)
     try:
         cell_schema(schema).validate(df, lazy=True)
         return []
     except SchemaErrors as exc:
         cases = exc.failure_cases
     findings = []
-    layout = schema.indicators
     for case in cases.itertuples(index=False):
         if case.index is None or (isinstance(case.index, float) and math.isnan(case.index)):
             continue  # a column-level failure; columns are the reader's business
-        rec = df.iloc[int(case.index)]
-        read = reads[int(rec[_FILE])]
+        i = int(case.index)
+        read = reads[file_idx[i]]
         col = layout.column(case.column)
-        cell = f"{letters[int(rec[_FILE])][col.key]}{int(rec[_ROW])}"
-        value = rec[col.key]
+        if col.key not in read.columns:
+            continue  # the column is missing or renamed in this file: already one structure finding
+        cell = f"{letters[file_idx[i]][col.key]}{rows[i]}"
+        value = df.at[i, col.key]
         code, message = _cell_message(str(case.check), col, cell, value)
-        findings.append(Finding(read.workbook.path, layout.name, cell, int(rec[_ROW]), col.label, code, ERROR,
+        findings.append(Finding(read.workbook.path, layout.name, cell, rows[i], col.label, code, ERROR,
                                 message, None if value is None else value))
     return findings
 
@@ -281,6 +319,23 @@ def _normal(formula: str) -> str:
     return _ABS_ROW.sub("$", formula.lstrip("=").replace(" ", "").upper())
 
 
+_SENTINEL_ROW = 1048577  # one past Excel's last row: never part of a real formula
+
+
+def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, computed, first: int, last: int):
+    """Each computed column's formula with a placeholder row, built once per file (not per cell)."""
+    out = {}
+    for c in computed:
+        extra = {"first_row": first, "last_row": last} if c.rule == "objective_score" else {}
+        out[c.key] = rules[c.rule](letters, _SENTINEL_ROW, settings, **extra).lstrip("=")
+    return out
+
+
+def _xml_text(s: str) -> bytes:
+    """A formula as OOXML writers store it in <f> (only &, < and > escaped)."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+
+
 def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings) -> list[Finding]:
     """Computed cells must hold the schema's formula, not a typed value, and no cached error."""
     layout = schema.indicators
@@ -290,30 +345,40 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     if any(c.key not in read.columns for c in layout.columns if c.required or c.computed):
         return []  # a missing or renamed column is already one finding; formulas would only cascade
     letters = {key: get_column_letter(i + 1) for key, i in read.columns.items()}
-    cells = scan_cells(read.workbook.path, layout.name, {letters[c.key] for c in computed}, layout.first_data_row)
-    first, last = layout.first_data_row, max(row for _, row in cells) if cells else layout.first_data_row
+    data = read_sheet_xml(read.workbook.path, layout.name) or b""
+    cells = scan_raw(data, {letters[c.key] for c in computed}, layout.first_data_row)
+    first = layout.first_data_row
+    last = max((row for _, row in cells), default=first)
+    native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
+    udf = _row_templates(formulas.UDF_RULES, letters, settings, computed, first, last)
+    sentinel = str(_SENTINEL_ROW).encode()
+    fast = {k: b"<f>" + _xml_text(v) + b"</f>" for k, v in native.items()}
     out = []
     for excel_row, _ in read.raw_rows:
+        row_text = str(excel_row).encode()
         for c in computed:
             letter = letters[c.key]
+            raw = cells.get((letter, excel_row))
+            if raw is not None and b't="e"' not in raw.attrs \
+                    and raw.body.startswith(fast[c.key].replace(sentinel, row_text)):
+                continue  # the common case: exactly the template's formula, compared as stored
+            got = None if raw is None else raw.content()
             cell = f"{letter}{excel_row}"
-            got = cells.get((letter, excel_row))
-            extra = {"first_row": first, "last_row": last} if c.rule == "objective_score" else {}
-            expected = formulas.RULES[c.rule](letters, excel_row, settings, **extra)
-            expected_udf = formulas.UDF_RULES[c.rule](letters, excel_row, settings, **extra)
+            expected = native[c.key].replace(str(_SENTINEL_ROW), str(excel_row))
             if got is None or not got.has_formula:
                 value = None if got is None else got.value
                 out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "formula-sovrascritta",
                                    ERROR, f"La cella {cell} ({c.label}) deve contenere la formula del modello, ma "
                                    f"contiene {'un valore scritto a mano' if value is not None else 'nulla'}: "
-                                   f"ripristinare la formula {expected[:80]}{'…' if len(expected) > 80 else ''}",
+                                   f"ripristinare la formula ={expected[:80]}{'…' if len(expected) > 80 else ''}",
                                    value))
                 continue
             if got.is_error:
                 out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "errore-formula", ERROR,
                                    f"La formula in {cell} ({c.label}) dà l'errore {got.value}: controllare i valori "
                                    "della riga (target, consuntivo, polarità).", got.value))
-            if got.formula and _normal(got.formula) not in (_normal(expected), _normal(expected_udf)):
+            allowed = (_normal(expected), _normal(udf[c.key].replace(str(_SENTINEL_ROW), str(excel_row))))
+            if got.formula and _normal(got.formula) not in allowed:
                 out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "formula-modificata",
                                    WARNING, f"La formula in {cell} ({c.label}) è diversa da quella del modello "
                                    "(o dalle impostazioni attuali): ripristinarla dal modello.", "=" + got.formula))

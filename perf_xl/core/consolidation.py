@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
 
 from ..model import AreaInfo, AreaResult, IndicatorRow, ObjectiveResult, ScoredIndicator
@@ -32,27 +34,115 @@ def _natural(code: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", code))
 
 
-def build_objectives(rows: Iterable[IndicatorRow], settings: Settings) -> list[ObjectiveResult]:
-    """Group rows by (area, objective code), in the order the codes sort naturally."""
+def _ref(row: IndicatorRow) -> str:
+    return row.source_ref or f"{Path(row.file).name} r. {row.row}"
+
+
+@dataclass
+class ObjectivePart:
+    """What one workbook says about one objective: partial sums and the facts explanations need.
+
+    Parts add up (:meth:`merge`) in file order, so an objective is scored the same whether
+    its workbooks were read by one process or several.
+    """
+
+    area: str
+    code: str
+    name: str
+    responsabile: str
+    settore: str
+    num: float = 0.0
+    den: float = 0.0
+    count: int = 0
+    weight_sum: float = 0.0
+    refs: list[str] = field(default_factory=list)
+    weak: list[tuple[str, str, float]] = field(default_factory=list)
+    mismatches: list[tuple[str, str, float, float]] = field(default_factory=list)
+    indicators: list[ScoredIndicator] | None = None
+
+    def merge(self, other: "ObjectivePart") -> None:
+        self.num += other.num
+        self.den += other.den
+        self.count += other.count
+        self.weight_sum += other.weight_sum
+        self.refs += other.refs
+        self.weak += other.weak
+        self.mismatches += other.mismatches
+        if self.indicators is not None and other.indicators is not None:
+            self.indicators += other.indicators
+        else:
+            self.indicators = None
+
+
+def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectivePart]:
+    """One workbook's rows -> its objectives' parts, in order of first appearance."""
     groups: dict[tuple[str, str], list[ScoredIndicator]] = {}
     for row in rows:
         groups.setdefault((row.area, row.objective_code), []).append(score_row(row, settings))
-    out = []
+    parts = []
     for (area, code), items in groups.items():
         first = items[0].row
-        score = scoring.objective_score((i.row.weight, i.achievement) for i in items)
-        out.append(ObjectiveResult(
-            code=code, name=first.objective, area=area, responsabile=first.responsabile,
-            settore=first.settore, indicators=tuple(items), score=score,
-            traffic_light=scoring.traffic_light(score, settings)))
-    out.sort(key=lambda o: _natural(o.code))
-    return out
+        num, den = scoring.objective_sums((i.row.weight, i.achievement) for i in items)
+        part = ObjectivePart(area=area, code=code, name=first.objective, responsabile=first.responsabile,
+                             settore=first.settore, num=num, den=den, count=len(items),
+                             weight_sum=sum(i.row.weight or 0 for i in items), refs=[_ref(i.row) for i in items],
+                             indicators=list(items) if detail else None)
+        for i in items:
+            if i.achievement is not None and i.achievement < 100 and (i.row.weight or 0) > 0:
+                part.weak.append((_ref(i.row), i.row.indicator[:60], i.achievement))
+            pub = i.row.published_achievement
+            if pub is not None and i.achievement is not None and abs(round(i.achievement) - pub) >= 1:
+                part.mismatches.append((_ref(i.row), i.row.indicator[:60], pub, i.achievement))
+        parts.append(part)
+    return parts
+
+
+class ObjectiveAccumulator:
+    """Merges objective parts from many workbooks, in the order they are added."""
+
+    def __init__(self) -> None:
+        self.parts: dict[tuple[str, str], ObjectivePart] = {}
+
+    def add(self, parts: Iterable[ObjectivePart]) -> None:
+        for p in parts:
+            key = (p.area, p.code)
+            if key in self.parts:
+                self.parts[key].merge(p)
+            else:
+                self.parts[key] = p
+
+    def objectives(self, settings: Settings) -> list[ObjectiveResult]:
+        out = []
+        for p in self.parts.values():
+            score = scoring.score_from_sums(p.num, p.den)
+            out.append(ObjectiveResult(
+                code=p.code, name=p.name, area=p.area, responsabile=p.responsabile, settore=p.settore,
+                indicators=tuple(p.indicators or ()), score=score, traffic_light=scoring.traffic_light(score, settings),
+                indicator_count=p.count, weight_sum=p.weight_sum, refs=tuple(p.refs), weak=tuple(p.weak),
+                mismatches=tuple(p.mismatches)))
+        out.sort(key=lambda o: _natural(o.code))
+        return out
+
+
+def build_objectives(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectiveResult]:
+    """Rows -> scored objectives; rows are taken workbook by workbook, as a parallel run does."""
+    by_file: dict[str, list[IndicatorRow]] = {}
+    for row in rows:
+        by_file.setdefault(row.file, []).append(row)
+    acc = ObjectiveAccumulator()
+    for file_rows in by_file.values():
+        acc.add(objective_parts(file_rows, settings, detail))
+    return acc.objectives(settings)
 
 
 def consolidate(rows: Iterable[IndicatorRow], areas: Iterable[AreaInfo], settings: Settings) -> list[AreaResult]:
     """Score every objective and area; areas in their published order."""
+    return areas_from_objectives(build_objectives(rows, settings), areas, settings)
+
+
+def areas_from_objectives(objectives: list[ObjectiveResult], areas: Iterable[AreaInfo],
+                          settings: Settings) -> list[AreaResult]:
     known = {a.name: a for a in areas}
-    objectives = build_objectives(rows, settings)
     by_area: dict[str, list[ObjectiveResult]] = {}
     for o in objectives:
         by_area.setdefault(o.area, []).append(o)
@@ -75,8 +165,7 @@ def _pct(x: float | None) -> str:
 
 
 def _lines(o: ObjectiveResult) -> str:
-    refs = [i.row.source_ref or f"{i.row.file} r. {i.row.row}" for i in o.indicators]
-    return ", ".join(refs)
+    return ", ".join(o.refs)
 
 
 def explain_difference(area: AreaResult) -> list[str]:
@@ -92,21 +181,15 @@ def explain_difference(area: AreaResult) -> list[str]:
     ]
     below = [o for o in objs if o.score < area.published - 0.005]
     for o in below:
-        weak = [i for i in o.indicators if i.achievement is not None and i.achievement < 100 and (i.row.weight or 0) > 0]
-        detail = "; ".join(
-            f"{i.row.source_ref or 'riga ' + str(i.row.row)}: «{i.row.indicator[:60]}» % Ragg {_pct(i.achievement)}"
-            for i in weak)
+        detail = "; ".join(f"{ref}: «{name}» % Ragg {_pct(pct)}" for ref, name, pct in o.weak)
         msgs.append(f"Obiettivo {o.code} «{o.name[:80]}» ({o.settore}) al {_pct(o.score)}% sotto il pubblicato"
                     + (f" — {detail}." if detail else "."))
     for o in objs:
         if abs(o.weight_sum - 100) > 0.005:
             msgs.append(f"Obiettivo {o.code} «{o.name[:80]}»: i pesi sommano a {o.weight_sum:g} invece di 100 "
                         f"({_lines(o)}).")
-        for i in o.indicators:
-            pub = i.row.published_achievement
-            if pub is not None and i.achievement is not None and abs(round(i.achievement) - pub) >= 1:
-                msgs.append(f"{i.row.source_ref or 'riga ' + str(i.row.row)}: % Ragg pubblicata {pub:g} ma le regole "
-                            f"danno {_pct(i.achievement)} («{i.row.indicator[:60]}»).")
+        for ref, name, pub, pct in o.mismatches:
+            msgs.append(f"{ref}: % Ragg pubblicata {pub:g} ma le regole danno {_pct(pct)} («{name}»).")
     for k in (1, 2):
         for combo in itertools.combinations(objs, k):
             rest = [o.score for o in objs if o not in combo]

@@ -68,12 +68,22 @@ def objective_score(weighted: Iterable[tuple[float | None, float | None]]) -> fl
     A neutralised indicator (peso 0) does not count; an indicator without a % Ragg
     yet (consuntivo still empty) is left out of both sums, as in the templates.
     """
+    return score_from_sums(*objective_sums(weighted))
+
+
+def objective_sums(weighted: Iterable[tuple[float | None, float | None]]) -> tuple[float, float]:
+    """(Σ peso × % Ragg, Σ peso) over the indicators that count: partial sums that add up
+    across workbooks, so an objective can be scored from pieces read in parallel."""
     num = den = 0.0
     for weight, pct in weighted:
         if pct is None or not weight:
             continue
         num += weight * pct
         den += weight
+    return num, den
+
+
+def score_from_sums(num: float, den: float) -> float | None:
     return num / den if den else None
 
 

@@ -1,24 +1,55 @@
-"""Find the formula cells of a sheet, with their cached value, by reading the sheet's XML.
+"""Find the formula cells of a sheet, with their cached value, by scanning the sheet's XML.
 
 python-calamine gives cached values but neither formula text nor error values (an
-error cell reads as empty); openpyxl gives formulas but parses every cell twice over
-for values and formulas. One streaming pass over the sheet's XML gives, for the
-columns asked, whether a cell holds a formula, its text, and its cached value or
-error (``#DIV/0!``): enough to find a formula a user overwrote with a typed value.
+error cell reads as empty); openpyxl gives formulas at many times the cost. One
+regular-expression pass over the sheet's XML bytes gives, for the columns asked,
+whether a cell holds a formula, its text, and its cached value or error
+(``#DIV/0!``): enough to find a formula a user overwrote with a typed value, at a
+fraction of a millisecond per sheet. The XML is the one OOXML writers produce
+(``<c r="P12" …><f>…</f><v>…</v></c>``); the regular expression is anchored on
+elements, not on a writer's spacing.
 """
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import NamedTuple
 from xml.etree import ElementTree as ET
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_T_ATTR = re.compile(rb'\bt="([a-zA-Z]+)"')
+
+
+_F = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*?)?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_V = re.compile(rb"<(?:\w+:)?v(?:\s*/>|>(.*?)</(?:\w+:)?v>)", re.S)
+_IS = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
+
+
+class RawCell(NamedTuple):
+    """A cell as stored in the sheet's XML: its attributes and its body (bytes)."""
+
+    attrs: bytes
+    body: bytes
+
+    def content(self) -> "CellContent":
+        f = _F.search(self.body)
+        v = _V.search(self.body)
+        inline = _IS.search(self.body) if v is None else None
+        t = _T_ATTR.search(self.attrs)
+
+        def text(b: bytes | None) -> str | None:
+            return None if b is None else html.unescape(b.decode("utf-8"))
+
+        value = text(v.group(1)) if v is not None else (
+            text(re.sub(rb"<[^>]+>", b"", inline.group(1))) if inline else None)
+        return CellContent(formula=None if f is None else (text(f.group(1)) or ""), value=value,
+                           type=None if t is None else t.group(1).decode())
 
 
 @dataclass(frozen=True)
@@ -52,26 +83,33 @@ def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     return None
 
 
-def scan_cells(path, sheet_name: str, columns: set[str], min_row: int = 1) -> dict[tuple[str, int], CellContent]:
-    """{(column letter, row): CellContent} for the non-empty cells of ``columns`` in a sheet."""
-    out: dict[tuple[str, int], CellContent] = {}
+def _cell_pattern(columns: set[str]) -> re.Pattern:
+    letters = b"|".join(sorted(c.encode() for c in columns))
+    return re.compile(rb'<(?:\w+:)?c r="(' + letters + rb')(\d+)"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+
+
+def read_sheet_xml(path, sheet_name: str) -> bytes | None:
     with zipfile.ZipFile(path) as zf:
         part = _sheet_part(zf, sheet_name)
-        if part is None:
-            return out
-        with zf.open(part) as fh:
-            for _, el in ET.iterparse(fh, events=("end",)):
-                if el.tag == f"{NS}c":
-                    m = _REF.match(el.get("r", ""))
-                    if m and m.group(1) in columns and int(m.group(2)) >= min_row:
-                        f = el.find(f"{NS}f")
-                        v = el.find(f"{NS}v")
-                        is_ = el.find(f"{NS}is")
-                        value = v.text if v is not None else ("".join(is_.itertext()) if is_ is not None else None)
-                        if f is not None or value is not None:
-                            out[(m.group(1), int(m.group(2)))] = CellContent(
-                                formula=(f.text or "") if f is not None else None, value=value, type=el.get("t"))
-                    el.clear()
-                elif el.tag == f"{NS}row":
-                    el.clear()
+        return None if part is None else zf.read(part)
+
+
+def scan_raw(data: bytes, columns: set[str], min_row: int = 1) -> dict[tuple[str, int], RawCell]:
+    """{(column letter, row): RawCell} for the cells of ``columns`` that have a body, from a sheet's XML."""
+    out: dict[tuple[str, int], RawCell] = {}
+    if not columns or not data:
+        return out
+    for m in _cell_pattern(columns).finditer(data):
+        body = m.group(4)
+        if not body:
+            continue
+        row = int(m.group(2))
+        if row >= min_row:
+            out[(m.group(1).decode(), row)] = RawCell(m.group(3), body)
     return out
+
+
+def scan_cells(path, sheet_name: str, columns: set[str], min_row: int = 1) -> dict[tuple[str, int], CellContent]:
+    """{(column letter, row): CellContent} for the non-empty cells of ``columns`` in a sheet."""
+    data = read_sheet_xml(path, sheet_name)
+    return {k: raw.content() for k, raw in scan_raw(data or b"", columns, min_row).items()}

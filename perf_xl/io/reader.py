@@ -27,8 +27,9 @@ class ReadResult:
 
     workbook: SettoreWorkbook | None
     findings: list[Finding] = field(default_factory=list)
-    # raw input cell values of the Indicatori sheet: (excel row, {column key: value as stored})
-    raw_rows: list[tuple[int, dict]] = field(default_factory=list)
+    # raw cell values of the Indicatori sheet's data rows: (excel row, the sheet row as read);
+    # ``columns`` says where each key is
+    raw_rows: list[tuple[int, list]] = field(default_factory=list)
     # column key -> 0-based column index where the header was found
     columns: dict[str, int] = field(default_factory=dict)
     sheet_names: list[str] = field(default_factory=list)
@@ -212,23 +213,35 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
         return []
     result.columns = cols
     inputs = [c for c in layout.columns if not c.computed and c.key in cols]
+    input_idx = [cols[c.key] for c in inputs]
+    numeric = [(c.key, cols[c.key]) for c in inputs if c.type in ("number", "integer")]
+    texts = [(c.key, cols[c.key]) for c in inputs if c.type not in ("number", "integer")]
+    absent = {c.key: (None if c.type in ("number", "integer") else "")
+              for c in layout.columns if not c.computed and c.key not in cols}
+    width = max(input_idx) + 1
+    sheet = layout.name
     out = []
+    raw_rows = result.raw_rows
+    # the hot loop of every read: plain list indexing, no per-cell function calls on the common path
     for r in range(layout.header_row, len(g)):
         row = g[r]
-        excel_row = r + 1
-        raw = {c.key: (row[cols[c.key]] if cols[c.key] < len(row) else "") for c in inputs}
-        if all(v is None or v == "" for v in raw.values()):
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        for i in input_idx:
+            if row[i] != "" and row[i] is not None:
+                break
+        else:
             continue
-        result.raw_rows.append((excel_row, raw))
-        values: dict = {}
-        for c in layout.columns:
-            if c.computed:
-                continue
-            if c.type in ("number", "integer"):
-                values[c.key] = to_number(raw.get(c.key))
-            else:
-                values[c.key] = _text(raw.get(c.key))
-        out.append(IndicatorRow(file=file, sheet=layout.name, row=excel_row, **values))
+        excel_row = r + 1
+        raw_rows.append((excel_row, row))
+        values = dict(absent)
+        for key, i in texts:
+            v = row[i]
+            values[key] = v.strip() if v.__class__ is str else _text(v)
+        for key, i in numeric:
+            v = row[i]
+            values[key] = v if v.__class__ is float else to_number(v)
+        out.append(IndicatorRow(file=file, sheet=sheet, row=excel_row, **values))
     return out
 
 
