@@ -36,6 +36,10 @@ udf_option = click.option(
     "--udf", "udf", is_flag=True, default=False,
     help="Computed cells call the xlwings UDFs (PERF_RAGG, …), wrapped in IFERROR with the native formula.")
 
+workers_option = click.option(
+    "--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+    help="Worker processes (pays off with hundreds of workbooks; results are identical).")
+
 settings_option = click.option(
     "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False), default=None,
     help="Settings file (TOML) with the comune's scoring choices; default: the shipped schemas/settings.toml.")
@@ -98,8 +102,13 @@ def import_relazione_cmd(file, year, out_dir, udf, settings_path):
               help="Area summary workbook to write (default: Relazione_<year>.xlsx in the current folder).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None,
               help="Also write the same numbers as JSON.")
+@click.option("--detail/--no-detail", default=None,
+              help="List every indicator in the area sheets (default: yes up to 300 workbooks, else objectives only).")
+@click.option("--no-validate", "no_validate", is_flag=True, default=False,
+              help="Skip the validation checks (by default the same pass validates every workbook).")
+@workers_option
 @settings_option
-def consolidate_cmd(folder, out_file, json_file, settings_path):
+def consolidate_cmd(folder, out_file, json_file, detail, no_validate, workers, settings_path):
     """Merge every settore workbook of FOLDER into the area summary workbook.
 
     FOLDER defaults to the shipped 2022 workbooks. Example:
@@ -109,7 +118,7 @@ def consolidate_cmd(folder, out_file, json_file, settings_path):
     from .io.summary import write_summary_json, write_summary_workbook
 
     settings = _settings(settings_path)
-    c = consolidate_folder(folder, load_schema(), settings)
+    c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers, detail=detail)
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
     write_summary_workbook(out, c, settings)
     if json_file:
@@ -130,7 +139,7 @@ def consolidate_cmd(folder, out_file, json_file, settings_path):
     click.echo(f"Relazione scritta in {out.resolve()}")
     if json_file:
         click.echo(f"JSON scritto in {Path(json_file).resolve()}")
-    if any(f.severity == ERROR for f in c.findings):
+    if not c.complete:
         sys.exit(1)
 
 
@@ -140,8 +149,9 @@ def consolidate_cmd(folder, out_file, json_file, settings_path):
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Write the findings as a workbook (.xlsx), one row per finding with a link to the cell.")
 @click.option("--limit", type=int, default=200, show_default=True, help="Findings shown on the console.")
+@workers_option
 @settings_option
-def validate_cmd(paths, json_file, report_file, limit, settings_path):
+def validate_cmd(paths, json_file, report_file, limit, workers, settings_path):
     """Validate settore workbooks (files or folders): what is wrong, and where.
 
     Exit 0 when there is no error, 1 when there are errors, 2 when the command could not run.
@@ -150,7 +160,7 @@ def validate_cmd(paths, json_file, report_file, limit, settings_path):
     from .io.report import format_table, write_report_json, write_report_workbook
     from .validate import validate_paths
 
-    v = validate_paths(paths, load_schema(), _settings(settings_path))
+    v = validate_paths(paths, load_schema(), _settings(settings_path), workers=workers)
     click.echo(f"{len(v.files)} cartelle di lavoro controllate.")
     click.echo(format_table(v.report, limit=limit))
     if json_file:
@@ -188,8 +198,9 @@ def audit_cmd(file, json_file, settings_path):
 @click.argument("share", type=click.Path(exists=True, file_okay=False))
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for reports, cache, history and lock (never inside SHARE).")
+@workers_option
 @settings_option
-def nightly_cmd(share, reports_dir, settings_path):
+def nightly_cmd(share, reports_dir, workers, settings_path):
     """Validate every settore workbook on the shared drive, re-reading only what changed.
 
     Writes reports/runs/report-<time>.json and .xlsx, reports/latest.json and .xlsx and appends to
@@ -201,7 +212,7 @@ def nightly_cmd(share, reports_dir, settings_path):
     from .nightly import NightlyError, run_nightly
 
     try:
-        result = run_nightly(share, reports_dir, load_schema(), _settings(settings_path))
+        result = run_nightly(share, reports_dir, load_schema(), _settings(settings_path), workers=workers)
     except AlreadyRunning as exc:
         raise CommandError(f"Un'altra esecuzione notturna è in corso (blocco {exc}): riprovare più tardi.") from exc
     except NightlyError as exc:

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .core.consolidation import consolidate
-from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, IndicatorRow
-from .io.reader import find_workbooks, read_settore_workbook
+from .model import ERROR, AreaResult, Finding
+from .io.reader import find_workbooks
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 
@@ -27,6 +26,13 @@ class Consolidation:
     findings: list[Finding] = field(default_factory=list)
     year: int | None = None
     comune: str = ""
+    unreadable: list[str] = field(default_factory=list)
+    detail: bool = True
+
+    @property
+    def complete(self) -> bool:
+        """Every workbook was read (findings inside readable workbooks do not make it incomplete)."""
+        return bool(self.files) and not self.unreadable
 
     @property
     def objective_count(self) -> int:
@@ -42,55 +48,26 @@ def shipped_workbooks(year: int = 2022) -> Path:
     return Path(str(resources.files("perf_xl.workbooks"))) / str(year)
 
 
-def merge_areas(tables: list[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[list[AreaInfo], list[Finding]]:
-    """One area table from every workbook's Aree sheet; disagreements are findings."""
-    merged: dict[str, AreaInfo] = {}
-    where: dict[str, str] = {}
-    findings = []
-    for file, areas in tables:
-        for a in areas:
-            prev = merged.get(a.name)
-            if prev is None:
-                merged[a.name], where[a.name] = a, file
-            elif (prev.number, prev.published) != (a.number, a.published):
-                findings.append(Finding(
-                    file, "Aree", "", None, "Linea strategica", "area-discordante", WARNING,
-                    f"L'area «{a.name}» ha numero o % pubblicata diversi da quelli di {Path(where[a.name]).name}: "
-                    f"usati quelli di {Path(where[a.name]).name}.", a.name))
-    return sorted(merged.values(), key=lambda a: a.number), findings
-
-
 def consolidate_folder(folder: str | Path | None = None, schema: WorkbookSchema | None = None,
-                       settings: Settings | None = None) -> Consolidation:
-    schema = schema or load_schema()
-    settings = settings or load_settings()
+                       settings: Settings | None = None, validate: bool = True, workers: int = 1,
+                       detail: bool | None = None) -> Consolidation:
+    """Consolidate every workbook of ``folder`` (default: the shipped 2022 ones).
+
+    With ``validate`` the same pass also runs every validation check, and its findings
+    land in the Relazione's «Note e anomalie» sheet and in the JSON.
+    """
+    from .pipeline import run
+
     folder = Path(folder) if folder else shipped_workbooks()
-    result = Consolidation(folder=str(folder))
-    rows: list[IndicatorRow] = []
-    tables = []
-    years = set()
-    for path in find_workbooks(folder):
-        read = read_settore_workbook(path, schema)
-        result.files.append(str(path))
-        result.findings.extend(read.findings)
-        if read.workbook is None:
-            continue
-        rows.extend(read.workbook.rows)
-        tables.append((str(path), read.workbook.areas))
-        if read.workbook.info.get("year"):
-            years.add(read.workbook.info["year"])
-        result.comune = result.comune or read.workbook.info.get("comune", "")
-    if not result.files:
-        result.findings.append(Finding(str(folder), "", "", None, "", "cartella-vuota", ERROR,
-                                       "Nessuna cartella di lavoro .xlsx/.xlsm nella cartella indicata."))
-    areas, area_findings = merge_areas(tables)
-    result.findings.extend(area_findings)
-    if len(years) > 1:
-        result.findings.append(Finding(str(folder), "Info", "B2", 2, "Anno", "anni-diversi", WARNING,
-                                       f"Le cartelle di lavoro hanno anni diversi: {sorted(years)}.", str(sorted(years))))
-    result.year = min(years) if years else None
-    result.areas = consolidate(rows, areas, settings)
-    return result
+    files = find_workbooks(folder)
+    r = run(files, validate=validate, consolidate=True, detail=detail, workers=workers,
+            settings=settings, schema=schema)
+    c = Consolidation(folder=str(folder), files=r.files, areas=r.areas, findings=list(r.report), year=r.year,
+                      comune=r.comune, unreadable=r.unreadable, detail=r.detail)
+    if not files:
+        c.findings.append(Finding(str(folder), "", "", None, "", "cartella-vuota", ERROR,
+                                  "Nessuna cartella di lavoro .xlsx/.xlsm nella cartella indicata."))
+    return c
 
 
 def summary_dict(c: Consolidation) -> dict:

@@ -31,7 +31,8 @@ from .io.report import counts, report_dict, write_report_workbook
 from .model import ERROR, WARNING, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
-from .validate import check_codes_across_files, validate_reads
+from .pipeline import iter_outcomes
+from .validate import check_codes_across_files
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CACHE_FILE = "cache.json"
@@ -96,7 +97,7 @@ def _read_stable(path: Path) -> tuple[bytes | None, Finding | None]:
 
 
 def run_nightly(share: str | Path, reports: str | Path, schema: WorkbookSchema | None = None,
-                settings: Settings | None = None, now: _dt.datetime | None = None) -> NightlyResult:
+                settings: Settings | None = None, now: _dt.datetime | None = None, workers: int = 1) -> NightlyResult:
     share, reports = Path(share).resolve(), Path(reports).resolve()
     if not share.is_dir():
         raise NightlyError(f"La cartella condivisa {share} non esiste.")
@@ -108,10 +109,11 @@ def run_nightly(share: str | Path, reports: str | Path, schema: WorkbookSchema |
     now = now or _dt.datetime.now()
     reports.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(reports / LOCK_FILE):
-        return _run(share, reports, schema, settings, now)
+        return _run(share, reports, schema, settings, now, workers)
 
 
-def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings, now: _dt.datetime) -> NightlyResult:
+def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings, now: _dt.datetime,
+         workers: int) -> NightlyResult:
     stamp = now.strftime("%Y-%m-%dT%H%M%S")
     result = NightlyResult(run=stamp)
     cache_path = reports / CACHE_FILE
@@ -140,22 +142,18 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
         changed.append((rel, p, digest, data))
     if changed:
         with tempfile.TemporaryDirectory(prefix="perfxl-nightly-", dir=reports) as tmp:
-            reads, originals = [], {}
+            copies = []
             for k, (rel, p, digest, data) in enumerate(changed):
                 copy = Path(tmp) / f"{k}{p.suffix.lower()}"
                 copy.write_bytes(data)
-                originals[str(copy)] = str(p)
-                reads.append(read_settore_workbook(copy, schema))
-            names: dict[str, list[dict]] = {}
-            report = validate_reads(reads, schema, settings, names_out=names)
-            by_file: dict[str, list[dict]] = {str(p): [] for _, p, _, _ in changed}
-            for f in report:
-                original = originals.get(f.file, f.file)
-                by_file.setdefault(original, []).append(dataclasses.replace(f, file=original).as_dict())
-            for k, (rel, p, digest, _) in enumerate(changed):
-                copy = str(Path(tmp) / f"{k}{p.suffix.lower()}")
-                objectives = [{**n, "file": str(p)} for n in names.get(copy, [])]
-                new_cache[rel] = {"sha256": digest, "findings": by_file[str(p)], "objectives": objectives}
+                copies.append(str(copy))
+            outcomes = iter_outcomes(copies, validate=True, consolidate=False, detail=False, workers=workers,
+                                     settings=settings, schema=schema)
+            for (rel, p, digest, _), o in zip(changed, outcomes):
+                original = str(p)
+                findings = [dataclasses.replace(f, file=original).as_dict() for f in o.findings]
+                objectives = [{**n, "file": original} for n in o.names]
+                new_cache[rel] = {"sha256": digest, "findings": findings, "objectives": objectives}
                 result.validated.append(rel)
     for rel in result.files:
         for d in new_cache.get(rel, {}).get("findings", []):

@@ -390,7 +390,6 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
 @dataclass
 class Validation:
     report: Report
-    reads: list[ReadResult] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
 
@@ -419,11 +418,12 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
         report.extend(check_codes_across_files([n for file_names in names.values() for n in file_names]))
     else:
         names_out.update(names)
-    report.findings.sort(key=_order)
+    report.findings.sort(key=finding_order)
     return report
 
 
-def _order(f: Finding):
+def finding_order(f: Finding):
+    """Findings by file, sheet, row, then column (so a report reads top to bottom)."""
     m = re.match(r"([A-Z]+)(\d+)", f.cell or "")
     col = m.group(1) if m else ""
     return (f.file, f.sheet, f.row or 0, len(col), col, f.code)
@@ -437,9 +437,9 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def validate_paths(paths: Iterable[str | Path], schema: WorkbookSchema | None = None,
-                   settings: Settings | None = None) -> Validation:
-    schema = schema or load_schema()
-    settings = settings or load_settings()
+                   settings: Settings | None = None, workers: int = 1) -> Validation:
+    from .pipeline import run
+
     files = collect_paths(paths)
-    reads = [read_settore_workbook(p, schema) for p in files]
-    return Validation(report=validate_reads(reads, schema, settings), reads=reads, files=[str(p) for p in files])
+    result = run(files, validate=True, consolidate=False, workers=workers, settings=settings, schema=schema)
+    return Validation(report=result.report, files=result.files)

@@ -160,6 +160,8 @@ def _write_area(book, ws, a, lay: dict, fmts: dict) -> None:
     ws.write_string(0, 0, a.name, fmts["title"])
     score = "—" if a.score is None else f"{a.score:.2f}".replace(".", ",") + "%"
     ws.write_string(1, 0, f"{lay['area_score_label']}: {score}", fmts["bold"])
+    if any(o.indicator_count and not o.indicators for o in a.objectives):
+        ws.write_string(2, 0, lay["no_detail_note"], fmts["subtitle"])
     hr = 3
     _header(ws, hr, cols, fmts)
     ws.set_row(hr, 30)

@@ -1,0 +1,171 @@
+"""One pass over many settore workbooks: read each once, validate and score it, merge.
+
+The CLI's ``validate`` and ``consolidate``, the Consolida button and the benchmark all
+run through :func:`run`. Workbooks are processed in batches (pandera runs once per
+batch of concatenated cells, not once per file), each batch yields small per-file
+outcomes (findings, objective parts, the objective names for the check across
+files) and the raw cells are dropped, so memory does not grow with the number of
+workbooks. With ``workers > 1`` batches go to a process pool and come back as the
+same small outcomes, merged in file order: the results are identical whatever the
+number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .core.consolidation import ObjectiveAccumulator, ObjectivePart, areas_from_objectives, objective_parts
+from .io.reader import read_settore_workbook
+from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
+from .schema import WorkbookSchema, load_schema
+from .settings import Settings, load_settings
+
+BATCH_FILES = 64  # workbooks per batch: pandera's per-call cost amortised, memory bounded
+DETAIL_LIMIT = 300  # up to this many workbooks the Relazione lists every indicator
+
+
+@dataclass
+class FileOutcome:
+    """What one workbook contributes; small enough to send back from a worker process."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    readable: bool = False
+    info: dict = field(default_factory=dict)
+    areas: tuple[AreaInfo, ...] = ()
+    parts: list[ObjectivePart] = field(default_factory=list)
+    names: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    files: list[str] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
+    areas: list[AreaResult] = field(default_factory=list)
+    year: int | None = None
+    comune: str = ""
+    detail: bool = True
+    unreadable: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Job:
+    paths: tuple[str, ...]
+    validate: bool
+    consolidate: bool
+    detail: bool
+    settings: Settings
+    schema_path: str
+
+
+def process_batch(job: _Job) -> list[FileOutcome]:
+    """Read, validate and score one batch of workbooks (runs in a worker or in-process)."""
+    from .validate import validate_reads
+
+    schema = load_schema(job.schema_path or None)
+    reads = [read_settore_workbook(p, schema) for p in job.paths]
+    outcomes = {p: FileOutcome(path=p) for p in job.paths}
+    if job.validate:
+        names: dict[str, list[dict]] = {}
+        for f in validate_reads(reads, schema, job.settings, names_out=names):
+            outcomes[f.file].findings.append(f)
+        for p, n in names.items():
+            outcomes[p].names = n
+    else:
+        for p, read in zip(job.paths, reads):
+            outcomes[p].findings.extend(read.findings)
+    for p, read in zip(job.paths, reads):
+        o = outcomes[p]
+        if read.workbook is None:
+            continue
+        o.readable = True
+        o.info = read.workbook.info
+        o.areas = read.workbook.areas
+        if job.consolidate:
+            o.parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
+    return [outcomes[p] for p in job.paths]
+
+
+def _batches(paths: list[str], size: int) -> Iterator[tuple[str, ...]]:
+    for i in range(0, len(paths), size):
+        yield tuple(paths[i:i + size])
+
+
+def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[list[AreaInfo], list[Finding]]:
+    """One area table from every workbook's Aree sheet; disagreements are findings."""
+    merged: dict[str, AreaInfo] = {}
+    where: dict[str, str] = {}
+    findings = []
+    for file, areas in tables:
+        for a in areas:
+            prev = merged.get(a.name)
+            if prev is None:
+                merged[a.name], where[a.name] = a, file
+            elif (prev.number, prev.published) != (a.number, a.published):
+                findings.append(Finding(
+                    file, "Aree", "", None, "Linea strategica", "area-discordante", WARNING,
+                    f"L'area «{a.name}» ha numero o % pubblicata diversi da quelli di {Path(where[a.name]).name}: "
+                    f"usati quelli di {Path(where[a.name]).name}.", a.name))
+    return sorted(merged.values(), key=lambda a: a.number), findings
+
+
+def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail: bool, workers: int,
+                  settings: Settings, schema: WorkbookSchema, batch_files: int = BATCH_FILES) -> Iterator[FileOutcome]:
+    """Each workbook's outcome, in the order of ``files``, computed in batches by ``workers`` processes."""
+    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source) for b in _batches(files, batch_files)]
+    workers = max(1, min(workers, len(jobs) or 1, os.cpu_count() or 1))
+    if workers == 1:
+        for job in jobs:
+            yield from process_batch(job)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        for outcomes in pool.map(process_batch, jobs):
+            yield from outcomes
+
+
+def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool = True,
+        detail: bool | None = None, workers: int = 1, settings: Settings | None = None,
+        schema: WorkbookSchema | None = None, batch_files: int = BATCH_FILES) -> RunResult:
+    """Validate and/or consolidate ``paths`` in one pass; ``detail=None`` keeps every
+    indicator for the Relazione up to DETAIL_LIMIT workbooks."""
+    from .validate import check_codes_across_files, finding_order
+
+    settings = settings or load_settings()
+    schema = schema or load_schema()
+    files = [str(p) for p in paths]
+    keep = (len(files) <= DETAIL_LIMIT) if detail is None else detail
+    result = RunResult(files=files, detail=keep)
+    acc = ObjectiveAccumulator()
+    tables, names, years = [], [], set()
+    for o in iter_outcomes(files, validate=validate, consolidate=consolidate, detail=keep, workers=workers,
+                           settings=settings, schema=schema, batch_files=batch_files):
+        result.report.extend(o.findings)
+        names.extend(o.names)
+        if not o.readable:
+            result.unreadable.append(o.path)
+            continue
+        acc.add(o.parts)
+        tables.append((o.path, o.areas))
+        if o.info.get("year"):
+            years.add(o.info["year"])
+        result.comune = result.comune or o.info.get("comune", "")
+    if validate:
+        result.report.extend(check_codes_across_files(names))
+        result.report.findings.sort(key=finding_order)
+    if consolidate:
+        areas, area_findings = merge_areas(tables)
+        result.report.extend(area_findings)
+        if len(years) > 1:
+            result.report.add(Finding("", "Info", "B2", 2, "Anno", "anni-diversi", WARNING,
+                                      f"Le cartelle di lavoro hanno anni diversi: {sorted(years)}.", str(sorted(years))))
+        result.areas = areas_from_objectives(acc.objectives(settings), areas, settings)
+    result.year = min(years) if years else None
+    return result
+
+
+def has_errors(report: Report) -> bool:
+    return any(f.severity == ERROR for f in report)
