@@ -103,7 +103,7 @@ def import_relazione_cmd(file, year, out_dir, udf, settings_path):
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None,
               help="Also write the same numbers as JSON.")
 @click.option("--detail/--no-detail", default=None,
-              help="List every indicator in the area sheets (default: yes up to 300 workbooks, else objectives only).")
+              help="List every indicator in the area sheets (default: yes up to 100 workbooks, else objectives only).")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
               help="Skip the validation checks (by default the same pass validates every workbook).")
 @workers_option

@@ -2,7 +2,9 @@
 
 Walks the share recursively, skips Office lock files (``~$…``), temporary files and
 non-workbooks, and validates only the workbooks whose content changed since the last
-run (by SHA-256, cached in the reports folder). Each changed file is read once into
+run: a file whose size and modification time are those recorded when its content was
+hashed is not read again; any other is read and its SHA-256 decides (cached in the
+reports folder). Each changed file is read once into
 memory and validated from a private copy of exactly those bytes, so a file being
 written while it is read is either read whole or reported, never half-read. Nothing
 is ever written inside the share. Every run writes a dated report (JSON and a
@@ -124,36 +126,45 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
     workbooks, skipped = walk_share(share)
     result.skipped = [(str(p.relative_to(share)), why) for p, why in skipped]
     new_cache: dict[str, dict] = {}
-    changed: list[tuple[str, Path, str]] = []  # (relative path, original path, hash)
+    changed: list[tuple] = []  # (relative path, original path, hash, bytes, size and time)
     transient: list[Finding] = []
     for p in workbooks:
         rel = str(p.relative_to(share))
         result.files.append(rel)
+        entry = cache.get(rel)
+        try:
+            st = p.stat()
+        except OSError:
+            st = None
+        if entry and st is not None and entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns:
+            new_cache[rel] = entry  # same size and time as when its content was hashed: not re-read
+            result.reused.append(rel)
+            continue
         data, problem = _read_stable(p)
         if problem:
             transient.append(problem)
             continue
         digest = hashlib.sha256(data).hexdigest()
-        entry = cache.get(rel)
+        stamp_now = {"size": len(data), "mtime_ns": st.st_mtime_ns if st else None}
         if entry and entry.get("sha256") == digest:
-            new_cache[rel] = entry
+            new_cache[rel] = {**entry, **stamp_now}  # touched but not changed: content decides
             result.reused.append(rel)
             continue
-        changed.append((rel, p, digest, data))
+        changed.append((rel, p, digest, data, stamp_now))
     if changed:
         with tempfile.TemporaryDirectory(prefix="perfxl-nightly-", dir=reports) as tmp:
             copies = []
-            for k, (rel, p, digest, data) in enumerate(changed):
+            for k, (rel, p, digest, data, _) in enumerate(changed):
                 copy = Path(tmp) / f"{k}{p.suffix.lower()}"
                 copy.write_bytes(data)
                 copies.append(str(copy))
             outcomes = iter_outcomes(copies, validate=True, consolidate=False, detail=False, workers=workers,
                                      settings=settings, schema=schema)
-            for (rel, p, digest, _), o in zip(changed, outcomes):
+            for (rel, p, digest, _, stamp_now), o in zip(changed, outcomes):
                 original = str(p)
                 findings = [dataclasses.replace(f, file=original).as_dict() for f in o.findings]
                 objectives = [{**n, "file": original} for n in o.names]
-                new_cache[rel] = {"sha256": digest, "findings": findings, "objectives": objectives}
+                new_cache[rel] = {"sha256": digest, **stamp_now, "findings": findings, "objectives": objectives}
                 result.validated.append(rel)
     for rel in result.files:
         for d in new_cache.get(rel, {}).get("findings", []):

@@ -25,7 +25,7 @@ from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 
 BATCH_FILES = 64  # workbooks per batch: pandera's per-call cost amortised, memory bounded
-DETAIL_LIMIT = 300  # up to this many workbooks the Relazione lists every indicator
+DETAIL_LIMIT = 100  # up to this many workbooks (a comune has dozens) the Relazione lists every indicator
 
 
 @dataclass

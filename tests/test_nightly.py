@@ -118,3 +118,17 @@ def test_reports_inside_the_share_are_refused(share):
         run_nightly(share, share / "rapporti")
     r = CliRunner().invoke(main, ["nightly", str(share), "--reports", str(share / "rapporti")])
     assert r.exit_code == 2 and not (share / "rapporti").exists()
+
+
+def test_a_touched_but_unchanged_file_is_not_validated_again(share, tmp_path):
+    import os
+
+    reports = tmp_path / "rapporti"
+    run_nightly(share, reports)
+    target = share / "2022" / "2022_settore-sport-provveditorato-ed-economato.xlsx"
+    st = target.stat()
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000_000))  # saved again, same content
+    second = run_nightly(share, reports)
+    assert second.validated == [] and len(second.reused) == 18
+    third = run_nightly(share, reports)  # and the new time is remembered: not even hashed again
+    assert third.validated == []

@@ -34,8 +34,8 @@ def _natural(code: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", code))
 
 
-def _ref(row: IndicatorRow) -> str:
-    return row.source_ref or f"{Path(row.file).name} r. {row.row}"
+def _ref(row: IndicatorRow, file_name: str) -> str:
+    return row.source_ref or f"{file_name} r. {row.row}"
 
 
 @dataclass
@@ -80,19 +80,21 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
     for row in rows:
         groups.setdefault((row.area, row.objective_code), []).append(score_row(row, settings))
     parts = []
+    names: dict[str, str] = {}
     for (area, code), items in groups.items():
         first = items[0].row
+        fname = names.get(first.file) or names.setdefault(first.file, Path(first.file).name)
         num, den = scoring.objective_sums((i.row.weight, i.achievement) for i in items)
         part = ObjectivePart(area=area, code=code, name=first.objective, responsabile=first.responsabile,
                              settore=first.settore, num=num, den=den, count=len(items),
-                             weight_sum=sum(i.row.weight or 0 for i in items), refs=[_ref(i.row) for i in items],
+                             weight_sum=sum(i.row.weight or 0 for i in items), refs=[_ref(i.row, fname) for i in items],
                              indicators=list(items) if detail else None)
         for i in items:
             if i.achievement is not None and i.achievement < 100 and (i.row.weight or 0) > 0:
-                part.weak.append((_ref(i.row), i.row.indicator[:60], i.achievement))
+                part.weak.append((_ref(i.row, fname), i.row.indicator[:60], i.achievement))
             pub = i.row.published_achievement
             if pub is not None and i.achievement is not None and abs(round(i.achievement) - pub) >= 1:
-                part.mismatches.append((_ref(i.row), i.row.indicator[:60], pub, i.achievement))
+                part.mismatches.append((_ref(i.row, fname), i.row.indicator[:60], pub, i.achievement))
         parts.append(part)
     return parts
 

@@ -168,7 +168,21 @@ def _write_area(book, ws, a, lay: dict, fmts: dict) -> None:
     r = hr + 1
     pct_col = next(j for j, col in enumerate(cols) if col["key"] == "achievement")
     tl_col = next(j for j, col in enumerate(cols) if col["key"] == "traffic_light")
+    col_of = {col["key"]: j for j, col in enumerate(cols)}
     for o in a.objectives:
+        if o.indicator_count and not o.indicators:
+            # compact: one row per objective (thousands of workbooks), no merged cells
+            ws.write_string(r, col_of["responsabile"], o.responsabile, fmts["objective"])
+            ws.write_string(r, col_of["settore"], o.settore, fmts["objective"])
+            ws.write_string(r, col_of["objective"], f"{o.code}: {o.name}", fmts["objective"])
+            ws.write_string(r, col_of["indicator"], f"{o.indicator_count} indicatori", fmts["objective"])
+            ws.write_number(r, col_of["weight"], o.weight_sum, _num(book, fmts, "0", bold=True))
+            if o.score is not None:
+                ws.write_number(r, pct_col, round(o.score, 2), _num(book, fmts, "0.00", bold=True))
+            if o.traffic_light:
+                ws.write_string(r, tl_col, o.traffic_light, fmts[o.traffic_light])
+            r += 1
+            continue
         for k, s in enumerate(o.indicators):
             row = s.row
             values = {
