@@ -64,7 +64,7 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
     elif mode == "reference":
         import python_calamine
     else:
-        from perf_xl import pipeline  # noqa: F401
+        from perf_xl import pipeline, validate  # noqa: F401  (pandas and pandera load here, not in the timing)
         from perf_xl.consolidator import consolidate_folder
         from perf_xl.io.report import write_report_json
         from perf_xl.io.summary import write_summary_json, write_summary_workbook

@@ -32,7 +32,7 @@ from pandera.errors import SchemaErrors
 from openpyxl.utils import get_column_letter
 
 from .core import formulas
-from .io.formula_scan import read_sheet_xml, scan_raw
+from .io.formula_scan import CellCursor, read_sheet_xml
 from .io.reader import ReadResult, find_workbooks, read_settore_workbook
 from .model import ERROR, WARNING, Finding, IndicatorRow, Report
 from .numbers import parse_italian_number
@@ -153,7 +153,7 @@ def check_cells(reads: list[ReadResult], schema: WorkbookSchema) -> list[Finding
     # empty and whitespace-only cells are missing values
     for k in keys:
         col = df[k]
-        blank = col.isna() | col.map(lambda v: v.__class__ is str and not v.strip())
+        blank = col.eq("")
         if blank.any():
             df[k] = col.mask(blank, None)
     try:
@@ -331,6 +331,16 @@ def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, com
     return out
 
 
+def _last_formula_row(data: bytes, letter: str, first: int) -> int:
+    """The last row whose cell in ``letter`` holds a formula: where the template's ranges end."""
+    import re as _re
+
+    last = first
+    for m in _re.finditer(rb'<c r="' + letter.encode() + rb'(\d+)"[^>]*><f', data):
+        last = max(last, int(m.group(1)))
+    return last
+
+
 def _xml_text(s: str) -> bytes:
     """A formula as OOXML writers store it in <f> (only &, < and > escaped)."""
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
@@ -346,22 +356,28 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
         return []  # a missing or renamed column is already one finding; formulas would only cascade
     letters = {key: get_column_letter(i + 1) for key, i in read.columns.items()}
     data = read_sheet_xml(read.workbook.path, layout.name) or b""
-    cells = scan_raw(data, {letters[c.key] for c in computed}, layout.first_data_row)
     first = layout.first_data_row
-    last = max((row for _, row in cells), default=first)
+    last = _last_formula_row(data, letters[computed[-1].key], first)
     native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
     udf = _row_templates(formulas.UDF_RULES, letters, settings, computed, first, last)
     sentinel = str(_SENTINEL_ROW).encode()
-    fast = {k: b"<f>" + _xml_text(v) + b"</f>" for k, v in native.items()}
+    # the common case in one C-speed pass per column: cells holding exactly the template's
+    # formula for their own row (the row number is a back-reference), no cached error
+    ok: dict[str, set[int]] = {}
+    for c in computed:
+        letter = letters[c.key].encode()
+        body = re.escape(_xml_text(native[c.key])).replace(sentinel, rb"\1")
+        pattern = re.compile(rb'<c r="' + letter + rb'(\d+)"(?:(?!t="e")[^>])*><f>' + body + rb"</f>")
+        ok[c.key] = {int(m.group(1)) for m in pattern.finditer(data)}
+    cursor = None
     out = []
     for excel_row, _ in read.raw_rows:
-        row_text = str(excel_row).encode()
         for c in computed:
+            if excel_row in ok[c.key]:
+                continue
             letter = letters[c.key]
-            raw = cells.get((letter, excel_row))
-            if raw is not None and b't="e"' not in raw.attrs \
-                    and raw.body.startswith(fast[c.key].replace(sentinel, row_text)):
-                continue  # the common case: exactly the template's formula, compared as stored
+            cursor = cursor or CellCursor(data)
+            raw = cursor.get(letter, excel_row)
             got = None if raw is None else raw.content()
             cell = f"{letter}{excel_row}"
             expected = native[c.key].replace(str(_SENTINEL_ROW), str(excel_row))

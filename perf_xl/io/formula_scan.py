@@ -18,11 +18,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from typing import NamedTuple
-from xml.etree import ElementTree as ET
 
-NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _T_ATTR = re.compile(rb'\bt="([a-zA-Z]+)"')
 
 
@@ -67,18 +63,25 @@ class CellContent:
         return self.type == "e"
 
 
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+
+
 def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
-    wb = ET.fromstring(zf.read("xl/workbook.xml"))
+    """The zip member holding a sheet, from workbook.xml and its relationships (read as bytes)."""
     rid = None
-    for s in wb.iter(f"{NS}sheet"):
-        if s.get("name") == sheet_name:
-            rid = s.get(f"{REL_NS}id")
+    for tag in _SHEET_TAG.findall(zf.read("xl/workbook.xml")):
+        attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(tag)}
+        if html.unescape(attrs.get(b"name", b"").decode("utf-8")) == sheet_name:
+            rid = attrs.get(b"id")
+            break
     if rid is None:
         return None
-    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    for rel in rels.iter(f"{PKG_REL_NS}Relationship"):
-        if rel.get("Id") == rid:
-            target = rel.get("Target", "")
+    for tag in _REL_TAG.findall(zf.read("xl/_rels/workbook.xml.rels")):
+        attrs = dict(_ATTR.findall(tag))
+        if attrs.get(b"Id") == rid:
+            target = html.unescape(attrs.get(b"Target", b"").decode("utf-8"))
             return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
     return None
 
@@ -107,6 +110,39 @@ def scan_raw(data: bytes, columns: set[str], min_row: int = 1) -> dict[tuple[str
         if row >= min_row:
             out[(m.group(1).decode(), row)] = RawCell(m.group(3), body)
     return out
+
+
+class CellCursor:
+    """Looks cells up in a sheet's XML in reading order, with ``bytes.find`` from a cursor.
+
+    Rows and cells are stored in order, so asking for cells row by row costs one pass
+    over the XML in C, not a regular expression over every cell of the sheet.
+    """
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.pos = 0
+
+    def get(self, letter: str, row: int) -> RawCell | None:
+        data = self.data
+        needle = b'<c r="' + letter.encode() + str(row).encode() + b'"'
+        i = data.find(needle, self.pos)
+        if i < 0:
+            i = data.find(needle)  # out of order (some writers): look from the start
+            if i < 0:
+                return None
+        head_end = data.find(b">", i)
+        if head_end < 0:
+            return None
+        attrs = data[i + len(needle):head_end]
+        if attrs.endswith(b"/"):
+            self.pos = head_end
+            return None  # <c r="P2" s="3"/>: an empty cell
+        end = data.find(b"</c>", head_end)
+        if end < 0:
+            return None
+        self.pos = end
+        return RawCell(attrs, data[head_end + 1:end])
 
 
 def scan_cells(path, sheet_name: str, columns: set[str], min_row: int = 1) -> dict[tuple[str, int], CellContent]:
