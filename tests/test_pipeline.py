@@ -77,4 +77,7 @@ def test_without_detail_the_scores_are_the_same(folder, tmp_path):
     import openpyxl
 
     ws = openpyxl.load_workbook(write_summary_workbook(tmp_path / "c.xlsx", compact))["Sport"]
-    assert ws["A3"].value.startswith("Elenco degli indicatori omesso")
+    assert ws["A3"].value.startswith("Troppe cartelle di lavoro")
+    assert [c.value for c in ws[4]] == ["Settore", "Responsabile", "Obiettivi", "Indicatori", "% Raggiungimento",
+                                        "Barometro"]
+    assert ws["A5"].value == "Settore Sport, Provveditorato ed Economato" and ws["E5"].value == 86.33

@@ -202,3 +202,28 @@ def explain_difference(area: AreaResult) -> list[str]:
         if len(msgs) > 1 and any("escludendo" in m for m in msgs):
             break
     return msgs
+
+
+@dataclass(frozen=True)
+class SettoreSummary:
+    """One settore's share of an area: what the Relazione lists when it is too large for every objective."""
+
+    settore: str
+    responsabile: str
+    objectives: int
+    indicators: int
+    score: float | None
+    traffic_light: str | None
+
+
+def settore_summaries(area: AreaResult, settings: Settings) -> list[SettoreSummary]:
+    """The area's objectives grouped by settore; the score is the same plain mean as the area's."""
+    groups: dict[str, list[ObjectiveResult]] = {}
+    for o in area.objectives:
+        groups.setdefault(o.settore, []).append(o)
+    out = []
+    for settore, objs in groups.items():
+        score = scoring.area_score(o.score for o in objs)
+        out.append(SettoreSummary(settore, objs[0].responsabile, len(objs), sum(o.indicator_count for o in objs),
+                                  score, scoring.traffic_light(score, settings)))
+    return out

@@ -17,6 +17,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ..consolidator import Consolidation, short_area_name, summary_dict
+from ..core.consolidation import settore_summaries
 from ..schema import schemas_dir
 from ..settings import LIGHTS, Settings, load_settings
 from .cells import write_value
@@ -38,7 +39,9 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 
 def write_summary_json(path: str | Path, c: Consolidation) -> Path:
-    return write_text_atomic(path, json.dumps(summary_dict(c), ensure_ascii=False, indent=2) + "\n")
+    # indented for a person when it is a comune's; compact at the scale of thousands of workbooks
+    indent = 2 if c.detail else None
+    return write_text_atomic(path, json.dumps(summary_dict(c), ensure_ascii=False, indent=indent) + "\n")
 
 
 def write_summary_workbook(path: str | Path, c: Consolidation, settings: Settings | None = None) -> Path:
@@ -56,7 +59,7 @@ def write_summary_workbook(path: str | Path, c: Consolidation, settings: Setting
         sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
         _write_sintesi(book, sintesi, c, layout["sintesi"], fmts, sheet_names)
         for a in c.areas:
-            _write_area(book, book.add_worksheet(sheet_names[a.name]), a, layout["area"], fmts)
+            _write_area(book, book.add_worksheet(sheet_names[a.name]), a, layout["area"], fmts, settings)
         _write_findings(book.add_worksheet(layout["findings"]["sheet"]), c, layout["findings"], fmts)
         book.close()
     return path
@@ -155,34 +158,21 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
     ws.fit_to_pages(1, 0)
 
 
-def _write_area(book, ws, a, lay: dict, fmts: dict) -> None:
+def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings) -> None:
     cols = lay["columns"]
     ws.write_string(0, 0, a.name, fmts["title"])
     score = "—" if a.score is None else f"{a.score:.2f}".replace(".", ",") + "%"
     ws.write_string(1, 0, f"{lay['area_score_label']}: {score}", fmts["bold"])
-    if any(o.indicator_count and not o.indicators for o in a.objectives):
-        ws.write_string(2, 0, lay["no_detail_note"], fmts["subtitle"])
     hr = 3
+    if any(o.indicator_count and not o.indicators for o in a.objectives):
+        _write_area_by_settore(book, ws, a, lay, fmts, settings, hr)
+        return
     _header(ws, hr, cols, fmts)
     ws.set_row(hr, 30)
     r = hr + 1
     pct_col = next(j for j, col in enumerate(cols) if col["key"] == "achievement")
     tl_col = next(j for j, col in enumerate(cols) if col["key"] == "traffic_light")
-    col_of = {col["key"]: j for j, col in enumerate(cols)}
     for o in a.objectives:
-        if o.indicator_count and not o.indicators:
-            # compact: one row per objective (thousands of workbooks), no merged cells
-            ws.write_string(r, col_of["responsabile"], o.responsabile, fmts["objective"])
-            ws.write_string(r, col_of["settore"], o.settore, fmts["objective"])
-            ws.write_string(r, col_of["objective"], f"{o.code}: {o.name}", fmts["objective"])
-            ws.write_string(r, col_of["indicator"], f"{o.indicator_count} indicatori", fmts["objective"])
-            ws.write_number(r, col_of["weight"], o.weight_sum, _num(book, fmts, "0", bold=True))
-            if o.score is not None:
-                ws.write_number(r, pct_col, round(o.score, 2), _num(book, fmts, "0.00", bold=True))
-            if o.traffic_light:
-                ws.write_string(r, tl_col, o.traffic_light, fmts[o.traffic_light])
-            r += 1
-            continue
         for k, s in enumerate(o.indicators):
             row = s.row
             values = {
@@ -216,6 +206,31 @@ def _write_area(book, ws, a, lay: dict, fmts: dict) -> None:
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(hr)
+
+
+def _write_area_by_settore(book, ws, a, lay: dict, fmts: dict, settings: Settings, hr: int) -> None:
+    """Too many workbooks to list every objective: one row per settore (the JSON has every objective)."""
+    ws.write_string(2, 0, lay["no_detail_note"], fmts["subtitle"])
+    cols = lay["by_settore_columns"]
+    _header(ws, hr, cols, fmts)
+    score_fmt = _num(book, fmts, "0.00")
+    r = hr + 1
+    for s in settore_summaries(a, settings):
+        ws.write_string(r, 0, s.settore)
+        ws.write_string(r, 1, s.responsabile)
+        ws.write_number(r, 2, s.objectives)
+        ws.write_number(r, 3, s.indicators)
+        if s.score is not None:
+            ws.write_number(r, 4, round(s.score, 2), score_fmt)
+        if s.traffic_light:
+            ws.write_string(r, 5, s.traffic_light, fmts[s.traffic_light])
+        r += 1
+    ws.write_string(r, 0, lay["area_score_label"], fmts["objective"])
+    if a.score is not None:
+        ws.write_number(r, 4, round(a.score, 2), _num(book, fmts, "0.00", bold=True))
+    if a.traffic_light:
+        ws.write_string(r, 5, a.traffic_light, fmts[a.traffic_light])
+    ws.freeze_panes(hr + 1, 0)
 
 
 def _write_findings(ws, c: Consolidation, lay: dict, fmts: dict) -> None:
