@@ -38,7 +38,10 @@ def _ref(row: IndicatorRow, file_name: str) -> str:
     return row.source_ref or f"{file_name} r. {row.row}"
 
 
-@dataclass
+WEAK_KEPT = 3  # without detail, the first few indicators below 100 that an explanation may name
+
+
+@dataclass(slots=True)
 class ObjectivePart:
     """What one workbook says about one objective: partial sums and the facts explanations need.
 
@@ -85,12 +88,18 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
         first = items[0].row
         fname = names.get(first.file) or names.setdefault(first.file, Path(first.file).name)
         num, den = scoring.objective_sums((i.row.weight, i.achievement) for i in items)
+        if detail:
+            refs = [_ref(i.row, fname) for i in items]
+        else:  # thousands of workbooks: where the objective is, not every line of it
+            a, b = _ref(items[0].row, fname), _ref(items[-1].row, fname)
+            refs = [a if a == b else f"{a} … {b.split(' r. ')[-1] if ' r. ' in b else b}"]
         part = ObjectivePart(area=area, code=code, name=first.objective, responsabile=first.responsabile,
                              settore=first.settore, num=num, den=den, count=len(items),
-                             weight_sum=sum(i.row.weight or 0 for i in items), refs=[_ref(i.row, fname) for i in items],
+                             weight_sum=sum(i.row.weight or 0 for i in items), refs=refs,
                              indicators=list(items) if detail else None)
         for i in items:
-            if i.achievement is not None and i.achievement < 100 and (i.row.weight or 0) > 0:
+            if i.achievement is not None and i.achievement < 100 and (i.row.weight or 0) > 0 \
+                    and (detail or len(part.weak) < WEAK_KEPT):
                 part.weak.append((_ref(i.row, fname), i.row.indicator[:60], i.achievement))
             pub = i.row.published_achievement
             if pub is not None and i.achievement is not None and abs(round(i.achievement) - pub) >= 1:

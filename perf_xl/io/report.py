@@ -6,6 +6,7 @@ that opens the source workbook at the cell.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from collections import Counter
@@ -53,6 +54,8 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
     cols = lay["columns"]
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        # a fixed creation date: the same findings give the same bytes (the run's date is in its file name)
+        book.set_properties({"title": "Segnalazioni perf_xl", "created": datetime.datetime(2000, 1, 1)})
         ws = book.add_worksheet(lay["sheet"])
         head = book.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78", "border": 1})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})

@@ -10,6 +10,7 @@ User text is always written as a string cell, never as a formula.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -64,7 +65,9 @@ def write_settore_workbook(path: str | Path, wb: SettoreWorkbook, schema: Workbo
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         book.set_properties({"title": f"Piano della performance {wb.info.get('year', '')} — {wb.info.get('settore', '')}",
-                             "subject": "perf_xl settore workbook", "comments": f"schema {schema.version}"})
+                             "subject": "perf_xl settore workbook", "comments": f"schema {schema.version}",
+                             # fixed, so the same content gives the same bytes (the nightly run hashes them)
+                             "created": datetime.datetime(int(wb.info.get("year") or 2000), 1, 1)})
         _write_indicators(book, wb, schema, settings, spare_rows, formulas.FORMULA_MODES[formula_mode])
         _write_areas(book, wb, schema)
         _write_info(book, wb, schema)
