@@ -9,6 +9,7 @@ exists to find. Deterministic for a given seed.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -75,9 +76,9 @@ def make_one(args) -> str:
     fault = rng.random()
     if 0.05 <= fault < 0.10:  # a number typed as text
         i = rng.randrange(len(rows))
-        rows[i] = IndicatorRow(**{**rows[i].__dict__, "actual": f"{rows[i].actual:.2f}".replace(".", ",")})
+        rows[i] = dataclasses.replace(rows[i], actual=f"{rows[i].actual:.2f}".replace(".", ","))
     if 0.10 <= fault < 0.15:  # weights not summing to 100
-        rows[0] = IndicatorRow(**{**rows[0].__dict__, "weight": (rows[0].weight or 0) + 7})
+        rows[0] = dataclasses.replace(rows[0], weight=(rows[0].weight or 0) + 7)
     schema = load_schema()
     info = {"year": 2025, "settore": f"Settore {k:05d}", "schema_version": schema.version, "comune": "Banco"}
     areas = tuple(AreaInfo(i + 1, a, None) for i, a in enumerate(AREAS))

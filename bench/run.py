@@ -19,6 +19,7 @@ writes everything to a JSON file (default ``bench/results.json``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -131,13 +132,12 @@ def _touch_one(folder: Path) -> Path:
     """Change one workbook's content (a consuntivo), as a dirigente saving it would."""
     from perf_xl.io.reader import read_settore_workbook
     from perf_xl.io.template import write_settore_workbook
-    from perf_xl.model import IndicatorRow, SettoreWorkbook
+    from perf_xl.model import SettoreWorkbook
 
     target = sorted(folder.glob("*.xlsx"))[len(list(folder.glob("*.xlsx"))) // 2]
     wb = read_settore_workbook(target).workbook
     rows = list(wb.rows)
-    rows[0] = IndicatorRow(**{**{f: getattr(rows[0], f) for f in rows[0].__dataclass_fields__},
-                              "actual": (rows[0].actual or 0) + 1})
+    rows[0] = dataclasses.replace(rows[0], actual=(rows[0].actual or 0) + 1)
     write_settore_workbook(target, SettoreWorkbook(wb.info, wb.areas, tuple(rows)), spare_rows=5)
     return target
 

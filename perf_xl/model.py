@@ -14,9 +14,14 @@ ERROR = "errore"
 WARNING = "avviso"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IndicatorRow:
-    """One indicator, self-contained (every row names its area and objective)."""
+    """One indicator, self-contained (every row names its area and objective).
+
+    Treated as immutable (use ``dataclasses.replace``); not frozen only because a frozen
+    dataclass costs twice as much to build, and the reader builds one per row of every
+    workbook.
+    """
 
     area: str
     objective_code: str

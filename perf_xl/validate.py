@@ -132,7 +132,9 @@ def _it(x) -> str:
 def check_cells(reads: list[ReadResult], schema: WorkbookSchema) -> list[Finding]:
     """Run the pandera schema once over the raw cells of all the workbooks given."""
     layout = schema.indicators
-    keys = [c.key for c in layout.columns if not c.computed]
+    # only the columns the schema checks (optional free text has nothing to check)
+    keys = [c.key for c in layout.columns
+            if not c.computed and (c.required or c.type in ("number", "integer", "choice"))]
     data: dict[str, list] = {k: [] for k in keys}
     file_idx: list[int] = []
     rows: list[int] = []
@@ -146,16 +148,13 @@ def check_cells(reads: list[ReadResult], schema: WorkbookSchema) -> list[Finding
         rows.extend(r for r, _ in read.raw_rows)
         for key in keys:
             i = read.columns.get(key)
-            data[key].extend([row[i] for _, row in read.raw_rows] if i is not None else [None] * n)
+            if i is None:
+                data[key].extend([None] * n)
+            else:  # an empty cell ("" from the reader) is a missing value
+                data[key].extend([None if row[i] == "" else row[i] for _, row in read.raw_rows])
     if not rows:
         return []
     df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
-    # empty and whitespace-only cells are missing values
-    for k in keys:
-        col = df[k]
-        blank = col.eq("")
-        if blank.any():
-            df[k] = col.mask(blank, None)
     try:
         cell_schema(schema).validate(df, lazy=True)
         return []
@@ -331,16 +330,6 @@ def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, com
     return out
 
 
-def _last_formula_row(data: bytes, letter: str, first: int) -> int:
-    """The last row whose cell in ``letter`` holds a formula: where the template's ranges end."""
-    import re as _re
-
-    last = first
-    for m in _re.finditer(rb'<c r="' + letter.encode() + rb'(\d+)"[^>]*><f', data):
-        last = max(last, int(m.group(1)))
-    return last
-
-
 def _xml_text(s: str) -> bytes:
     """A formula as OOXML writers store it in <f> (only &, < and > escaped)."""
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
@@ -357,18 +346,21 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     letters = {key: get_column_letter(i + 1) for key, i in read.columns.items()}
     data = read_sheet_xml(read.workbook.path, layout.name) or b""
     first = layout.first_data_row
-    last = _last_formula_row(data, letters[computed[-1].key], first)
+    # one pass over the XML finds every formula of the computed columns (error cells excluded)
+    col_key = {letters[c.key].encode(): c.key for c in computed}
+    pattern = re.compile(rb'<c r="(' + b"|".join(col_key) + rb')(\d+)"((?:(?!t="e")[^>])*)><f>([^<]*)</f>')
+    found = [(col_key[m.group(1)], int(m.group(2)), m.group(4)) for m in pattern.finditer(data)]
+    last_key = computed[-1].key
+    last = max((row for key, row, _ in found if key == last_key), default=first)
     native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
     udf = _row_templates(formulas.UDF_RULES, letters, settings, computed, first, last)
     sentinel = str(_SENTINEL_ROW).encode()
-    # the common case in one C-speed pass per column: cells holding exactly the template's
-    # formula for their own row (the row number is a back-reference), no cached error
-    ok: dict[str, set[int]] = {}
-    for c in computed:
-        letter = letters[c.key].encode()
-        body = re.escape(_xml_text(native[c.key])).replace(sentinel, rb"\1")
-        pattern = re.compile(rb'<c r="' + letter + rb'(\d+)"(?:(?!t="e")[^>])*><f>' + body + rb"</f>")
-        ok[c.key] = {int(m.group(1)) for m in pattern.finditer(data)}
+    fast = {k: _xml_text(v) for k, v in native.items()}
+    # the common case: exactly the template's formula for its own row, compared as stored
+    ok: dict[str, set[int]] = {c.key: set() for c in computed}
+    for key, row, text in found:
+        if text == fast[key].replace(sentinel, str(row).encode()):
+            ok[key].add(row)
     cursor = None
     out = []
     for excel_row, _ in read.raw_rows:

@@ -1,5 +1,6 @@
 """One pass for validation and consolidation: same results with 1 or 2 workers, with or without detail."""
 
+import dataclasses
 import json
 import shutil
 
@@ -21,7 +22,7 @@ def folder(tmp_path_factory):
     for p in SHIPPED_2022.glob("*.xlsx"):
         shutil.copy(p, f / p.name)
     rows = wf.clean_rows()
-    rows[0] = wf.row(**{**rows[0].__dict__, "actual": "24,29"})
+    rows[0] = dataclasses.replace(rows[0], actual="24,29")
     wf.write(f / "zz_testo.xlsx", rows)
     wf.edit(wf.write(f / "zz_formula.xlsx"), lambda wb: wb["Indicatori"].__setitem__("P3", 100))
     (f / "zz_rotto.xlsx").write_bytes(b"PK\x03\x04 non davvero")

@@ -1,5 +1,6 @@
 """perf-xl validate on a corpus of broken workbooks: one finding code each, at the right cell."""
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -52,7 +53,7 @@ CELL_CASES = [
 @pytest.mark.parametrize("code,cell,change", CELL_CASES, ids=[c[0] + "-" + c[1] for c in CELL_CASES])
 def test_cell_checks(tmp_path, code, cell, change):
     rows = wf.clean_rows()
-    rows[0] = wf.row(**{**rows[0].__dict__, **change})
+    rows[0] = dataclasses.replace(rows[0], **change)
     found = _only(wf.write(tmp_path / "bad.xlsx", rows), code)
     assert [f.cell for f in found] == [cell]
     f = found[0]
@@ -63,7 +64,7 @@ def test_cell_checks(tmp_path, code, cell, change):
 
 def test_text_number_message_says_what_to_type(tmp_path):
     rows = wf.clean_rows()
-    rows[0] = wf.row(**{**rows[0].__dict__, "actual": "24,29"})
+    rows[0] = dataclasses.replace(rows[0], actual="24,29")
     (f,) = _only(wf.write(tmp_path / "bad.xlsx", rows), "numero-come-testo")
     assert "(24,29)" in f.message and "Target consuntivo" in f.message
 
