@@ -70,38 +70,43 @@ def consolidate_folder(folder: str | Path | None = None, schema: WorkbookSchema 
     return c
 
 
-def summary_dict(c: Consolidation) -> dict:
-    """The consolidation's numbers for machines (the ``--json`` output)."""
+def area_dict(a: AreaResult) -> dict:
+    """One area's numbers for machines, with every objective's score."""
+    return {
+        "number": a.number,
+        "name": a.name,
+        "short_name": short_area_name(a.name),
+        "objectives": len(a.objectives),
+        "indicators": a.indicator_count,
+        "score": None if a.score is None else round(a.score, 2),
+        "score_unrounded": a.score,
+        "traffic_light": a.traffic_light,
+        "published": a.published,
+        "difference": a.difference,
+        "reproduces": a.reproduces,
+        "explanation": list(a.explanation),
+        "objective_scores": [
+            {"code": o.code, "name": o.name, "settore": o.settore, "score": o.score,
+             "weight_sum": o.weight_sum, "traffic_light": o.traffic_light}
+            for o in a.objectives
+        ],
+    }
+
+
+def summary_head(c: Consolidation) -> dict:
     return {
         "year": c.year,
         "comune": c.comune,
         "folder": c.folder,
         "workbooks": [Path(f).name for f in c.files],
         "totals": {"areas": len(c.areas), "objectives": c.objective_count, "indicators": c.indicator_count},
-        "areas": [
-            {
-                "number": a.number,
-                "name": a.name,
-                "short_name": short_area_name(a.name),
-                "objectives": len(a.objectives),
-                "indicators": a.indicator_count,
-                "score": None if a.score is None else round(a.score, 2),
-                "score_unrounded": a.score,
-                "traffic_light": a.traffic_light,
-                "published": a.published,
-                "difference": a.difference,
-                "reproduces": a.reproduces,
-                "explanation": list(a.explanation),
-                "objective_scores": [
-                    {"code": o.code, "name": o.name, "settore": o.settore, "score": o.score,
-                     "weight_sum": o.weight_sum, "traffic_light": o.traffic_light}
-                    for o in a.objectives
-                ],
-            }
-            for a in c.areas
-        ],
-        "findings": [f.as_dict() for f in c.findings],
     }
+
+
+def summary_dict(c: Consolidation) -> dict:
+    """The consolidation's numbers for machines (the ``--json`` output)."""
+    return {**summary_head(c), "areas": [area_dict(a) for a in c.areas],
+            "findings": [f.as_dict() for f in c.findings]}
 
 
 _PREPOSITIONS = ("SULL'", "SULLA ", "SULLE ", "SULLO ", "SUGLI ", "SUI ", "SUL ", "SU ", "DELL'", "DELLA ")

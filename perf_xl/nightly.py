@@ -28,7 +28,6 @@ from pathlib import Path
 
 from .io.atomic import atomic_path, write_text_atomic
 from .io.lock import exclusive_lock
-from .io.reader import read_settore_workbook
 from .io.report import counts, report_dict, write_report_workbook
 from .model import ERROR, WARNING, Finding, Report
 from .schema import WorkbookSchema, load_schema
@@ -38,6 +37,7 @@ from .validate import check_codes_across_files
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CACHE_FILE = "cache.json"
+CACHE_VERSION = 2
 HISTORY_FILE = "history.csv"
 LOCK_FILE = "nightly.lock"
 HISTORY_FIELDS = ["run", "files", "validated", "reused", "skipped", "errors", "warnings"]
@@ -114,6 +114,22 @@ def run_nightly(share: str | Path, reports: str | Path, schema: WorkbookSchema |
         return _run(share, reports, schema, settings, now, workers)
 
 
+def _pack_names(names: list[dict]) -> str:
+    """A file's objective names, compactly for the cache: one ``code\tname\trow\tcell`` line each."""
+    def clean(x) -> str:  # names are whitespace-normalised already; codes too, to be safe
+        return " ".join(str(x).split())
+
+    return "\n".join(f"{clean(n['code'])}\t{clean(n['name'])}\t{n['row']}\t{n['cell']}" for n in names)
+
+
+def _unpack_names(packed: str, file: str, sheet: str) -> list[dict]:
+    out = []
+    for line in packed.split("\n") if packed else ():
+        code, name, row, cell = line.split("\t")
+        out.append({"file": file, "sheet": sheet, "code": code, "name": name, "row": int(row), "cell": cell})
+    return out
+
+
 def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings, now: _dt.datetime,
          workers: int) -> NightlyResult:
     stamp = now.strftime("%Y-%m-%dT%H%M%S")
@@ -123,57 +139,63 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
         cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.exists() else {}
     except (OSError, ValueError):
         cache = {}  # a damaged cache only costs a full re-validation
+    if cache.get("version") != CACHE_VERSION:
+        cache = {"version": CACHE_VERSION, "files": {}}
+    old = cache["files"]
     workbooks, skipped = walk_share(share)
     result.skipped = [(str(p.relative_to(share)), why) for p, why in skipped]
-    new_cache: dict[str, dict] = {}
-    changed: list[tuple] = []  # (relative path, original path, hash, bytes, size and time)
+    new: dict[str, dict] = {}
     transient: list[Finding] = []
-    for p in workbooks:
-        rel = str(p.relative_to(share))
-        result.files.append(rel)
-        entry = cache.get(rel)
-        try:
-            st = p.stat()
-        except OSError:
-            st = None
-        if entry and st is not None and entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns:
-            new_cache[rel] = entry  # same size and time as when its content was hashed: not re-read
-            result.reused.append(rel)
-            continue
-        data, problem = _read_stable(p)
-        if problem:
-            transient.append(problem)
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        stamp_now = {"size": len(data), "mtime_ns": st.st_mtime_ns if st else None}
-        if entry and entry.get("sha256") == digest:
-            new_cache[rel] = {**entry, **stamp_now}  # touched but not changed: content decides
-            result.reused.append(rel)
-            continue
-        changed.append((rel, p, digest, data, stamp_now))
-    if changed:
-        with tempfile.TemporaryDirectory(prefix="perfxl-nightly-", dir=reports) as tmp:
-            copies = []
-            for k, (rel, p, digest, data, _) in enumerate(changed):
-                copy = Path(tmp) / f"{k}{p.suffix.lower()}"
-                copy.write_bytes(data)
-                copies.append(str(copy))
-            outcomes = iter_outcomes(copies, validate=True, consolidate=False, detail=False, workers=workers,
-                                     settings=settings, schema=schema)
-            for (rel, p, digest, _, stamp_now), o in zip(changed, outcomes):
-                original = str(p)
-                findings = [dataclasses.replace(f, file=original).as_dict() for f in o.findings]
-                objectives = [{**n, "file": original} for n in o.names]
-                new_cache[rel] = {"sha256": digest, **stamp_now, "findings": findings, "objectives": objectives}
-                result.validated.append(rel)
+    with tempfile.TemporaryDirectory(prefix="perfxl-nightly-", dir=reports) as tmp:
+        changed: list[tuple[str, Path, dict]] = []  # (relative path, original path, cache entry so far)
+        copies: list[str] = []
+        for p in workbooks:
+            rel = str(p.relative_to(share))
+            result.files.append(rel)
+            entry = old.get(rel)
+            try:
+                st = p.stat()
+            except OSError:
+                st = None
+            if entry and st is not None and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
+                new[rel] = entry  # same size and time as when its content was hashed: not re-read
+                result.reused.append(rel)
+                continue
+            data, problem = _read_stable(p)
+            if problem:
+                transient.append(problem)
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            stamp_now = {"size": len(data), "mtime_ns": st.st_mtime_ns if st else None}
+            if entry and entry["sha256"] == digest:
+                new[rel] = {**entry, **stamp_now}  # touched but not changed: the content decides
+                result.reused.append(rel)
+                continue
+            # validated from a private copy of exactly the bytes hashed (never half-read);
+            # the bytes are not kept in memory meanwhile
+            copy = Path(tmp) / f"{len(copies)}{p.suffix.lower()}"
+            copy.write_bytes(data)
+            copies.append(str(copy))
+            changed.append((rel, p, {"sha256": digest, **stamp_now}))
+        outcomes = iter_outcomes(copies, validate=True, consolidate=False, detail=False, workers=workers,
+                                 settings=settings, schema=schema)
+        for (rel, p, entry), o in zip(changed, outcomes):
+            original = str(p)
+            entry["findings"] = [dataclasses.replace(f, file=original).as_dict() for f in o.findings]
+            entry["objectives"] = _pack_names(o.names)
+            new[rel] = entry
+            result.validated.append(rel)
+    sheet = schema.indicators.name
     for rel in result.files:
-        for d in new_cache.get(rel, {}).get("findings", []):
+        for d in new.get(rel, {}).get("findings", []):
             result.report.add(Finding(**d))
     # objective codes across workbooks: from every file's cached names, so always complete
     result.report.extend(check_codes_across_files(
-        [n for rel in result.files for n in new_cache.get(rel, {}).get("objectives", [])]))
+        [n for rel in result.files if rel in new
+         for n in _unpack_names(new[rel]["objectives"], str(share / rel), sheet)]))
     result.report.extend(transient)
-    write_text_atomic(cache_path, json.dumps(new_cache, ensure_ascii=False, indent=1) + "\n")
+    write_text_atomic(cache_path, json.dumps({"version": CACHE_VERSION, "files": new}, ensure_ascii=False,
+                                             separators=(",", ":")) + "\n")
     result.outputs = _write_outputs(reports, result, stamp)
     return result
 

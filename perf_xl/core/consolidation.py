@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -38,7 +39,7 @@ def _ref(row: IndicatorRow, file_name: str) -> str:
     return row.source_ref or f"{file_name} r. {row.row}"
 
 
-WEAK_KEPT = 3  # without detail, the first few indicators below 100 that an explanation may name
+WEAK_KEPT = 1  # without detail, the first indicator below 100 that an explanation may name
 
 
 @dataclass(slots=True)
@@ -58,9 +59,10 @@ class ObjectivePart:
     den: float = 0.0
     count: int = 0
     weight_sum: float = 0.0
-    refs: list[str] = field(default_factory=list)
-    weak: list[tuple[str, str, float]] = field(default_factory=list)
-    mismatches: list[tuple[str, str, float, float]] = field(default_factory=list)
+    # tuples, not lists: tens of thousands of parts are held until the end of a large run
+    refs: tuple[str, ...] = ()
+    weak: tuple[tuple[str, str, float], ...] = ()
+    mismatches: tuple[tuple[str, str, float, float], ...] = ()
     indicators: list[ScoredIndicator] | None = None
 
     def merge(self, other: "ObjectivePart") -> None:
@@ -89,21 +91,24 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
         fname = names.get(first.file) or names.setdefault(first.file, Path(first.file).name)
         num, den = scoring.objective_sums((i.row.weight, i.achievement) for i in items)
         if detail:
-            refs = [_ref(i.row, fname) for i in items]
+            refs = tuple(_ref(i.row, fname) for i in items)
         else:  # thousands of workbooks: where the objective is, not every line of it
             a, b = _ref(items[0].row, fname), _ref(items[-1].row, fname)
-            refs = [a if a == b else f"{a} … {b.split(' r. ')[-1] if ' r. ' in b else b}"]
-        part = ObjectivePart(area=area, code=code, name=first.objective, responsabile=first.responsabile,
-                             settore=first.settore, num=num, den=den, count=len(items),
-                             weight_sum=sum(i.row.weight or 0 for i in items), refs=refs,
-                             indicators=list(items) if detail else None)
+            refs = (a if a == b else f"{a} … {b.split(' r. ')[-1] if ' r. ' in b else b}",)
+        weak, mismatches = [], []
         for i in items:
             if i.achievement is not None and i.achievement < 100 and (i.row.weight or 0) > 0 \
-                    and (detail or len(part.weak) < WEAK_KEPT):
-                part.weak.append((_ref(i.row, fname), i.row.indicator[:60], i.achievement))
+                    and (detail or len(weak) < WEAK_KEPT):
+                weak.append((_ref(i.row, fname), i.row.indicator[:60], i.achievement))
             pub = i.row.published_achievement
             if pub is not None and i.achievement is not None and abs(round(i.achievement) - pub) >= 1:
-                part.mismatches.append((_ref(i.row, fname), i.row.indicator[:60], pub, i.achievement))
+                mismatches.append((_ref(i.row, fname), i.row.indicator[:60], pub, i.achievement))
+        # area, settore and responsabile repeat on every objective: one string each, not one per part
+        part = ObjectivePart(area=sys.intern(area), code=code, name=first.objective,
+                             responsabile=sys.intern(first.responsabile), settore=sys.intern(first.settore),
+                             num=num, den=den, count=len(items), weight_sum=sum(i.row.weight or 0 for i in items),
+                             refs=refs, weak=tuple(weak), mismatches=tuple(mismatches),
+                             indicators=list(items) if detail else None)
         parts.append(part)
     return parts
 
@@ -123,14 +128,17 @@ class ObjectiveAccumulator:
                 self.parts[key] = p
 
     def objectives(self, settings: Settings) -> list[ObjectiveResult]:
+        """The scored objectives; the parts are released as they are converted (memory)."""
         out = []
-        for p in self.parts.values():
+        parts, self.parts = self.parts, {}
+        while parts:
+            _, p = parts.popitem()
             score = scoring.score_from_sums(p.num, p.den)
             out.append(ObjectiveResult(
                 code=p.code, name=p.name, area=p.area, responsabile=p.responsabile, settore=p.settore,
                 indicators=tuple(p.indicators or ()), score=score, traffic_light=scoring.traffic_light(score, settings),
-                indicator_count=p.count, weight_sum=p.weight_sum, refs=tuple(p.refs), weak=tuple(p.weak),
-                mismatches=tuple(p.mismatches)))
+                indicator_count=p.count, weight_sum=p.weight_sum, refs=p.refs, weak=p.weak,
+                mismatches=p.mismatches))
         out.sort(key=lambda o: _natural(o.code))
         return out
 

@@ -9,6 +9,7 @@ formulas. Both outputs are written atomically.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import re
 import tomllib
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from ..consolidator import Consolidation, short_area_name, summary_dict
+from ..consolidator import Consolidation, area_dict, short_area_name, summary_dict, summary_head
 from ..core.consolidation import settore_summaries
 from ..schema import schemas_dir
 from ..settings import LIGHTS, Settings, load_settings
@@ -39,9 +40,18 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 
 def write_summary_json(path: str | Path, c: Consolidation) -> Path:
-    # indented for a person when it is a comune's; compact at the scale of thousands of workbooks
-    indent = 2 if c.detail else None
-    return write_text_atomic(path, json.dumps(summary_dict(c), ensure_ascii=False, indent=indent) + "\n")
+    """The same numbers as JSON: indented for a person when it is a comune's; at the scale of
+    thousands of workbooks compact and written area by area, never whole in memory."""
+    if c.detail:
+        return write_text_atomic(path, json.dumps(summary_dict(c), ensure_ascii=False, indent=2) + "\n")
+    dump = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        head = dump(summary_head(c))
+        fh.write(head[:-1] + ',"areas":[')
+        for i, a in enumerate(c.areas):
+            fh.write(("," if i else "") + dump(area_dict(a)))
+        fh.write('],"findings":' + dump([f.as_dict() for f in c.findings]) + "}\n")
+    return Path(path)
 
 
 def write_summary_workbook(path: str | Path, c: Consolidation, settings: Settings | None = None) -> Path:
