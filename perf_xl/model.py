@@ -120,7 +120,7 @@ class ScoredIndicator:
     traffic_light: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectiveResult:
     """A scored objective. ``indicators`` holds the scored rows when the run keeps the
     detail (a comune's few hundred); at the scale of thousands of workbooks it is empty
@@ -142,7 +142,22 @@ class ObjectiveResult:
 
 
 @dataclass(frozen=True)
+class SettoreSummary:
+    """One settore's share of an area: what the Relazione lists when it is too large for every objective."""
+
+    settore: str
+    responsabile: str
+    objectives: int
+    indicators: int
+    score: float | None
+    traffic_light: str | None
+
+
+@dataclass(frozen=True)
 class AreaResult:
+    """An area's result. ``objectives`` is a sequence: a tuple, or for a run over thousands of
+    workbooks a view that reads them back from the run's spill file when iterated."""
+
     number: int
     name: str
     objectives: tuple[ObjectiveResult, ...]
@@ -150,10 +165,8 @@ class AreaResult:
     traffic_light: str | None
     published: float | None
     explanation: tuple[str, ...] = ()
-
-    @property
-    def indicator_count(self) -> int:
-        return sum(o.indicator_count for o in self.objectives)
+    indicator_count: int = 0
+    settori: tuple[SettoreSummary, ...] = ()
 
     @property
     def difference(self) -> float | None:

@@ -21,6 +21,7 @@ from typing import Iterable, Iterator
 
 from .core.consolidation import ObjectiveAccumulator, ObjectivePart, areas_from_objectives, objective_parts
 from .io.reader import read_settore_workbook
+from .io.spill import SpilledObjectives
 from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
@@ -39,6 +40,7 @@ class FileOutcome:
     info: dict = field(default_factory=dict)
     areas: tuple[AreaInfo, ...] = ()
     parts: list[ObjectivePart] = field(default_factory=list)
+    spill_rows: list[tuple] = field(default_factory=list)  # the parts, ready for the spill file
     names: list[dict] = field(default_factory=list)
 
 
@@ -97,7 +99,11 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
         o.info = read.workbook.info
         o.areas = read.workbook.areas
         if job.consolidate:
-            o.parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
+            parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
+            if job.detail:
+                o.parts = parts
+            else:
+                o.spill_rows = SpilledObjectives.rows(parts)
     return [outcomes[p] for p in job.paths]
 
 
@@ -153,7 +159,8 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     files = [str(p) for p in paths]
     keep = (len(files) <= DETAIL_LIMIT) if detail is None else detail
     result = RunResult(files=files, detail=keep)
-    acc = ObjectiveAccumulator()
+    # a comune's objectives in memory; thousands of workbooks' on disk, so memory stays flat
+    acc = ObjectiveAccumulator() if keep else SpilledObjectives()
     tables, names, years = [], [], set()
     for o in iter_outcomes(files, validate=validate, consolidate=consolidate, detail=keep, workers=workers,
                            settings=settings, schema=schema, batch_files=batch_files):
@@ -162,7 +169,10 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         if not o.readable:
             result.unreadable.append(o.path)
             continue
-        acc.add(o.parts)
+        if keep:
+            acc.add(o.parts)
+        else:
+            acc.add_rows(o.spill_rows)
         tables.append((o.path, o.areas))
         if o.info.get("year"):
             years.add(o.info["year"])
@@ -176,7 +186,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         if len(years) > 1:
             result.report.add(Finding("", "Info", "B2", 2, "Anno", "anni-diversi", WARNING,
                                       f"Le cartelle di lavoro hanno anni diversi: {sorted(years)}.", str(sorted(years))))
-        result.areas = areas_from_objectives(acc.objectives(settings), areas, settings)
+        result.areas = areas_from_objectives(acc.by_area(settings), areas, settings)
     result.year = min(years) if years else None
     return result
 

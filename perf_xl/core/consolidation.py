@@ -13,9 +13,9 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
-from ..model import AreaInfo, AreaResult, IndicatorRow, ObjectiveResult, ScoredIndicator
+from ..model import AreaInfo, AreaResult, IndicatorRow, ObjectiveResult, ScoredIndicator, SettoreSummary
 from ..numbers import format_italian
 from ..settings import Settings
 from . import scoring
@@ -113,8 +113,27 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
     return parts
 
 
+def natural_key(code: str) -> str:
+    """A sort key that puts OB2 before OB10, as a plain string (so a database can sort by it too)."""
+    return "".join(t.zfill(12) if t.isdigit() else t for t in re.split(r"(\d+)", code))
+
+
+def objective_result(p: ObjectivePart, settings: Settings) -> ObjectiveResult:
+    """A finished objective from its merged parts (the one place that scores an objective)."""
+    score = scoring.score_from_sums(p.num, p.den)
+    return ObjectiveResult(
+        code=p.code, name=p.name, area=p.area, responsabile=p.responsabile, settore=p.settore,
+        indicators=tuple(p.indicators or ()), score=score, traffic_light=scoring.traffic_light(score, settings),
+        indicator_count=p.count, weight_sum=p.weight_sum, refs=p.refs, weak=p.weak, mismatches=p.mismatches)
+
+
 class ObjectiveAccumulator:
-    """Merges objective parts from many workbooks, in the order they are added."""
+    """Merges objective parts from many workbooks in memory, in the order they are added.
+
+    For a comune's few hundred objectives (and the indicator detail); a run over
+    thousands of workbooks uses :class:`perf_xl.io.spill.SpilledObjectives`, which keeps
+    the same parts on disk and gives the same results.
+    """
 
     def __init__(self) -> None:
         self.parts: dict[tuple[str, str], ObjectivePart] = {}
@@ -127,52 +146,63 @@ class ObjectiveAccumulator:
             else:
                 self.parts[key] = p
 
-    def objectives(self, settings: Settings) -> list[ObjectiveResult]:
-        """The scored objectives; the parts are released as they are converted (memory)."""
-        out = []
+    def by_area(self, settings: Settings) -> dict[str, tuple[ObjectiveResult, ...]]:
+        """Each area's scored objectives in code order; the parts are released as they are converted."""
+        groups: dict[str, list[ObjectiveResult]] = {}
         parts, self.parts = self.parts, {}
         while parts:
             _, p = parts.popitem()
-            score = scoring.score_from_sums(p.num, p.den)
-            out.append(ObjectiveResult(
-                code=p.code, name=p.name, area=p.area, responsabile=p.responsabile, settore=p.settore,
-                indicators=tuple(p.indicators or ()), score=score, traffic_light=scoring.traffic_light(score, settings),
-                indicator_count=p.count, weight_sum=p.weight_sum, refs=p.refs, weak=p.weak,
-                mismatches=p.mismatches))
-        out.sort(key=lambda o: _natural(o.code))
-        return out
+            groups.setdefault(p.area, []).append(objective_result(p, settings))
+        return {area: tuple(sorted(objs, key=lambda o: natural_key(o.code))) for area, objs in groups.items()}
 
 
 def build_objectives(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectiveResult]:
     """Rows -> scored objectives; rows are taken workbook by workbook, as a parallel run does."""
+    return [o for objs in _accumulate(rows, settings, detail).by_area(settings).values() for o in objs]
+
+
+def _accumulate(rows: Iterable[IndicatorRow], settings: Settings, detail: bool) -> ObjectiveAccumulator:
     by_file: dict[str, list[IndicatorRow]] = {}
     for row in rows:
         by_file.setdefault(row.file, []).append(row)
     acc = ObjectiveAccumulator()
     for file_rows in by_file.values():
         acc.add(objective_parts(file_rows, settings, detail))
-    return acc.objectives(settings)
+    return acc
 
 
 def consolidate(rows: Iterable[IndicatorRow], areas: Iterable[AreaInfo], settings: Settings) -> list[AreaResult]:
     """Score every objective and area; areas in their published order."""
-    return areas_from_objectives(build_objectives(rows, settings), areas, settings)
+    return areas_from_objectives(_accumulate(rows, settings, True).by_area(settings), areas, settings)
 
 
-def areas_from_objectives(objectives: list[ObjectiveResult], areas: Iterable[AreaInfo],
+def areas_from_objectives(by_area: Mapping[str, Sequence[ObjectiveResult]], areas: Iterable[AreaInfo],
                           settings: Settings) -> list[AreaResult]:
+    """Areas from their objectives (a sequence that may be read from disk: iterated once here)."""
     known = {a.name: a for a in areas}
-    by_area: dict[str, list[ObjectiveResult]] = {}
-    for o in objectives:
-        by_area.setdefault(o.area, []).append(o)
     next_number = max((a.number for a in known.values()), default=0) + 1
     results = []
     for name in sorted(by_area, key=lambda n: (known[n].number if n in known else next_number, n)):
         objs = by_area[name]
         info = known.get(name, AreaInfo(next_number, name, None))
-        score = scoring.area_score(o.score for o in objs)
-        result = AreaResult(number=info.number, name=name, objectives=tuple(objs), score=score,
-                            traffic_light=scoring.traffic_light(score, settings), published=info.published)
+        scores, indicators = [], 0
+        settori: dict[str, list] = {}  # settore -> [responsabile, objectives, indicators, scores]
+        for o in objs:  # one pass: the objectives may be read back from disk
+            scores.append(o.score)
+            indicators += o.indicator_count
+            acc = settori.setdefault(o.settore, [o.responsabile, 0, 0, []])
+            acc[1] += 1
+            acc[2] += o.indicator_count
+            acc[3].append(o.score)
+        score = scoring.area_score(scores)
+        summaries = []
+        for settore, (resp, n_obj, n_ind, s_scores) in settori.items():
+            s_score = scoring.area_score(s_scores)  # a settore's share: the same plain mean as the area's
+            summaries.append(SettoreSummary(settore, resp, n_obj, n_ind, s_score,
+                                            scoring.traffic_light(s_score, settings)))
+        result = AreaResult(number=info.number, name=name, objectives=objs, score=score,
+                            traffic_light=scoring.traffic_light(score, settings), published=info.published,
+                            indicator_count=indicators, settori=tuple(summaries))
         if result.reproduces is False:
             result = dataclasses.replace(result, explanation=tuple(explain_difference(result)))
         results.append(result)
@@ -185,6 +215,9 @@ def _pct(x: float | None) -> str:
 
 def _lines(o: ObjectiveResult) -> str:
     return ", ".join(o.refs)
+
+
+EXCLUSION_SEARCH_LIMIT = 40  # objectives in an area up to which single and pair exclusions are tried
 
 
 def explain_difference(area: AreaResult) -> list[str]:
@@ -209,38 +242,13 @@ def explain_difference(area: AreaResult) -> list[str]:
                         f"({_lines(o)}).")
         for ref, name, pub, pct in o.mismatches:
             msgs.append(f"{ref}: % Ragg pubblicata {pub:g} ma le regole danno {_pct(pct)} («{name}»).")
-    for k in (1, 2):
-        for combo in itertools.combinations(objs, k):
-            rest = [o.score for o in objs if o not in combo]
+    for k in (1, 2) if n <= EXCLUSION_SEARCH_LIMIT else ():
+        for combo in itertools.combinations(range(n), k):
+            rest = [o.score for j, o in enumerate(objs) if j not in combo]
             if rest and round(sum(rest) / len(rest), 2) == round(area.published, 2):
-                names = " e ".join(f"{o.code} ({_lines(o)})" for o in combo)
+                names = " e ".join(f"{objs[j].code} ({_lines(objs[j])})" for j in combo)
                 msgs.append(f"Il valore pubblicato si ottiene escludendo dalla media {names}: forse "
                             f"{'appartiene' if k == 1 else 'appartengono'} a un'altra area (intestazione persa?).")
         if len(msgs) > 1 and any("escludendo" in m for m in msgs):
             break
     return msgs
-
-
-@dataclass(frozen=True)
-class SettoreSummary:
-    """One settore's share of an area: what the Relazione lists when it is too large for every objective."""
-
-    settore: str
-    responsabile: str
-    objectives: int
-    indicators: int
-    score: float | None
-    traffic_light: str | None
-
-
-def settore_summaries(area: AreaResult, settings: Settings) -> list[SettoreSummary]:
-    """The area's objectives grouped by settore; the score is the same plain mean as the area's."""
-    groups: dict[str, list[ObjectiveResult]] = {}
-    for o in area.objectives:
-        groups.setdefault(o.settore, []).append(o)
-    out = []
-    for settore, objs in groups.items():
-        score = scoring.area_score(o.score for o in objs)
-        out.append(SettoreSummary(settore, objs[0].responsabile, len(objs), sum(o.indicator_count for o in objs),
-                                  score, scoring.traffic_light(score, settings)))
-    return out

@@ -18,7 +18,6 @@ from pathlib import Path
 import xlsxwriter
 
 from ..consolidator import Consolidation, area_dict, short_area_name, summary_dict, summary_head
-from ..core.consolidation import settore_summaries
 from ..schema import schemas_dir
 from ..settings import LIGHTS, Settings, load_settings
 from .cells import write_value
@@ -69,7 +68,7 @@ def write_summary_workbook(path: str | Path, c: Consolidation, settings: Setting
         sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
         _write_sintesi(book, sintesi, c, layout["sintesi"], fmts, sheet_names)
         for a in c.areas:
-            _write_area(book, book.add_worksheet(sheet_names[a.name]), a, layout["area"], fmts, settings)
+            _write_area(book, book.add_worksheet(sheet_names[a.name]), a, layout["area"], fmts, settings, c.detail)
         _write_findings(book.add_worksheet(layout["findings"]["sheet"]), c, layout["findings"], fmts)
         book.close()
     return path
@@ -168,13 +167,13 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
     ws.fit_to_pages(1, 0)
 
 
-def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings) -> None:
+def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings, detail: bool) -> None:
     cols = lay["columns"]
     ws.write_string(0, 0, a.name, fmts["title"])
     score = "—" if a.score is None else f"{a.score:.2f}".replace(".", ",") + "%"
     ws.write_string(1, 0, f"{lay['area_score_label']}: {score}", fmts["bold"])
     hr = 3
-    if any(o.indicator_count and not o.indicators for o in a.objectives):
+    if not detail:
         _write_area_by_settore(book, ws, a, lay, fmts, settings, hr)
         return
     _header(ws, hr, cols, fmts)
@@ -225,7 +224,7 @@ def _write_area_by_settore(book, ws, a, lay: dict, fmts: dict, settings: Setting
     _header(ws, hr, cols, fmts)
     score_fmt = _num(book, fmts, "0.00")
     r = hr + 1
-    for s in settore_summaries(a, settings):
+    for s in a.settori:
         ws.write_string(r, 0, s.settore)
         ws.write_string(r, 1, s.responsabile)
         ws.write_number(r, 2, s.objectives)

@@ -1,0 +1,118 @@
+"""Objective parts kept on disk (SQLite) during a run over thousands of workbooks.
+
+Memory must not grow with the number of workbooks: instead of holding every
+objective, the pipeline appends each workbook's objective parts to a temporary SQLite
+file, and the areas read their objectives back, in code order, when they are iterated
+(for the area score, the settore rows, the JSON). Parts of one objective found in
+several workbooks are merged with the same :meth:`ObjectivePart.merge` as in memory,
+in the order they were added, so the results equal the in-memory ones.
+"""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+import sqlite3
+import tempfile
+import weakref
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..core.consolidation import ObjectivePart, natural_key, objective_result
+from ..model import ObjectiveResult
+from ..settings import Settings
+
+
+class SpilledObjectives:
+    """An on-disk accumulator of objective parts with the in-memory accumulator's interface."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.mkdtemp(prefix="perfxl-spill-")
+        self._db = sqlite3.connect(str(Path(self._dir) / "objectives.sqlite"))
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute(
+            "CREATE TABLE parts (seq INTEGER PRIMARY KEY, area TEXT, sortkey TEXT, code TEXT, name TEXT,"
+            " responsabile TEXT, settore TEXT, num REAL, den REAL, count INTEGER, weight_sum REAL, facts BLOB)")
+        self._finalizer = weakref.finalize(self, _cleanup, self._db, self._dir)
+        self._indexed = False
+
+    @staticmethod
+    def rows(parts: Iterable[ObjectivePart]) -> list[tuple]:
+        """Parts as spill rows: made where the parts are made (a worker), stored as they come."""
+        return [(p.area, natural_key(p.code), p.code, p.name, p.responsabile, p.settore, p.num, p.den, p.count,
+                 p.weight_sum, pickle.dumps((p.refs, p.weak, p.mismatches), protocol=pickle.HIGHEST_PROTOCOL))
+                for p in parts]
+
+    def add(self, parts: Iterable[ObjectivePart]) -> None:
+        self.add_rows(self.rows(parts))
+
+    def add_rows(self, rows: list[tuple]) -> None:
+        self._db.executemany(
+            "INSERT INTO parts (area, sortkey, code, name, responsabile, settore, num, den, count, weight_sum, facts)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def by_area(self, settings: Settings) -> dict[str, "AreaObjectives"]:
+        if not self._indexed:
+            self._db.commit()
+            self._db.execute("CREATE INDEX parts_order ON parts (area, sortkey, code, seq)")
+            self._indexed = True
+        areas = [a for (a,) in self._db.execute("SELECT DISTINCT area FROM parts")]
+        return {a: AreaObjectives(self, a, settings) for a in areas}
+
+    def iter_area(self, area: str, settings: Settings) -> Iterator[ObjectiveResult]:
+        current: ObjectivePart | None = None
+        rows = self._db.execute(
+            "SELECT code, name, responsabile, settore, num, den, count, weight_sum, facts FROM parts"
+            " WHERE area = ? ORDER BY sortkey, code, seq", (area,))
+        for code, name, resp, settore, num, den, count, wsum, facts in rows:
+            refs, weak, mismatches = pickle.loads(facts)
+            part = ObjectivePart(area=area, code=code, name=name, responsabile=resp, settore=settore, num=num,
+                                 den=den, count=count, weight_sum=wsum, refs=refs, weak=weak, mismatches=mismatches)
+            if current is not None and current.code == code:
+                current.merge(part)
+                continue
+            if current is not None:
+                yield objective_result(current, settings)
+            current = part
+        if current is not None:
+            yield objective_result(current, settings)
+
+    def count_area(self, area: str) -> int:
+        (n,) = self._db.execute("SELECT COUNT(DISTINCT code) FROM parts WHERE area = ?", (area,)).fetchone()
+        return n
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _cleanup(db: sqlite3.Connection, folder: str) -> None:
+    db.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class AreaObjectives(Sequence):
+    """An area's objectives, read back from the spill file each time they are iterated."""
+
+    def __init__(self, store: SpilledObjectives, area: str, settings: Settings):
+        self._store, self._area, self._settings = store, area, settings
+        self._len: int | None = None
+
+    def __iter__(self) -> Iterator[ObjectiveResult]:
+        return self._store.iter_area(self._area, self._settings)
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = self._store.count_area(self._area)
+        return self._len
+
+    def __getitem__(self, i):
+        items = list(self)
+        return items[i]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"AreaObjectives({self._area!r}, {len(self)} objectives)"
