@@ -25,6 +25,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .io.atomic import atomic_path, write_text_atomic
 from .io.lock import exclusive_lock
@@ -33,7 +34,7 @@ from .model import ERROR, WARNING, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 from .pipeline import iter_outcomes
-from .validate import check_codes_across_files
+from .validate import ObjectiveName, check_codes_across_files
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CACHE_FILE = "cache.json"
@@ -114,20 +115,16 @@ def run_nightly(share: str | Path, reports: str | Path, schema: WorkbookSchema |
         return _run(share, reports, schema, settings, now, workers)
 
 
-def _pack_names(names: list[dict]) -> str:
-    """A file's objective names, compactly for the cache: one ``code\tname\trow\tcell`` line each."""
-    def clean(x) -> str:  # names are whitespace-normalised already; codes too, to be safe
-        return " ".join(str(x).split())
-
-    return "\n".join(f"{clean(n['code'])}\t{clean(n['name'])}\t{n['row']}\t{n['cell']}" for n in names)
+def _pack_names(names: list[ObjectiveName]) -> str:
+    """A file's objective names, compactly for the cache: one ``code\tname\trow\tcell`` line each
+    (codes and names are whitespace-normalised, so they hold no tab or newline)."""
+    return "\n".join(f"{n.code}\t{n.name}\t{n.row}\t{n.cell}" for n in names)
 
 
-def _unpack_names(packed: str, file: str, sheet: str) -> list[dict]:
-    out = []
+def _unpack_names(packed: str, file: str, sheet: str) -> Iterator[ObjectiveName]:
     for line in packed.split("\n") if packed else ():
         code, name, row, cell = line.split("\t")
-        out.append({"file": file, "sheet": sheet, "code": code, "name": name, "row": int(row), "cell": cell})
-    return out
+        yield ObjectiveName(file, sheet, code, name, int(row), cell)
 
 
 def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings, now: _dt.datetime,
@@ -182,7 +179,7 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
         for (rel, p, entry), o in zip(changed, outcomes):
             original = str(p)
             entry["findings"] = [dataclasses.replace(f, file=original).as_dict() for f in o.findings]
-            entry["objectives"] = _pack_names(o.names)
+            entry["objectives"] = _pack_names([n._replace(file=original) for n in o.names])
             new[rel] = entry
             result.validated.append(rel)
     sheet = schema.indicators.name
@@ -191,8 +188,7 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
             result.report.add(Finding(**d))
     # objective codes across workbooks: from every file's cached names, so always complete
     result.report.extend(check_codes_across_files(
-        [n for rel in result.files if rel in new
-         for n in _unpack_names(new[rel]["objectives"], str(share / rel), sheet)]))
+        n for rel in result.files if rel in new for n in _unpack_names(new[rel]["objectives"], str(share / rel), sheet)))
     result.report.extend(transient)
     write_text_atomic(cache_path, json.dumps({"version": CACHE_VERSION, "files": new}, ensure_ascii=False,
                                              separators=(",", ":")) + "\n")

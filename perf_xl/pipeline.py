@@ -41,7 +41,7 @@ class FileOutcome:
     areas: tuple[AreaInfo, ...] = ()
     parts: list[ObjectivePart] = field(default_factory=list)
     spill_rows: list[tuple] = field(default_factory=list)  # the parts, ready for the spill file
-    names: list[dict] = field(default_factory=list)
+    names: list = field(default_factory=list)  # ObjectiveName records
 
 
 @dataclass
@@ -83,7 +83,7 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
     reads = [read_settore_workbook(p, schema) for p in job.paths]
     outcomes = {p: FileOutcome(path=p) for p in job.paths}
     if job.validate:
-        names: dict[str, list[dict]] = {}
+        names: dict[str, list] = {}
         for f in validate_reads(reads, schema, job.settings, names_out=names):
             outcomes[f.file].findings.append(f)
         for p, n in names.items():

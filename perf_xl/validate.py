@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import pandas as pd
 import pandera.pandas as pa
@@ -250,27 +250,37 @@ def check_objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Findi
                               r.objective)
 
 
-def objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> list[dict]:
+class ObjectiveName(NamedTuple):
+    """Where a workbook names an objective code (what the check across workbooks needs)."""
+
+    file: str
+    sheet: str
+    code: str
+    name: str
+    row: int
+    cell: str
+
+
+def objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> list[ObjectiveName]:
     """Each objective code of a workbook with its name and first cell (cached by the nightly run)."""
-    out: dict[str, dict] = {}
+    out: dict[str, ObjectiveName] = {}
     for r in rows:
         if r.objective_code and r.objective and r.objective_code not in out:
-            out[r.objective_code] = {"file": r.file, "sheet": r.sheet, "code": r.objective_code,
-                                     "name": " ".join(r.objective.split()), "row": r.row,
-                                     "cell": ctx.cell("objective", r.row)}
+            out[r.objective_code] = ObjectiveName(r.file, r.sheet, " ".join(r.objective_code.split()),
+                                                  " ".join(r.objective.split()), r.row, ctx.cell("objective", r.row))
     return list(out.values())
 
 
-def check_codes_across_files(names: list[dict]) -> list[Finding]:
+def check_codes_across_files(names: Iterable[ObjectiveName]) -> list[Finding]:
     """Objective codes are the comune's: the same code in two workbooks must name the same objective."""
-    first: dict[str, dict] = {}
+    first: dict[str, ObjectiveName] = {}
     out = []
     for n in names:
-        f = first.setdefault(n["code"], n)
-        if f["file"] != n["file"] and f["name"] != n["name"]:
-            out.append(Finding(n["file"], n["sheet"], n["cell"], n["row"], "Obiettivo", "codice-nomi-diversi", ERROR,
-                               f"Il codice {n['code']} è usato anche in {Path(f['file']).name} per un altro "
-                               f"obiettivo («{f['name'][:50]}»): usare un codice diverso.", n["name"]))
+        f = first.setdefault(n.code, n)
+        if f.file != n.file and f.name != n.name:
+            out.append(Finding(n.file, n.sheet, n.cell, n.row, "Obiettivo", "codice-nomi-diversi", ERROR,
+                               f"Il codice {n.code} è usato anche in {Path(f.file).name} per un altro "
+                               f"obiettivo («{f.name[:50]}»): usare un codice diverso.", n.name))
     return out
 
 
@@ -402,7 +412,7 @@ class Validation:
 
 
 def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Settings,
-                   names_out: dict[str, list[dict]] | None = None) -> Report:
+                   names_out: dict[str, list[ObjectiveName]] | None = None) -> Report:
     """All checks over workbooks already read (shared with consolidation: one read per file).
 
     With ``names_out``, the check across workbooks is left to the caller, who gets each
@@ -414,7 +424,7 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
         report.extend(check_info(read, schema))
     ok = [r for r in reads if r.workbook is not None]
     report.extend(check_cells(ok, schema))
-    names: dict[str, list[dict]] = {}
+    names: dict[str, list[ObjectiveName]] = {}
     for read in ok:
         ctx = _Ctx(schema, {k: get_column_letter(i + 1) for k, i in read.columns.items()})
         rows = list(read.workbook.rows)
