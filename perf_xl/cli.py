@@ -117,12 +117,18 @@ def consolidate_cmd(folder, out_file, json_file, detail, no_validate, workers, s
     from .consolidator import consolidate_folder, short_area_name
     from .io.summary import write_summary_json, write_summary_workbook
 
+    from .io.lock import AlreadyRunning, output_lock
+
     settings = _settings(settings_path)
     c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers, detail=detail)
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
-    write_summary_workbook(out, c, settings)
-    if json_file:
-        write_summary_json(json_file, c)
+    try:
+        with output_lock(out):
+            write_summary_workbook(out, c, settings)
+            if json_file:
+                write_summary_json(json_file, c)
+    except AlreadyRunning as exc:
+        raise CommandError(f"Un altro consolidamento sta scrivendo {out} (blocco {exc}): riprovare più tardi.") from exc
     click.echo(f"{len(c.files)} cartelle di lavoro, {c.objective_count} obiettivi, {c.indicator_count} indicatori")
     click.echo(f"{'N.':>3}  {'Area':<32} {'Ob.':>4} {'Ind.':>5} {'Calcolato':>10} {'Pubblicato':>11}  Barometro")
     for a in c.areas:

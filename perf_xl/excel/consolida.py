@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..consolidator import Consolidation, consolidate_folder, short_area_name
+from ..io.lock import AlreadyRunning, output_lock
 from ..io.summary import write_summary_json, write_summary_workbook
 from ..schema import load_schema
 from ..settings import load_settings
@@ -86,9 +87,14 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> ConsolidaOut
         raise ConfigError(f"La cartella «{folder}» indicata nel foglio Config non esiste.")
     c = consolidate_folder(folder, load_schema(), settings)
     outcome = ConsolidaOutcome(consolidation=c)
-    outcome.outputs.append(write_summary_workbook(_resolve(config.output, base), c, settings))
-    if config.json:
-        outcome.outputs.append(write_summary_json(_resolve(config.json, base), c))
+    out = _resolve(config.output, base)
+    try:
+        with output_lock(out):
+            outcome.outputs.append(write_summary_workbook(out, c, settings))
+            if config.json:
+                outcome.outputs.append(write_summary_json(_resolve(config.json, base), c))
+    except AlreadyRunning as exc:
+        raise ConfigError(f"Un altro consolidamento sta scrivendo «{out}»: riprovare tra poco.") from exc
     return outcome
 
 

@@ -36,3 +36,9 @@ def exclusive_lock(path: str | Path) -> Iterator[None]:
         yield
     finally:
         fh.close()
+
+
+def output_lock(target: str | Path):
+    """The lock of one output file (``.NAME.lock`` beside it): two runs writing it do not interleave."""
+    target = Path(target)
+    return exclusive_lock(target.with_name(f".{target.name}.lock"))

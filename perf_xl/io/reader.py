@@ -120,6 +120,8 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
         return result
     names = set(book.sheet_names)
     result.sheet_names = list(book.sheet_names)
+    for code, message in _active_content(path):
+        sink.add("", "", None, "", code, message, severity=WARNING)
     for extra in [n for n in book.sheet_names if n not in schema.sheet_names]:
         sink.add(extra, "", None, "", "foglio-in-piu",
                  f"Il foglio «{extra}» non fa parte del modello: non viene letto (spostare i dati nei fogli previsti).",
@@ -140,6 +142,25 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _active_content(path: Path) -> list[tuple[str, str]]:
+    """Macros and links to other files: reported, never run or followed (values are read as saved)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return []
+    found = []
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        found.append(("macro-presenti", "La cartella di lavoro contiene macro (VBA): perf_xl non le esegue. "
+                      "Il modello non ne ha bisogno: salvarla come .xlsx senza macro."))
+    if any(n.lower().startswith("xl/externallinks/") for n in names):
+        found.append(("collegamenti-esterni", "La cartella di lavoro contiene collegamenti ad altri file: perf_xl "
+                      "non li segue e usa i valori salvati. Sostituire i collegamenti con i valori."))
+    return found
 
 
 def _container_problem(path: Path) -> tuple[str, str] | None:
