@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .model import ERROR
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from .model import ERROR, AreaResult, Finding
 from .io.reader import find_workbooks
-from .schema import WorkbookSchema, load_schema
-from .settings import Settings, load_settings
+from .schema import WorkbookSchema
+from .settings import Settings
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Iterable, Iterator
 from .core.consolidation import ObjectiveAccumulator, ObjectivePart, areas_from_objectives, objective_parts
 from .io.reader import read_settore_workbook
 from .io.spill import SpilledObjectives
-from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
+from .model import WARNING, AreaInfo, AreaResult, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 
@@ -189,7 +189,3 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         result.areas = areas_from_objectives(acc.by_area(settings), areas, settings)
     result.year = min(years) if years else None
     return result
-
-
-def has_errors(report: Report) -> bool:
-    return any(f.severity == ERROR for f in report)

@@ -33,11 +33,11 @@ from openpyxl.utils import get_column_letter
 
 from .core import formulas
 from .io.formula_scan import CellCursor, read_sheet_xml
-from .io.reader import ReadResult, find_workbooks, read_settore_workbook
+from .io.reader import ReadResult, find_workbooks
 from .model import ERROR, WARNING, Finding, IndicatorRow, Report
 from .numbers import parse_italian_number
-from .schema import Column, WorkbookSchema, load_schema
-from .settings import Settings, load_settings
+from .schema import Column, WorkbookSchema
+from .settings import Settings
 
 _FILE, _ROW = "__file__", "__row__"
 

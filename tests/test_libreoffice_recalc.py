@@ -5,14 +5,12 @@ numbers read back can only have come from LibreOffice's own calculation.
 """
 
 import re
-import shutil
 import zipfile
 
 import openpyxl
 import pytest
 
 from conftest import SHIPPED_2022
-from perf_xl.consolidator import consolidate_folder
 from perf_xl.core import scoring
 from perf_xl.core.consolidation import build_objectives
 from perf_xl.io.libreoffice import recalculate_many

@@ -7,11 +7,10 @@ import sys
 import zipfile
 
 import openpyxl
-import pytest
 from click.testing import CliRunner
 
 import workbook_factory as wf
-from conftest import ROOT, SHIPPED_2022
+
 from perf_xl.cli import main
 from perf_xl.io.lock import exclusive_lock
 from perf_xl.validate import validate_paths

@@ -8,7 +8,6 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import xlwings

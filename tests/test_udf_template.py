@@ -1,6 +1,5 @@
 """UDF-mode workbooks: IFERROR(PERF_…(…), native) shows the native values where there is no add-in."""
 
-import zipfile
 
 import openpyxl
 import pytest

@@ -1,7 +1,6 @@
 """perf-xl validate on a corpus of broken workbooks: one finding code each, at the right cell."""
 
 import dataclasses
-import hashlib
 import json
 import shutil
 

@@ -86,30 +86,10 @@ def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     return None
 
 
-def _cell_pattern(columns: set[str]) -> re.Pattern:
-    letters = b"|".join(sorted(c.encode() for c in columns))
-    return re.compile(rb'<(?:\w+:)?c r="(' + letters + rb')(\d+)"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
-
-
 def read_sheet_xml(path, sheet_name: str) -> bytes | None:
     with zipfile.ZipFile(path) as zf:
         part = _sheet_part(zf, sheet_name)
         return None if part is None else zf.read(part)
-
-
-def scan_raw(data: bytes, columns: set[str], min_row: int = 1) -> dict[tuple[str, int], RawCell]:
-    """{(column letter, row): RawCell} for the cells of ``columns`` that have a body, from a sheet's XML."""
-    out: dict[tuple[str, int], RawCell] = {}
-    if not columns or not data:
-        return out
-    for m in _cell_pattern(columns).finditer(data):
-        body = m.group(4)
-        if not body:
-            continue
-        row = int(m.group(2))
-        if row >= min_row:
-            out[(m.group(1).decode(), row)] = RawCell(m.group(3), body)
-    return out
 
 
 class CellCursor:
@@ -143,9 +123,3 @@ class CellCursor:
             return None
         self.pos = end
         return RawCell(attrs, data[head_end + 1:end])
-
-
-def scan_cells(path, sheet_name: str, columns: set[str], min_row: int = 1) -> dict[tuple[str, int], CellContent]:
-    """{(column letter, row): CellContent} for the non-empty cells of ``columns`` in a sheet."""
-    data = read_sheet_xml(path, sheet_name)
-    return {k: raw.content() for k, raw in scan_raw(data or b"", columns, min_row).items()}
