@@ -46,7 +46,8 @@ def test_the_button_runs_runpython_on_a_function_of_perf_xl(control):
     assert "xlwings.bas" in vba and "Function RunPython" in vba["xlwings.bas"]  # xlwings' own module
     sample = next(code for code in vba.values() if "Sub SampleCall" in code)
     assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in sample
-    vml = zipfile.ZipFile(path).read("xl/drawings/vmlDrawing1.vml").decode()
+    with zipfile.ZipFile(path) as zf:
+        vml = zf.read("xl/drawings/vmlDrawing1.vml").decode()
     assert "<x:FmlaMacro>[0]!SampleCall</x:FmlaMacro>" in vml  # the Consolida button calls SampleCall
     # mymodule is the workbook's name: Consolidatore.py beside it, whose main is perf_xl's
     sys.path.insert(0, str(path.parent))
