@@ -191,7 +191,9 @@ def audit_cmd(file, json_file, settings_path):
     from .io.report import format_table, write_report_json
     from .relazione.audit import audit_relazione
 
-    report = audit_relazione(read_relazione_text(file), str(file), _settings(settings_path))
+    encoding: list = []
+    report = audit_relazione(read_relazione_text(file, encoding), str(file), _settings(settings_path))
+    report.findings[:0] = encoding
     click.echo(format_table(report))
     if json_file:
         write_report_json(json_file, report, [str(file)])

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import AreaInfo, Finding, SettoreWorkbook
+from .model import WARNING, AreaInfo, Finding, SettoreWorkbook
 from .relazione.parser import parse_relazione, to_indicator_rows
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
@@ -37,11 +37,17 @@ def slug(text: str, max_len: int = 60) -> str:
     return s or "settore"
 
 
-def read_relazione_text(path: str | Path) -> str:
+def read_relazione_text(path: str | Path, findings: list[Finding] | None = None) -> str:
+    """The export's text: UTF-8 (with or without BOM), else Windows-1252 as Office saves it (reported)."""
     data = Path(path).read_bytes()
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if findings is not None:
+            line = data[: exc.start].count(b"\n") + 1
+            findings.append(Finding(str(path), "testo", f"riga {line}", line, "", "codifica-non-utf8", WARNING,
+                                    "Il file non è in UTF-8: letto come Windows-1252 (la codifica di Office). "
+                                    "Controllare le lettere accentate; meglio esportare in UTF-8.", None))
         return data.decode("cp1252", errors="replace")
 
 
@@ -71,7 +77,10 @@ def import_relazione(path: str | Path, out_dir: str | Path, year: int | None = N
     """Write ``out_dir/<year>_<settore>.xlsx`` for every settore of the Relazione at ``path``."""
     schema = schema or load_schema()
     settings = settings or load_settings()
-    books, findings, the_year = build_settore_workbooks(read_relazione_text(path), str(path), year, schema)
+    encoding: list[Finding] = []
+    text = read_relazione_text(path, encoding)
+    books, findings, the_year = build_settore_workbooks(text, str(path), year, schema)
+    findings = encoding + findings
     result = ImportResult(findings=findings, year=the_year)
     out_dir = Path(out_dir)
     for wb in books:

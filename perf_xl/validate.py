@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 import re
+import zipfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -354,7 +356,10 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     if any(c.key not in read.columns for c in layout.columns if c.required or c.computed):
         return []  # a missing or renamed column is already one finding; formulas would only cascade
     letters = {key: get_column_letter(i + 1) for key, i in read.columns.items()}
-    data = read_sheet_xml(read.workbook.path, layout.name) or b""
+    try:
+        data = read_sheet_xml(read.workbook.path, layout.name) or b""
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
+        return []  # a damaged sheet is already the reader's finding
     first = layout.first_data_row
     # one pass over the XML finds every formula of the computed columns (error cells excluded)
     col_key = {letters[c.key].encode(): c.key for c in computed}

@@ -131,7 +131,13 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
         if name not in names:
             sink.add(name, "", None, "", "foglio-mancante", f"Manca il foglio «{name}» previsto dal modello.")
             return None
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        try:
+            return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own types for damaged sheet data
+            sink.add(name, "", None, "", "foglio-illeggibile",
+                     f"Il foglio «{name}» è danneggiato e non si legge ({type(exc).__name__}): aprire il file in "
+                     "Excel, che di solito lo ripara, e salvarlo di nuovo.", str(exc)[:200])
+            return None
 
     info = _read_info(grid(schema.info.name), schema, sink)
     areas = _read_areas(grid(schema.areas.name), schema, sink)
@@ -150,10 +156,17 @@ def _active_content(path: Path) -> list[tuple[str, str]]:
 
     try:
         with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
+            infos = zf.infolist()
     except (OSError, zipfile.BadZipFile):
         return []
+    names = [i.filename for i in infos]
     found = []
+    big = [i for i in infos if i.filename.startswith("xl/worksheets/") and i.file_size > BIG_SHEET_BYTES]
+    if big:
+        found.append(("foglio-sovradimensionato",
+                      f"Un foglio occupa {big[0].file_size // (1024 * 1024)} MB una volta decompresso, molto più dei "
+                      "suoi dati: di solito sono righe o colonne vuote ma formattate. Eliminarle rende il file più "
+                      "leggero e veloce da aprire."))
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         found.append(("macro-presenti", "La cartella di lavoro contiene macro (VBA): perf_xl non le esegue. "
                       "Il modello non ne ha bisogno: salvarla come .xlsx senza macro."))
@@ -180,6 +193,31 @@ def _container_problem(path: Path) -> tuple[str, str] | None:
     if not head.startswith(b"PK"):
         return "file-non-excel", ("Il file non è una cartella di lavoro Excel (non è un file .xlsx valido): "
                                   "forse è un altro tipo di file rinominato.")
+    return _zip_bomb(path)
+
+
+BIG_SHEET_BYTES = 8 * 1024 * 1024  # worth a warning
+MAX_PART_BYTES = 48 * 1024 * 1024  # a settore sheet of thousands of indicators is a few MB of XML
+MAX_RATIO = 400  # XML compresses 5-20x; hundreds of times means mostly empty, repeated content
+
+
+def _zip_bomb(path: Path) -> tuple[str, str] | None:
+    """Refuse, before any parser sees it, a workbook that would unpack to far more than it holds
+    (a zip bomb, or a sheet of a million formatted empty rows): bounded time and memory."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None  # not a readable zip: the parser's own finding says so
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_PART_BYTES or (info.file_size > 4 * 1024 * 1024 and ratio > MAX_RATIO):
+            return ("file-sospetto",
+                    f"Una parte del file ({info.filename}) si decomprime in {info.file_size // (1024 * 1024)} MB "
+                    f"(compressione {ratio:.0f}:1): troppo per un file di settore, non viene letto. Forse il foglio "
+                    "ha un milione di righe vuote formattate: eliminarle e salvare di nuovo.")
     return None
 
 

@@ -112,6 +112,7 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
     lines = text.lstrip("\ufeff").splitlines()
     area: RelazioneArea | None = None
     waiting_score = False
+    seen_header = False
     carry = dict.fromkeys(("responsabile", "settore", "objective", "definizione"), "")
     for lineno, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -137,6 +138,7 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
         fields = raw.split("\t")
         if _is_header(fields):
             waiting_score = False
+            seen_header = True
             continue
         waiting_score = False
         while fields and not fields[-1].strip():
@@ -209,6 +211,15 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
             target=nums[0], actual=nums[1], published_deviation=nums[2],
             weight=parse_italian_number(fields[-2]), published_achievement=parse_italian_number(fields[-1]),
             starts_objective=starts, **values))
+    if rel.rows and not seen_header:
+        rel.findings.append(_finding(
+            file, 1, "intestazione-mancante", WARNING,
+            "Nessuna riga di intestazione (Responsabile, Settore, Obiettivo, …): le colonne sono state riconosciute "
+            "dai numeri in fondo a ogni riga; controllare il risultato."))
+    if not rel.rows:
+        rel.findings.append(_finding(
+            file, max(len(lines), 1), "nessun-indicatore", ERROR,
+            "Nel testo non c'è nessuna riga di indicatore riconoscibile: è l'esportazione della Relazione?"))
     return rel
 
 
