@@ -34,3 +34,21 @@ def format_italian(x: float, decimals: int = 2) -> str:
     """``96.25`` -> ``96,25`` (for messages a dirigente reads)."""
     s = f"{x:,.{decimals}f}"
     return s.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+_EN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_EN_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
+
+
+def parse_number_text(text: str) -> float | None:
+    """What a number typed as text means, Italian first (``1.200`` is twelve hundred), then English
+    (``1,234.56``, ``24.29``): for telling the dirigente which number to type."""
+    value = parse_italian_number(text)
+    if value is not None:
+        return value
+    s = text.strip().replace("\u00a0", "").replace(" ", "").rstrip("%")
+    if _EN_THOUSANDS.match(s):
+        return float(s.replace(",", ""))
+    if _EN_DECIMAL.match(s):
+        return float(s)
+    return None

@@ -37,7 +37,7 @@ from .core import formulas
 from .io.formula_scan import CellCursor, read_sheet_xml
 from .io.reader import ReadResult, find_workbooks
 from .model import ERROR, WARNING, Finding, IndicatorRow, Report
-from .numbers import parse_italian_number
+from .numbers import parse_number_text
 from .schema import Column, WorkbookSchema
 from .settings import Settings
 
@@ -108,7 +108,7 @@ def _cell_message(code: str, col: Column, cell: str, value) -> tuple[str, str]:
     if code == "not_nullable":
         return "valore-mancante", f"La cella {cell} ({col.label}) è obbligatoria: inserire un valore."
     if code == "tipo-numerico":
-        parsed = parse_italian_number(value) if isinstance(value, str) else None
+        parsed = parse_number_text(value) if isinstance(value, str) else None
         if parsed is not None:
             return ("numero-come-testo", f"La cella {cell} ({col.label}) contiene «{value}» scritto come testo: "
                     f"riscriverlo come numero ({_it(parsed)}), senza apostrofo iniziale.")

@@ -99,7 +99,7 @@ def test_very_long_texts_rtl_and_non_latin(tmp_path):
     long_text = "Lungo " * 6000  # 36,000 characters, beyond Excel's 32,767 per cell
     rows = wf.clean_rows()
     rows[0] = wf.dataclasses.replace(rows[0], note=long_text[:32000], definizione="مؤشر الأداء – 指標 – Ωμέγα")
-    p = wf.write(tmp_path / "testi.xlsx", rows)
+    wf.write(tmp_path / "testi.xlsx", rows)
     c = consolidate_folder(tmp_path)
     assert c.complete and not [f for f in c.findings if f.severity == "errore"]
 

@@ -19,3 +19,12 @@ def test_not_numbers(text):
 def test_format_italian():
     assert format_italian(96.25) == "96,25"
     assert format_italian(1082072, 0) == "1.082.072"
+
+
+def test_number_text_in_english_formats_for_the_message():
+    from perf_xl.numbers import parse_number_text
+
+    assert parse_number_text("1,234.56") == pytest.approx(1234.56)
+    assert parse_number_text("24.29") == pytest.approx(24.29)
+    assert parse_number_text("1.200") == 1200  # Italian first: a dot groups thousands
+    assert parse_number_text("circa 5") is None
