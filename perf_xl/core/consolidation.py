@@ -22,13 +22,12 @@ from . import scoring
 
 
 def score_row(row: IndicatorRow, settings: Settings) -> ScoredIndicator:
-    pct = scoring.achievement(row.target, row.actual, row.polarity, settings)
-    return ScoredIndicator(
-        row=row,
-        achievement=pct,
-        deviation=scoring.deviation(row.target, row.actual, row.polarity),
-        traffic_light=scoring.traffic_light(pct, settings),
-    )
+    return _scored(row, scoring.achievement(row.target, row.actual, row.polarity, settings), settings)
+
+
+def _scored(row: IndicatorRow, pct: float | None, settings: Settings) -> ScoredIndicator:
+    return ScoredIndicator(row=row, achievement=pct, deviation=scoring.deviation(row.target, row.actual, row.polarity),
+                           traffic_light=scoring.traffic_light(pct, settings))
 
 
 def _natural(code: str) -> tuple:
@@ -80,35 +79,39 @@ class ObjectivePart:
 
 
 def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectivePart]:
-    """One workbook's rows -> its objectives' parts, in order of first appearance."""
-    groups: dict[tuple[str, str], list[ScoredIndicator]] = {}
+    """One workbook's rows -> its objectives' parts, in order of first appearance.
+
+    Without ``detail`` only the % Ragg of each row is computed (the scored rows are not
+    kept, so their scostamento and barometro are not needed): the hot path of a large run.
+    """
+    groups: dict[tuple[str, str], list[tuple[IndicatorRow, float | None]]] = {}
     for row in rows:
-        groups.setdefault((row.area, row.objective_code), []).append(score_row(row, settings))
+        pct = scoring.achievement(row.target, row.actual, row.polarity, settings)
+        groups.setdefault((row.area, row.objective_code), []).append((row, pct))
     parts = []
     names: dict[str, str] = {}
     for (area, code), items in groups.items():
-        first = items[0].row
+        first = items[0][0]
         fname = names.get(first.file) or names.setdefault(first.file, Path(first.file).name)
-        num, den = scoring.objective_sums((i.row.weight, i.achievement) for i in items)
+        num, den = scoring.objective_sums((r.weight, pct) for r, pct in items)
         if detail:
-            refs = tuple(_ref(i.row, fname) for i in items)
+            refs = tuple(_ref(r, fname) for r, _ in items)
         else:  # thousands of workbooks: where the objective is, not every line of it
-            a, b = _ref(items[0].row, fname), _ref(items[-1].row, fname)
+            a, b = _ref(first, fname), _ref(items[-1][0], fname)
             refs = (a if a == b else f"{a} … {b.split(' r. ')[-1] if ' r. ' in b else b}",)
         weak, mismatches = [], []
-        for i in items:
-            if i.achievement is not None and i.achievement < 100 and (i.row.weight or 0) > 0 \
-                    and (detail or len(weak) < WEAK_KEPT):
-                weak.append((_ref(i.row, fname), i.row.indicator[:60], i.achievement))
-            pub = i.row.published_achievement
-            if pub is not None and i.achievement is not None and abs(round(i.achievement) - pub) >= 1:
-                mismatches.append((_ref(i.row, fname), i.row.indicator[:60], pub, i.achievement))
+        for r, pct in items:
+            if pct is not None and pct < 100 and (r.weight or 0) > 0 and (detail or len(weak) < WEAK_KEPT):
+                weak.append((_ref(r, fname), r.indicator[:60], pct))
+            pub = r.published_achievement
+            if pub is not None and pct is not None and abs(round(pct) - pub) >= 1:
+                mismatches.append((_ref(r, fname), r.indicator[:60], pub, pct))
         # area, settore and responsabile repeat on every objective: one string each, not one per part
         part = ObjectivePart(area=sys.intern(area), code=code, name=first.objective,
                              responsabile=sys.intern(first.responsabile), settore=sys.intern(first.settore),
-                             num=num, den=den, count=len(items), weight_sum=sum(i.row.weight or 0 for i in items),
+                             num=num, den=den, count=len(items), weight_sum=sum(r.weight or 0 for r, _ in items),
                              refs=refs, weak=tuple(weak), mismatches=tuple(mismatches),
-                             indicators=list(items) if detail else None)
+                             indicators=[_scored(r, pct, settings) for r, pct in items] if detail else None)
         parts.append(part)
     return parts
 
