@@ -59,26 +59,34 @@ class NightlyResult:
     outputs: list[Path] = field(default_factory=list)
 
 
-def classify(path: Path) -> str | None:
-    """None for a workbook to validate, else why it is skipped."""
-    name = path.name
+def classify(name: str) -> str | None:
+    """None for a workbook to validate, else why it is skipped (from the file's name)."""
     if name.startswith("~$"):
         return "file di blocco di Office"
     if name.startswith(".") or name.endswith(("~", ".tmp", ".bak")) or name.lower().startswith("~"):
         return "file temporaneo"
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+    if os.path.splitext(name)[1].lower() not in WORKBOOK_SUFFIXES:
         return "non è una cartella di lavoro"
     return None
 
 
-def walk_share(share: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+def walk_share(share: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(path, path relative to the share) of every workbook, and (relative path, reason) of each skip.
+
+    Plain strings where it can: this runs over every file of the share every night.
+    """
     workbooks, skipped = [], []
-    for root, dirs, files in os.walk(share, followlinks=False):
+    top = str(share)
+    for root, dirs, files in os.walk(top, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        prefix = os.path.relpath(root, top)
         for name in sorted(files):
-            p = Path(root) / name
-            why = classify(p)
-            (skipped.append((p, why)) if why else workbooks.append(p))
+            rel = name if prefix == "." else os.path.join(prefix, name)
+            why = classify(name)
+            if why:
+                skipped.append((rel, why))
+            else:
+                workbooks.append((os.path.join(root, name), rel))
     return workbooks, skipped
 
 
@@ -121,10 +129,10 @@ def _pack_names(names: list[ObjectiveName]) -> str:
     return "\n".join(f"{n.code}\t{n.name}\t{n.row}\t{n.cell}" for n in names)
 
 
-def _unpack_names(packed: str, file: str, sheet: str) -> Iterator[ObjectiveName]:
+def _unpack_names(packed: str, file: str, sheet: str) -> Iterator[tuple]:
+    """Plain (file, sheet, code, name, row, cell) tuples: cheap enough for every objective every night."""
     for line in packed.split("\n") if packed else ():
-        code, name, row, cell = line.split("\t")
-        yield ObjectiveName(file, sheet, code, name, int(row), cell)
+        yield (file, sheet, *line.split("\t"))
 
 
 def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings, now: _dt.datetime,
@@ -140,25 +148,24 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
         cache = {"version": CACHE_VERSION, "files": {}}
     old = cache["files"]
     workbooks, skipped = walk_share(share)
-    result.skipped = [(str(p.relative_to(share)), why) for p, why in skipped]
+    result.skipped = skipped
     new: dict[str, dict] = {}
     transient: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="perfxl-nightly-", dir=reports) as tmp:
         changed: list[tuple[str, Path, dict]] = []  # (relative path, original path, cache entry so far)
         copies: list[str] = []
-        for p in workbooks:
-            rel = str(p.relative_to(share))
+        for p, rel in workbooks:
             result.files.append(rel)
             entry = old.get(rel)
             try:
-                st = p.stat()
+                st = os.stat(p)
             except OSError:
                 st = None
             if entry and st is not None and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
                 new[rel] = entry  # same size and time as when its content was hashed: not re-read
                 result.reused.append(rel)
                 continue
-            data, problem = _read_stable(p)
+            data, problem = _read_stable(Path(p))
             if problem:
                 transient.append(problem)
                 continue
@@ -170,7 +177,7 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
                 continue
             # validated from a private copy of exactly the bytes hashed (never half-read);
             # the bytes are not kept in memory meanwhile
-            copy = Path(tmp) / f"{len(copies)}{p.suffix.lower()}"
+            copy = Path(tmp) / f"{len(copies)}{os.path.splitext(p)[1].lower()}"
             copy.write_bytes(data)
             copies.append(str(copy))
             changed.append((rel, p, {"sha256": digest, **stamp_now}))
@@ -187,8 +194,10 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
         for d in new.get(rel, {}).get("findings", []):
             result.report.add(Finding(**d))
     # objective codes across workbooks: from every file's cached names, so always complete
+    top = str(share)
     result.report.extend(check_codes_across_files(
-        n for rel in result.files if rel in new for n in _unpack_names(new[rel]["objectives"], str(share / rel), sheet)))
+        n for rel in result.files if rel in new
+        for n in _unpack_names(new[rel]["objectives"], os.path.join(top, rel), sheet)))
     result.report.extend(transient)
     write_text_atomic(cache_path, json.dumps({"version": CACHE_VERSION, "files": new}, ensure_ascii=False,
                                              separators=(",", ":")) + "\n")

@@ -273,16 +273,21 @@ def objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> list[ObjectiveName]:
     return list(out.values())
 
 
-def check_codes_across_files(names: Iterable[ObjectiveName]) -> list[Finding]:
-    """Objective codes are the comune's: the same code in two workbooks must name the same objective."""
-    first: dict[str, ObjectiveName] = {}
+def check_codes_across_files(names: Iterable[tuple]) -> list[Finding]:
+    """Objective codes are the comune's: the same code in two workbooks must name the same objective.
+
+    ``names`` are ObjectiveName records or plain tuples in the same order (file, sheet, code,
+    name, row, cell): the nightly run checks tens of thousands of them from its cache.
+    """
+    first: dict[str, tuple] = {}
     out = []
     for n in names:
-        f = first.setdefault(n.code, n)
-        if f.file != n.file and f.name != n.name:
-            out.append(Finding(n.file, n.sheet, n.cell, n.row, "Obiettivo", "codice-nomi-diversi", ERROR,
-                               f"Il codice {n.code} è usato anche in {Path(f.file).name} per un altro "
-                               f"obiettivo («{f.name[:50]}»): usare un codice diverso.", n.name))
+        f = first.setdefault(n[2], n)
+        if f[0] != n[0] and f[3] != n[3]:
+            file, sheet, code, name, row, cell = n
+            out.append(Finding(file, sheet, cell, int(row), "Obiettivo", "codice-nomi-diversi", ERROR,
+                               f"Il codice {code} è usato anche in {Path(f[0]).name} per un altro "
+                               f"obiettivo («{f[3][:50]}»): usare un codice diverso.", name))
     return out
 
 

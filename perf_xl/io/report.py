@@ -65,6 +65,8 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
         for j, col in enumerate(cols):
             ws.set_column(j, j, col["width"])
             ws.write_string(0, j, col["label"], head)
+        base = Path(path).resolve().parent
+        targets: dict[str, str] = {}  # one relative path per workbook, not per finding
         for i, f in enumerate(report, start=1):
             d = f.as_dict()
             for j, col in enumerate(cols):
@@ -72,7 +74,8 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
                 if key == "cell" and f.cell and f.sheet and f.file and ":" not in f.cell and "," not in f.cell \
                         and not f.cell.startswith("riga"):
                     # relative to the report, so the link survives a shared drive mapped elsewhere
-                    target = os.path.relpath(Path(f.file).resolve(), Path(path).resolve().parent)
+                    target = targets.get(f.file) or targets.setdefault(
+                        f.file, os.path.relpath(Path(f.file).resolve(), base))
                     ws.write_url(i, j, f"external:{target}#'{f.sheet}'!{f.cell}", link, f.cell)
                 elif key == "severity":
                     write_value(ws, i, j, d[key], sev.get(f.severity, wrap))
