@@ -1,8 +1,9 @@
 """Consolidate a folder of settore workbooks into the area summary.
 
-Reads every workbook (one broken file never stops the others: it becomes findings),
-merges the areas' published scores, and calls the pure consolidation core. The CLI,
-the Consolida button and the nightly job all call :func:`consolidate_folder`.
+Finds the folder's workbooks and runs them through :mod:`perf_xl.pipeline` (one pass
+that reads, validates and scores each; one broken file never stops the others: it
+becomes findings). The CLI and the Consolida button both call
+:func:`consolidate_folder`; this module also shapes the result for machines (JSON).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from typing import Iterator
 
 from .io.atomic import atomic_path, write_text_atomic
 from .io.lock import exclusive_lock
+from .io.reader import WORKBOOK_SUFFIXES
 from .io.report import counts, report_dict, write_report_workbook
 from .model import ERROR, WARNING, Finding, Report
 from .schema import WorkbookSchema, load_schema
@@ -36,7 +37,6 @@ from .settings import Settings, load_settings
 from .pipeline import iter_outcomes
 from .validate import ObjectiveName, check_codes_across_files
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CACHE_FILE = "cache.json"
 CACHE_VERSION = 2
 HISTORY_FILE = "history.csv"

@@ -34,7 +34,7 @@ from pandera.errors import SchemaErrors
 from openpyxl.utils import get_column_letter
 
 from .core import formulas
-from .io.formula_scan import CellCursor, read_sheet_xml
+from .io.formula_scan import CellCursor, as_stored, formula_cells, read_sheet_xml
 from .io.reader import ReadResult, find_workbooks
 from .model import ERROR, WARNING, Finding, IndicatorRow, Report
 from .numbers import parse_number_text
@@ -347,11 +347,6 @@ def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, com
     return out
 
 
-def _xml_text(s: str) -> bytes:
-    """A formula as OOXML writers store it in <f> (only &, < and > escaped)."""
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
-
-
 def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings) -> list[Finding]:
     """Computed cells must hold the schema's formula, not a typed value, and no cached error."""
     layout = schema.indicators
@@ -366,16 +361,14 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
         return []  # a damaged sheet is already the reader's finding
     first = layout.first_data_row
-    # one pass over the XML finds every formula of the computed columns (error cells excluded)
-    col_key = {letters[c.key].encode(): c.key for c in computed}
-    pattern = re.compile(rb'<c r="(' + b"|".join(col_key) + rb')(\d+)"((?:(?!t="e")[^>])*)><f>([^<]*)</f>')
-    found = [(col_key[m.group(1)], int(m.group(2)), m.group(4)) for m in pattern.finditer(data)]
+    col_key = {letters[c.key]: c.key for c in computed}
+    found = [(col_key[letter], row, text) for letter, row, text in formula_cells(data, col_key)]
     last_key = computed[-1].key
     last = max((row for key, row, _ in found if key == last_key), default=first)
     native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
     udf = _row_templates(formulas.UDF_RULES, letters, settings, computed, first, last)
     sentinel = str(_SENTINEL_ROW).encode()
-    fast = {k: _xml_text(v) for k, v in native.items()}
+    fast = {k: as_stored(v) for k, v in native.items()}
     # the common case: exactly the template's formula for its own row, compared as stored
     ok: dict[str, set[int]] = {c.key: set() for c in computed}
     for key, row, text in found:
