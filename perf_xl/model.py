@@ -6,7 +6,7 @@ core can pass them around and tests can build them by hand.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 POLARITIES = ("crescente", "decrescente", "binario")
@@ -60,10 +60,12 @@ class Finding:
     value: object = None
 
     def as_dict(self) -> dict:
-        d = asdict(self)
-        if d["value"] is not None and not isinstance(d["value"], (int, float, str, bool)):
-            d["value"] = str(d["value"])
-        return d
+        # built by hand: dataclasses.asdict deep-copies, and reports hold thousands of findings
+        value = self.value
+        if value is not None and not isinstance(value, (int, float, str, bool)):
+            value = str(value)
+        return {"file": self.file, "sheet": self.sheet, "cell": self.cell, "row": self.row, "column": self.column,
+                "code": self.code, "severity": self.severity, "message": self.message, "value": value}
 
 
 @dataclass

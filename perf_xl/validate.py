@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-import zipfile
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +32,7 @@ from pandera.errors import SchemaErrors
 from openpyxl.utils import get_column_letter
 
 from .core import formulas
-from .io.formula_scan import CellCursor, as_stored, formula_cells, read_sheet_xml
+from .io.formula_scan import CellCursor, as_stored, last_formula_row, rows_with_template
 from .io.reader import ReadResult, find_workbooks
 from .model import ERROR, WARNING, Finding, IndicatorRow, Report
 from .numbers import parse_number_text
@@ -53,6 +51,17 @@ def _blank(v) -> bool:
 
 
 # --- cell checks: pandera, generated from the schema -------------------------------------------
+
+def _load_pandera_backends() -> None:
+    """Pandera imports and registers its pandas backend on the first ``validate`` call (a quarter
+    of a second): done here, at import, so that start-up cost stays out of the work on files
+    (a nightly re-run of one changed workbook would otherwise spend most of its time on it)."""
+    probe = pa.DataFrameSchema({"x": pa.Column(object, checks=pa.Check(lambda s: s.isna()), required=False)})
+    probe.validate(pd.DataFrame({"x": pd.Series([], dtype=object)}))
+
+
+_load_pandera_backends()
+
 
 _NUMBER_TYPES = (float, int)
 
@@ -356,24 +365,16 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     if any(c.key not in read.columns for c in layout.columns if c.required or c.computed):
         return []  # a missing or renamed column is already one finding; formulas would only cascade
     letters = {key: get_column_letter(i + 1) for key, i in read.columns.items()}
-    try:
-        data = read_sheet_xml(read.workbook.path, layout.name) or b""
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
+    data = read.indicators_xml
+    if data is None:
         return []  # a damaged sheet is already the reader's finding
     first = layout.first_data_row
-    col_key = {letters[c.key]: c.key for c in computed}
-    found = [(col_key[letter], row, text) for letter, row, text in formula_cells(data, col_key)]
-    last_key = computed[-1].key
-    last = max((row for key, row, _ in found if key == last_key), default=first)
+    last = last_formula_row(data, letters[computed[-1].key]) or first
     native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
     udf = _row_templates(formulas.UDF_RULES, letters, settings, computed, first, last)
     sentinel = str(_SENTINEL_ROW).encode()
-    fast = {k: as_stored(v) for k, v in native.items()}
     # the common case: exactly the template's formula for its own row, compared as stored
-    ok: dict[str, set[int]] = {c.key: set() for c in computed}
-    for key, row, text in found:
-        if text == fast[key].replace(sentinel, str(row).encode()):
-            ok[key].add(row)
+    ok = {c.key: rows_with_template(data, letters[c.key], as_stored(native[c.key]), sentinel) for c in computed}
     cursor = None
     out = []
     for excel_row, _ in read.raw_rows:

@@ -2,9 +2,9 @@
 
 python-calamine gives cached values but neither formula text nor error values (an
 error cell reads as empty); openpyxl gives formulas at many times the cost. Here:
-:func:`formula_cells` finds, in one regular-expression pass over the XML bytes, every
-formula of the columns asked (as stored, for a byte comparison with the template's
-formula, see :func:`as_stored`); :class:`CellCursor` looks up the few remaining cells
+:func:`rows_with_template` finds, in one regular-expression pass over the XML bytes,
+the rows of a column whose formula is exactly the template's for that row (compared
+as stored, see :func:`as_stored`); :class:`CellCursor` looks up the few remaining cells
 in reading order and :meth:`RawCell.content` tells what they hold (a typed value, a
 cached error such as ``#DIV/0!``). The XML is the one OOXML writers produce
 (``<c r="P12" …><f>…</f><v>…</v></c>``).
@@ -12,12 +12,14 @@ cached error such as ``#DIV/0!``). The XML is the one OOXML writers produce
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 _T_ATTR = re.compile(rb'\bt="([a-zA-Z]+)"')
 
@@ -86,10 +88,14 @@ def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     return None
 
 
-def read_sheet_xml(path, sheet_name: str) -> bytes | None:
-    with zipfile.ZipFile(path) as zf:
+def sheet_xml(zf: zipfile.ZipFile, sheet_name: str) -> bytes | None:
+    """A sheet's XML from an open workbook zip; None when it is not there or does not unpack
+    (a damaged sheet is already the value reader's finding)."""
+    try:
         part = _sheet_part(zf, sheet_name)
         return None if part is None else zf.read(part)
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
+        return None
 
 
 def as_stored(formula: str) -> bytes:
@@ -97,12 +103,39 @@ def as_stored(formula: str) -> bytes:
     return formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
-def formula_cells(data: bytes, letters: Iterable[str]) -> list[tuple[str, int, bytes]]:
-    """(column letter, row, formula as stored) of every formula cell in ``letters``; cells whose
-    cached value is an error (t="e") are left out, for the caller to look at one by one."""
-    cols = b"|".join(sorted(letter.encode() for letter in letters))
-    pattern = re.compile(rb'<c r="(' + cols + rb')(\d+)"((?:(?!t="e")[^>])*)><f>([^<]*)</f>')
-    return [(m.group(1).decode(), int(m.group(2)), m.group(4)) for m in pattern.finditer(data)]
+# a cell's attributes after r="…", none of them t="e" (a formula whose cached value is an error)
+_ATTRS_NO_ERROR = rb'(?:\s+(?!t="e")[\w:]+="[^"]*")*\s*'
+
+
+@functools.lru_cache(maxsize=256)
+def _template_pattern(letter: str, stored: bytes, placeholder: bytes) -> re.Pattern:
+    head = rb'<c r="' + letter.encode() + rb'(\d+)"'
+    body = rb"\1".join(re.escape(part) for part in stored.split(placeholder))
+    return re.compile(head + _ATTRS_NO_ERROR + rb"><f>" + body + rb"</f>")
+
+
+def rows_with_template(data: bytes, letter: str, stored: bytes, placeholder: bytes) -> set[int]:
+    """Rows whose cell in column ``letter`` holds exactly ``stored`` (a formula as stored, see
+    :func:`as_stored`) with ``placeholder`` standing for the cell's own row, and no cached error.
+
+    One regular-expression pass in C per column, the row tied to the cell's address by a
+    back-reference: the common case (every formula intact) costs no Python per cell.
+    """
+    return set(map(int, _template_pattern(letter, stored, placeholder).findall(data)))
+
+
+def last_formula_row(data: bytes, letter: str) -> int | None:
+    """The last row whose cell in column ``letter`` holds a formula without a cached error,
+    searched from the end of the XML (writers store rows in order)."""
+    pattern = re.compile(rb'<c r="' + letter.encode() + rb'(\d+)"' + _ATTRS_NO_ERROR + rb"><f>")
+    needle = b'<c r="' + letter.encode()
+    end = len(data)
+    while (i := data.rfind(needle, 0, end)) >= 0:
+        m = pattern.match(data, i)
+        if m:
+            return int(m.group(1))
+        end = i
+    return None
 
 
 class CellCursor:

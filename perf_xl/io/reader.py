@@ -8,6 +8,8 @@ read-only; nothing is ever written back.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from ..model import ERROR, WARNING, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
+from .formula_scan import sheet_xml
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
@@ -33,6 +36,9 @@ class ReadResult:
     # column key -> 0-based column index where the header was found
     columns: dict[str, int] = field(default_factory=dict)
     sheet_names: list[str] = field(default_factory=list)
+    # the Indicatori sheet's XML, from the same bytes as the values (for the formula check);
+    # None when the sheet was not read or its XML does not unpack
+    indicators_xml: bytes | None = None
 
 
 def _cell(col0: int, row1: int) -> str:
@@ -100,18 +106,27 @@ def _header_map(grid: list[list], layout: SheetLayout, sink: _Sink) -> dict[str,
 
 
 def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None) -> ReadResult:
-    """Read one settore workbook into plain data and findings."""
+    """Read one settore workbook into plain data and findings.
+
+    The file is read once, into memory: the container checks, the values (calamine)
+    and the Indicatori sheet's XML (for the formula check) all come from the same
+    bytes, so a file being saved meanwhile is never seen half old, half new, and the
+    disk is touched once.
+    """
     schema = schema or load_schema()
     path = Path(path)
     sink = _Sink(str(path))
     result = ReadResult(None)
-    problem = _container_problem(path)
+    data, problem = _snapshot(path)
+    zf = None
+    if problem is None:
+        zf, problem = _open_zip(data)
     if problem:
         sink.add("", "", None, "", problem[0], problem[1])
         result.findings = sink.findings
         return result
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data))
     except Exception as exc:  # calamine raises several types for unreadable files
         sink.add("", "", None, "", "file-illeggibile",
                  f"Il file non si apre come cartella di lavoro Excel (.xlsx/.xlsm): {type(exc).__name__}. "
@@ -120,7 +135,7 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
         return result
     names = set(book.sheet_names)
     result.sheet_names = list(book.sheet_names)
-    for code, message in _active_content(path):
+    for code, message in _active_content(zf):
         sink.add("", "", None, "", code, message, severity=WARNING)
     for extra in [n for n in book.sheet_names if n not in schema.sheet_names]:
         sink.add(extra, "", None, "", "foglio-in-piu",
@@ -142,23 +157,70 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
     info = _read_info(grid(schema.info.name), schema, sink)
     areas = _read_areas(grid(schema.areas.name), schema, sink)
     rows = _read_indicators(grid(schema.indicators.name), schema, sink, str(path), result)
+    if result.columns and zf is not None:
+        result.indicators_xml = sheet_xml(zf, schema.indicators.name)
     result.workbook = SettoreWorkbook(info=info, areas=tuple(areas), rows=tuple(rows), path=str(path))
     result.findings = sink.findings
     return result
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_FILE_BYTES = 256 * 1024 * 1024  # read into memory whole: a settore workbook is well under 1 MB
+BIG_SHEET_BYTES = 8 * 1024 * 1024  # worth a warning
+MAX_PART_BYTES = 48 * 1024 * 1024  # a settore sheet of thousands of indicators is a few MB of XML
+MAX_RATIO = 400  # XML compresses 5-20x; hundreds of times means mostly empty, repeated content
 
 
-def _active_content(path: Path) -> list[tuple[str, str]]:
-    """Macros and links to other files: reported, never run or followed (values are read as saved)."""
-    import zipfile
-
+def _snapshot(path: Path) -> tuple[bytes, tuple[str, str] | None]:
+    """The file's bytes, or why they are not a workbook worth parsing (before any parser sees them)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (OSError, zipfile.BadZipFile):
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return b"", ("file-sospetto", f"Il file pesa {size // (1024 * 1024)} MB: troppo per un file di settore, "
+                         "non viene letto. Forse contiene immagini o fogli non necessari: toglierli e salvare di nuovo.")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return b"", ("file-non-accessibile",
+                     f"Il file non si può leggere ({exc.strerror}): forse è aperto o senza permessi.")
+    head = data[:8]
+    if not head:
+        return data, ("file-vuoto", "Il file è vuoto (0 byte): forse il salvataggio non è terminato. Salvarlo di nuovo.")
+    if head == _OLE_MAGIC:
+        if path.suffix.lower() == ".xls":
+            return data, ("formato-xls",
+                          "Formato Excel 97-2003 (.xls): aprirlo e salvarlo come cartella di lavoro .xlsx.")
+        return data, ("file-protetto", "Il file è protetto da password (cifrato) o è un vecchio .xls rinominato: "
+                      "togliere la password di apertura o salvarlo come .xlsx.")
+    if not head.startswith(b"PK"):
+        return data, ("file-non-excel", "Il file non è una cartella di lavoro Excel (non è un file .xlsx valido): "
+                      "forse è un altro tipo di file rinominato.")
+    return data, None
+
+
+def _open_zip(data: bytes) -> tuple[zipfile.ZipFile | None, tuple[str, str] | None]:
+    """The workbook's zip, unless it would unpack to far more than it holds (a zip bomb, or a
+    sheet of a million formatted empty rows): refused before parsing, in bounded time and memory.
+    A zip that does not open gives None: calamine's own error becomes the finding."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None, None
+    for info in zf.infolist():
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_PART_BYTES or (info.file_size > 4 * 1024 * 1024 and ratio > MAX_RATIO):
+            return None, ("file-sospetto",
+                          f"Una parte del file ({info.filename}) si decomprime in {info.file_size // (1024 * 1024)} "
+                          f"MB (compressione {ratio:.0f}:1): troppo per un file di settore, non viene letto. Forse il "
+                          "foglio ha un milione di righe vuote formattate: eliminarle e salvare di nuovo.")
+    return zf, None
+
+
+def _active_content(zf: zipfile.ZipFile | None) -> list[tuple[str, str]]:
+    """Macros and links to other files: reported, never run or followed (values are read as saved)."""
+    if zf is None:
         return []
+    infos = zf.infolist()
     names = [i.filename for i in infos]
     found = []
     big = [i for i in infos if i.filename.startswith("xl/worksheets/") and i.file_size > BIG_SHEET_BYTES]
@@ -174,51 +236,6 @@ def _active_content(path: Path) -> list[tuple[str, str]]:
         found.append(("collegamenti-esterni", "La cartella di lavoro contiene collegamenti ad altri file: perf_xl "
                       "non li segue e usa i valori salvati. Sostituire i collegamenti con i valori."))
     return found
-
-
-def _container_problem(path: Path) -> tuple[str, str] | None:
-    """Recognise files that are not an .xlsx zip before handing them to a parser."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        return "file-non-accessibile", f"Il file non si può leggere ({exc.strerror}): forse è aperto o senza permessi."
-    if not head:
-        return "file-vuoto", "Il file è vuoto (0 byte): forse il salvataggio non è terminato. Salvarlo di nuovo."
-    if head == _OLE_MAGIC:
-        if path.suffix.lower() == ".xls":
-            return "formato-xls", "Formato Excel 97-2003 (.xls): aprirlo e salvarlo come cartella di lavoro .xlsx."
-        return ("file-protetto", "Il file è protetto da password (cifrato) o è un vecchio .xls rinominato: "
-                "togliere la password di apertura o salvarlo come .xlsx.")
-    if not head.startswith(b"PK"):
-        return "file-non-excel", ("Il file non è una cartella di lavoro Excel (non è un file .xlsx valido): "
-                                  "forse è un altro tipo di file rinominato.")
-    return _zip_bomb(path)
-
-
-BIG_SHEET_BYTES = 8 * 1024 * 1024  # worth a warning
-MAX_PART_BYTES = 48 * 1024 * 1024  # a settore sheet of thousands of indicators is a few MB of XML
-MAX_RATIO = 400  # XML compresses 5-20x; hundreds of times means mostly empty, repeated content
-
-
-def _zip_bomb(path: Path) -> tuple[str, str] | None:
-    """Refuse, before any parser sees it, a workbook that would unpack to far more than it holds
-    (a zip bomb, or a sheet of a million formatted empty rows): bounded time and memory."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (OSError, zipfile.BadZipFile, ValueError):
-        return None  # not a readable zip: the parser's own finding says so
-    for info in infos:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > MAX_PART_BYTES or (info.file_size > 4 * 1024 * 1024 and ratio > MAX_RATIO):
-            return ("file-sospetto",
-                    f"Una parte del file ({info.filename}) si decomprime in {info.file_size // (1024 * 1024)} MB "
-                    f"(compressione {ratio:.0f}:1): troppo per un file di settore, non viene letto. Forse il foglio "
-                    "ha un milione di righe vuote formattate: eliminarle e salvare di nuovo.")
-    return None
 
 
 def _read_info(g, schema: WorkbookSchema, sink: _Sink) -> dict:
