@@ -5,12 +5,14 @@ Exit codes: 0 done, 1 done but the data has errors, 2 the command could not run.
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
+from .io.atomic import OutputNotWritten
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
@@ -21,15 +23,47 @@ class CommandError(click.ClickException):
 
     exit_code = 2
 
+    def show(self, file=None) -> None:
+        # click would say "Error:"; the whole line is for an Italian office
+        click.echo(f"Errore: {self.format_message()}", file=file, err=file is None)
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "il disco è pieno",
+    errno.EROFS: "il disco è di sola lettura",
+    errno.ENOENT: "il file o la cartella non esiste (spostato o cancellato?)",
+    errno.ENOTDIR: "una parte del percorso è un file, non una cartella",
+    errno.EEXIST: "una parte del percorso è un file, non una cartella",
+    errno.EACCES: "accesso negato",
+    errno.EPERM: "accesso negato",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """What a user reads when a file cannot be read or written: which file, why, what to do."""
+    reason = _OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+    if isinstance(exc, OutputNotWritten):
+        where = f"«{exc.target.name}» in {exc.target.resolve().parent}"
+        kept = "il file precedente è rimasto intatto" if exc.previous_kept else "non è stato scritto nulla"
+        if isinstance(exc.cause, PermissionError):
+            return (f"Impossibile scrivere {where}: il file è aperto in un altro programma (Excel?) o la cartella "
+                    f"non è scrivibile. Chiuderlo e riprovare: {kept}.")
+        if exc.errno == errno.ENOSPC:
+            return f"Impossibile scrivere {where}: il disco è pieno. Liberare spazio e riprovare: {kept}."
+        return f"Impossibile scrivere {where}: {reason}. Controllare il percorso e riprovare: {kept}."
+    name = f" «{exc.filename}»" if exc.filename else ""
+    return f"Impossibile accedere a{name}: {reason}."
+
 
 class _Group(click.Group):
-    """Turns I/O failures (unwritable output, vanished file) into a clear message and exit 2."""
+    """Turns I/O failures (an output open in Excel, a full disk, a vanished file) into a clear
+    Italian message and exit 2, never a traceback."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except OSError as exc:
-            raise CommandError(f"{exc.strerror or exc} ({exc.filename or ''})") from exc
+            raise CommandError(os_error_message(exc)) from exc
 
 
 udf_option = click.option(
