@@ -5,30 +5,65 @@ Exit codes: 0 done, 1 done but the data has errors, 2 the command could not run.
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
+from .io.atomic import OutputNotWritten
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
+
 
 class CommandError(click.ClickException):
     """The command itself could not run (exit code 2), as opposed to data with errors (1)."""
 
     exit_code = 2
 
+    def show(self, file=None) -> None:
+        # click would say "Error:"; the whole line is for an Italian office
+        click.echo(f"Errore: {self.format_message()}", file=file, err=file is None)
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "il disco è pieno",
+    errno.EROFS: "il disco è di sola lettura",
+    errno.ENOENT: "il file o la cartella non esiste (spostato o cancellato?)",
+    errno.ENOTDIR: "una parte del percorso è un file, non una cartella",
+    errno.EEXIST: "una parte del percorso è un file, non una cartella",
+    errno.EACCES: "accesso negato",
+    errno.EPERM: "accesso negato",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """What a user reads when a file cannot be read or written: which file, why, what to do."""
+    reason = _OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+    if isinstance(exc, OutputNotWritten):
+        where = f"«{exc.target.name}» in {exc.target.resolve().parent}"
+        kept = "il file precedente è rimasto intatto" if exc.previous_kept else "non è stato scritto nulla"
+        if isinstance(exc.cause, PermissionError):
+            return (f"Impossibile scrivere {where}: il file è aperto in un altro programma (Excel?) o la cartella "
+                    f"non è scrivibile. Chiuderlo e riprovare: {kept}.")
+        if exc.errno == errno.ENOSPC:
+            return f"Impossibile scrivere {where}: il disco è pieno. Liberare spazio e riprovare: {kept}."
+        return f"Impossibile scrivere {where}: {reason}. Controllare il percorso e riprovare: {kept}."
+    name = f" «{exc.filename}»" if exc.filename else ""
+    return f"Impossibile accedere a{name}: {reason}."
+
 
 class _Group(click.Group):
-    """Turns I/O failures (unwritable output, vanished file) into a clear message and exit 2."""
+    """Turns I/O failures (an output open in Excel, a full disk, a vanished file) into a clear
+    Italian message and exit 2, never a traceback."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except OSError as exc:
-            raise CommandError(f"{exc.strerror or exc} ({exc.filename or ''})") from exc
+            raise CommandError(os_error_message(exc)) from exc
 
 
 udf_option = click.option(
@@ -101,20 +136,22 @@ def import_relazione_cmd(file, year, out_dir, udf, settings_path):
               help="Area summary workbook to write (default: Relazione_<year>.xlsx in the current folder).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None,
               help="Also write the same numbers as JSON.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the area scores (the Sintesi table) as CSV for Excel (';', UTF-8, decimal comma).")
 @click.option("--detail/--no-detail", default=None,
               help="List every indicator in the area sheets (default: yes up to 100 workbooks, else objectives only).")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
               help="Skip the validation checks (by default the same pass validates every workbook).")
 @workers_option
 @settings_option
-def consolidate_cmd(folder, out_file, json_file, detail, no_validate, workers, settings_path):
+def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, workers, settings_path):
     """Merge every settore workbook of FOLDER into the area summary workbook.
 
     FOLDER defaults to the shipped 2022 workbooks. Example:
-    perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json
+    perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json --csv aree_2022.csv
     """
     from .consolidator import consolidate_folder, short_area_name
-    from .io.summary import write_summary_json, write_summary_workbook
+    from .io.summary import write_summary_csv, write_summary_json, write_summary_workbook
 
     from .io.lock import AlreadyRunning, output_lock
 
@@ -126,6 +163,8 @@ def consolidate_cmd(folder, out_file, json_file, detail, no_validate, workers, s
             write_summary_workbook(out, c, settings)
             if json_file:
                 write_summary_json(json_file, c)
+            if csv_file:
+                write_summary_csv(csv_file, c)
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo {out} (blocco {exc}): riprovare più tardi.") from exc
     click.echo(f"{len(c.files)} cartelle di lavoro, {c.objective_count} obiettivi, {c.indicator_count} indicatori")
@@ -144,6 +183,8 @@ def consolidate_cmd(folder, out_file, json_file, detail, no_validate, workers, s
     click.echo(f"Relazione scritta in {out.resolve()}")
     if json_file:
         click.echo(f"JSON scritto in {Path(json_file).resolve()}")
+    if csv_file:
+        click.echo(f"CSV scritto in {Path(csv_file).resolve()}")
     if not c.complete:
         sys.exit(1)
 
@@ -153,16 +194,18 @@ def consolidate_cmd(folder, out_file, json_file, detail, no_validate, workers, s
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Write the findings as JSON.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Write the findings as a workbook (.xlsx), one row per finding with a link to the cell.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
+              help="Write the findings as CSV for Excel (';', UTF-8, decimal comma), same columns as --report.")
 @click.option("--limit", type=int, default=200, show_default=True, help="Findings shown on the console.")
 @workers_option
 @settings_option
-def validate_cmd(paths, json_file, report_file, limit, workers, settings_path):
+def validate_cmd(paths, json_file, report_file, csv_file, limit, workers, settings_path):
     """Validate settore workbooks (files or folders): what is wrong, and where.
 
     Exit 0 when there is no error, 1 when there are errors, 2 when the command could not run.
-    Example: perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx
+    Example: perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx --csv findings.csv
     """
-    from .io.report import format_table, write_report_json, write_report_workbook
+    from .io.report import format_table, write_report_csv, write_report_json, write_report_workbook
     from .validate import validate_paths
 
     v = validate_paths(paths, load_schema(), _settings(settings_path), workers=workers)
@@ -174,6 +217,9 @@ def validate_cmd(paths, json_file, report_file, limit, workers, settings_path):
     if report_file:
         write_report_workbook(report_file, v.report)
         click.echo(f"Rapporto scritto in {Path(report_file).resolve()}")
+    if csv_file:
+        write_report_csv(csv_file, v.report)
+        click.echo(f"CSV scritto in {Path(csv_file).resolve()}")
     sys.exit(0 if v.report.valid else 1)
 
 
@@ -210,7 +256,7 @@ def audit_cmd(file, json_file, settings_path):
 def nightly_cmd(share, reports_dir, workers, settings_path):
     """Validate every settore workbook on the shared drive, re-reading only what changed.
 
-    Writes reports/runs/report-<time>.json and .xlsx, reports/latest.json and .xlsx and appends to
+    Writes reports/runs/report-<time>.json, .xlsx and .csv, reports/latest.json, .xlsx and .csv and appends to
     reports/history.csv. Exit 0 without errors, 1 with errors, 2 when the run could not start
     (for example another run is still going). Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl
     """

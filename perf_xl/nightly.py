@@ -14,11 +14,9 @@ lock keeps two runs from overlapping.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as _dt
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -28,9 +26,10 @@ from pathlib import Path
 from typing import Iterator
 
 from .io.atomic import atomic_path, write_text_atomic
+from .io.csv_out import HISTORY, append_csv
 from .io.lock import exclusive_lock
 from .io.reader import WORKBOOK_SUFFIXES
-from .io.report import counts, report_dict, write_report_workbook
+from .io.report import counts, report_dict, write_report_csv, write_report_workbook
 from .model import ERROR, WARNING, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
@@ -206,27 +205,27 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
 
 
 def _write_outputs(reports: Path, result: NightlyResult, stamp: str) -> list[Path]:
+    """The dated report (JSON, workbook, CSV), its ``latest`` copies and a line of ``history.csv``.
+
+    Each is written atomically: an output open in Excel on the file server (the rename fails)
+    leaves its previous version whole, and the run stops with a message naming it.
+    """
     data = report_dict(result.report, result.files)
     data.update({"run": stamp, "validated": result.validated, "reused": len(result.reused),
                  "skipped": [{"file": f, "reason": why} for f, why in result.skipped]})
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     dated = reports / "runs" / f"report-{stamp}"
     outs = [write_text_atomic(dated.with_suffix(".json"), text),
-            write_report_workbook(dated.with_suffix(".xlsx"), result.report)]
+            write_report_workbook(dated.with_suffix(".xlsx"), result.report),
+            write_report_csv(dated.with_suffix(".csv"), result.report)]
     outs.append(write_text_atomic(reports / "latest.json", text))
-    with atomic_path(reports / "latest.xlsx") as tmp:
-        shutil.copyfile(outs[1], tmp)
-    outs.append(reports / "latest.xlsx")
+    for made in outs[1:3]:
+        with atomic_path(reports / f"latest{made.suffix}") as tmp:
+            shutil.copyfile(made, tmp)
+        outs.append(reports / f"latest{made.suffix}")
     c = counts(result.report)
     row = {"run": stamp, "files": len(result.files), "validated": len(result.validated),
            "reused": len(result.reused), "skipped": len(result.skipped), "errors": c["errori"],
            "warnings": c["avvisi"]}
-    history = reports / HISTORY_FILE
-    previous = history.read_text(encoding="utf-8") if history.exists() else ""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=HISTORY_FIELDS, lineterminator="\n")
-    if not previous:
-        writer.writeheader()
-    writer.writerow(row)
-    outs.append(write_text_atomic(history, previous + buf.getvalue()))
+    outs.append(append_csv(reports / HISTORY_FILE, HISTORY_FIELDS, [[row[k] for k in HISTORY_FIELDS]], HISTORY))
     return outs

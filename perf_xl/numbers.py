@@ -7,6 +7,7 @@ dirigente that a number was typed as text and what to type instead.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _PLAIN = re.compile(r"^[+-]?\d+(,\d+)?$")
@@ -30,9 +31,21 @@ def parse_italian_number(text: str) -> float | None:
     return None
 
 
-def format_italian(x: float, decimals: int = 2) -> str:
-    """``96.25`` -> ``96,25`` (for messages a dirigente reads)."""
-    s = f"{x:,.{decimals}f}"
+def format_italian(x: float, decimals: int | None = 2, grouping: bool = True) -> str:
+    """``96.25`` -> ``96,25`` (for messages a dirigente reads).
+
+    ``decimals=None`` writes every digit the float has and no more (``0.1`` -> ``0,1``, never
+    an exponent) and ``grouping=False`` leaves out the thousands dots: what a CSV needs, so that
+    Excel in Italian reads the number back exactly and other programs need not strip the dots.
+    """
+    if decimals is None:
+        # the shortest text that reads back as the same float, in plain (not scientific) notation;
+        # + 0.0 turns -0.0 into 0.0 (a "-0" would look like text starting with a minus)
+        s = format(Decimal(repr(float(x) + 0.0)), ",f" if grouping else "f")
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+    else:
+        s = f"{x:{',' if grouping else ''}.{decimals}f}"
     return s.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 

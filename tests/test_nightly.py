@@ -57,6 +57,10 @@ def test_first_run_reports_every_broken_file_and_skips_locks(share, tmp_path):
     assert not any("~$" in f for f in latest["files"])
     assert _hashes(share) == before  # nothing written in the share, sources untouched
     assert (tmp_path / "rapporti" / "latest.xlsx").exists()
+    with open(tmp_path / "rapporti" / "latest.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))  # the findings for Excel, same records as the JSON
+    assert len(rows) == len(latest["segnalazioni"])
+    assert {(Path(r["File"]).name, r["Codice"], r["Cella"]) for r in rows} == codes
     assert len(list((tmp_path / "rapporti" / "runs").glob("report-*.xlsx"))) == 1
 
 
@@ -79,8 +83,9 @@ def test_second_run_rereads_only_the_changed_file(share, tmp_path):
     assert [(h["validated"], h["reused"]) for h in history] == [("18", "0"), ("1", "17")]
     assert int(history[1]["errors"]) == int(history[0]["errors"]) - 1
     assert sorted(p.name for p in (reports / "runs").iterdir()) == [
-        "report-2026-11-01T020000.json", "report-2026-11-01T020000.xlsx",
-        "report-2026-11-02T020000.json", "report-2026-11-02T020000.xlsx"]
+        "report-2026-11-01T020000.csv", "report-2026-11-01T020000.json", "report-2026-11-01T020000.xlsx",
+        "report-2026-11-02T020000.csv", "report-2026-11-02T020000.json", "report-2026-11-02T020000.xlsx"]
+    assert (reports / "latest.csv").read_bytes() == (reports / "runs" / "report-2026-11-02T020000.csv").read_bytes()
 
 
 def test_a_file_changing_while_read_is_reported_not_half_read(share, tmp_path, monkeypatch):

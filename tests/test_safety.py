@@ -1,5 +1,6 @@
 """Hostile or unusual content: reported, never run; outputs never turn text into formulas; no network."""
 
+import csv
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ import workbook_factory as wf
 
 from perf_xl.cli import main
 from perf_xl.io.lock import exclusive_lock
+from perf_xl.numbers import parse_italian_number
 from perf_xl.validate import validate_paths
 
 INJECTIONS = ["=HYPERLINK(\"http://example.invalid\";\"clic\")", "+1+1", "-2+3", "@SUM(A1:A2)",
@@ -28,10 +30,16 @@ def test_user_text_that_looks_like_a_formula_stays_text_in_every_output(tmp_path
     rows[0] = wf.dataclasses.replace(rows[0], actual="=1+1")  # a formula typed as text in a number cell
     wf.write(folder / "s.xlsx", rows)
     r = CliRunner().invoke(main, ["consolidate", str(folder), "--out", str(tmp_path / "R.xlsx"),
-                                  "--json", str(tmp_path / "r.json")])
+                                  "--json", str(tmp_path / "r.json"), "--csv", str(tmp_path / "r.csv")])
     assert r.exit_code == 0, r.output
     CliRunner().invoke(main, ["validate", str(folder), "--report", str(tmp_path / "v.xlsx"),
-                              "--json", str(tmp_path / "v.json")])
+                              "--json", str(tmp_path / "v.json"), "--csv", str(tmp_path / "v.csv")])
+    for out in ("r.csv", "v.csv"):
+        with open(tmp_path / out, encoding="utf-8-sig", newline="") as fh:
+            cells = [c for row in csv.reader(fh, delimiter=";") for c in row]
+        for c in cells:  # a cell Excel would read as a formula must be a plain number
+            assert c[:1] not in ("=", "+", "-", "@", "\t", "\r") or parse_italian_number(c) is not None, (out, c)
+    assert "'=1+1" in cells  # the formula typed as text in a number cell: the finding's value, as text
     for out in ("R.xlsx", "v.xlsx"):
         wb = openpyxl.load_workbook(tmp_path / out)
         for ws in wb:

@@ -1,7 +1,8 @@
-"""Render a validation :class:`~perf_xl.model.Report`: console table, JSON, workbook.
+"""Render a validation :class:`~perf_xl.model.Report`: console table, JSON, workbook, CSV.
 
-All three show the same records. The workbook has one row per finding and a link
-that opens the source workbook at the cell.
+All show the same records. The workbook has one row per finding and a link that opens
+the source workbook at the cell; the CSV has the workbook's columns and headers (from
+``schemas/summary.toml``), for a user who filters the findings in their own sheet.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import xlsxwriter
 from ..model import ERROR, WARNING, Report
 from .atomic import atomic_path, write_text_atomic
 from .cells import write_value
+from .csv_out import write_csv
 from .summary import load_summary_layout
 
 
@@ -32,6 +34,15 @@ def report_dict(report: Report, files: list[str]) -> dict:
 
 def write_report_json(path: str | Path, report: Report, files: list[str]) -> Path:
     return write_text_atomic(path, json.dumps(report_dict(report, files), ensure_ascii=False, indent=2) + "\n")
+
+
+def write_report_csv(path: str | Path, report: Report) -> Path:
+    """The findings for the office's own filtering in Excel: the report workbook's columns and headers
+    (one list of labels), through the one injection-safe CSV writer."""
+    cols = load_summary_layout()["report"]["columns"]
+    keys = [col["key"] for col in cols]
+    return write_csv(path, [col["label"] for col in cols],
+                     ([d[k] for k in keys] for d in (f.as_dict() for f in report)))
 
 
 def format_table(report: Report, limit: int | None = None, width: int = 110) -> str:

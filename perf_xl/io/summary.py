@@ -1,9 +1,10 @@
-"""Write the area summary workbook (the Relazione) and its JSON twin.
+"""Write the area summary workbook (the Relazione), its JSON twin and the area table as CSV.
 
 Values, not formulas: the summary is a report of what the settore workbooks said
 when it was made. The layout (labels, widths, formats) comes from
-``schemas/summary.toml``. Text from the workbooks is written as strings, never as
-formulas. Both outputs are written atomically.
+``schemas/summary.toml``; the CSV is the Sintesi sheet's table, same columns and
+values. Text from the workbooks is written as strings, never as formulas. Every
+output is written atomically.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..consolidator import Consolidation, area_dict, short_area_name, summary_di
 from ..schema import schemas_dir
 from ..settings import LIGHTS, Settings, load_settings
 from .cells import write_value
+from .csv_out import write_csv
 from .atomic import atomic_path, write_text_atomic
 
 
@@ -114,6 +116,24 @@ def _header(ws, r: int, columns: list[dict], fmts: dict) -> None:
         ws.write_string(r, i, col["label"], fmts["header"])
 
 
+def sintesi_row(a) -> dict:
+    """One area's row of the Sintesi, by column key: the workbook's sheet and the CSV show the same."""
+    return {
+        "number": a.number, "short_name": short_area_name(a.name), "area": a.name, "objectives": len(a.objectives),
+        "indicators": a.indicator_count, "score": None if a.score is None else round(a.score, 2),
+        "traffic_light": a.traffic_light, "published": a.published, "difference": a.difference,
+        "check": {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces],
+        "explanation": "\n".join(a.explanation),
+    }
+
+
+def write_summary_csv(path: str | Path, c: Consolidation) -> Path:
+    """The area scores (the Sintesi's table), one row per area, for the office's own sheets."""
+    cols = load_summary_layout()["sintesi"]["columns"]
+    return write_csv(path, [col["label"] for col in cols],
+                     ([row[col["key"]] for col in cols] for row in map(sintesi_row, c.areas)))
+
+
 def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_names: dict) -> None:
     cols = lay["columns"]
     title = f"{lay['title']} {c.year or ''}" + (f" — Comune di {c.comune}" if c.comune else "")
@@ -124,13 +144,7 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
     ws.set_row(hr, 30)
     for i, a in enumerate(c.areas):
         r = hr + 1 + i
-        values = {
-            "number": a.number, "short_name": short_area_name(a.name), "area": a.name, "objectives": len(a.objectives), "indicators": a.indicator_count,
-            "score": None if a.score is None else round(a.score, 2), "traffic_light": a.traffic_light,
-            "published": a.published, "difference": a.difference,
-            "check": {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces],
-            "explanation": "\n".join(a.explanation),
-        }
+        values = sintesi_row(a)
         for j, col in enumerate(cols):
             key = col["key"]
             if key == "traffic_light" and a.traffic_light:
