@@ -3,18 +3,18 @@
 Walks the share recursively, skips Office lock files (``~$…``), temporary files and
 non-workbooks, and validates only the workbooks whose content changed since the last
 run: a file whose size and modification time are those recorded when its content was
-hashed is not read again; any other is read and its SHA-256 decides (cached in the
-reports folder). Each changed file is read once into
-memory and validated from a private copy of exactly those bytes, so a file being
-written while it is read is either read whole or reported, never half-read. Nothing
-is ever written inside the share. Every run writes a dated report (JSON and a
-workbook), a ``latest`` copy of both, and appends its counts to ``history.csv``; a
-lock keeps two runs from overlapping.
+hashed is not read again; any other is read and its SHA-256 decides. What each file
+held is kept in a SQLite cache in the reports folder (:mod:`perf_xl.io.nightly_cache`),
+so a re-run costs what changed. Each changed file is read once into memory and
+validated from a private copy of exactly those bytes, so a file being written while it
+is read is either read whole or reported, never half-read. Nothing is ever written
+inside the share. Every run writes a dated report (JSON, workbook and CSV), a
+``latest`` copy of each, and appends its counts to ``history.csv``; a lock keeps two
+runs from overlapping.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -23,21 +23,21 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from .io.atomic import atomic_path, write_text_atomic
 from .io.csv_out import HISTORY, append_csv
 from .io.lock import exclusive_lock
+from .io.nightly_cache import NightlyCache, Stamp
 from .io.reader import WORKBOOK_SUFFIXES
 from .io.report import counts, report_dict, write_report_csv, write_report_workbook
 from .model import ERROR, WARNING, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 from .pipeline import iter_outcomes
-from .validate import ObjectiveName, check_codes_across_files
+from .validate import check_codes_across_files
 
-CACHE_FILE = "cache.json"
-CACHE_VERSION = 2
+CACHE_FILE = "cache.sqlite"
+OLD_CACHE_FILE = "cache.json"
 HISTORY_FILE = "history.csv"
 LOCK_FILE = "nightly.lock"
 HISTORY_FIELDS = ["run", "files", "validated", "reused", "skipped", "errors", "warnings"]
@@ -122,36 +122,28 @@ def run_nightly(share: str | Path, reports: str | Path, schema: WorkbookSchema |
         return _run(share, reports, schema, settings, now, workers)
 
 
-def _pack_names(names: list[ObjectiveName]) -> str:
-    """A file's objective names, compactly for the cache: one ``code\tname\trow\tcell`` line each
-    (codes and names are whitespace-normalised, so they hold no tab or newline)."""
-    return "\n".join(f"{n.code}\t{n.name}\t{n.row}\t{n.cell}" for n in names)
-
-
-def _unpack_names(packed: str, file: str, sheet: str) -> Iterator[tuple]:
-    """Plain (file, sheet, code, name, row, cell) tuples: cheap enough for every objective every night."""
-    for line in packed.split("\n") if packed else ():
-        yield (file, sheet, *line.split("\t"))
-
-
 def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings, now: _dt.datetime,
          workers: int) -> NightlyResult:
     stamp = now.strftime("%Y-%m-%dT%H%M%S")
     result = NightlyResult(run=stamp)
-    cache_path = reports / CACHE_FILE
-    try:
-        cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.exists() else {}
-    except (OSError, ValueError):
-        cache = {}  # a damaged cache only costs a full re-validation
-    if cache.get("version") != CACHE_VERSION:
-        cache = {"version": CACHE_VERSION, "files": {}}
-    old = cache["files"]
-    workbooks, skipped = walk_share(share)
-    result.skipped = skipped
-    new: dict[str, dict] = {}
+    (reports / OLD_CACHE_FILE).unlink(missing_ok=True)  # the JSON cache of earlier versions
+    with NightlyCache(reports / CACHE_FILE) as cache:
+        _validate_changed(share, reports, cache, result, schema, settings, workers)
+        cache.commit()
+    result.outputs = _write_outputs(reports, result, stamp)
+    return result
+
+
+def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: NightlyResult,
+                      schema: WorkbookSchema, settings: Settings, workers: int) -> None:
+    """Validate the workbooks whose content changed, then report every workbook's findings
+    (the unchanged ones' from the cache) and the objective codes across all of them."""
+    old = cache.stamps()
+    workbooks, result.skipped = walk_share(share)
+    present: list[str] = []  # read this time, or unchanged: kept in the cache
     transient: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="perfxl-nightly-", dir=reports) as tmp:
-        changed: list[tuple[str, Path, dict]] = []  # (relative path, original path, cache entry so far)
+        changed: list[tuple[str, str, Stamp]] = []  # (relative path, original path, new stamp)
         copies: list[str] = []
         for p, rel in workbooks:
             result.files.append(rel)
@@ -160,18 +152,18 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
                 st = os.stat(p)
             except OSError:
                 st = None
-            if entry and st is not None and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
-                new[rel] = entry  # same size and time as when its content was hashed: not re-read
+            if entry and st is not None and entry.size == st.st_size and entry.mtime_ns == st.st_mtime_ns:
+                present.append(rel)  # same size and time as when its content was hashed: not re-read
                 result.reused.append(rel)
                 continue
             data, problem = _read_stable(Path(p))
             if problem:
                 transient.append(problem)
                 continue
-            digest = hashlib.sha256(data).hexdigest()
-            stamp_now = {"size": len(data), "mtime_ns": st.st_mtime_ns if st else None}
-            if entry and entry["sha256"] == digest:
-                new[rel] = {**entry, **stamp_now}  # touched but not changed: the content decides
+            new = Stamp(len(data), st.st_mtime_ns if st else None, hashlib.sha256(data).hexdigest())
+            present.append(rel)
+            if entry and entry.sha256 == new.sha256:
+                cache.touch(rel, new.size, new.mtime_ns)  # touched but not changed: the content decides
                 result.reused.append(rel)
                 continue
             # validated from a private copy of exactly the bytes hashed (never half-read);
@@ -179,29 +171,28 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
             copy = Path(tmp) / f"{len(copies)}{os.path.splitext(p)[1].lower()}"
             copy.write_bytes(data)
             copies.append(str(copy))
-            changed.append((rel, p, {"sha256": digest, **stamp_now}))
+            changed.append((rel, p, new))
         outcomes = iter_outcomes(copies, validate=True, consolidate=False, detail=False, workers=workers,
                                  settings=settings, schema=schema)
-        for (rel, p, entry), o in zip(changed, outcomes):
-            original = str(p)
-            entry["findings"] = [dataclasses.replace(f, file=original).as_dict() for f in o.findings]
-            entry["objectives"] = _pack_names([n._replace(file=original) for n in o.names])
-            new[rel] = entry
+        for (rel, p, new), o in zip(changed, outcomes):
+            findings = []
+            for f in o.findings:
+                d = f.as_dict()
+                del d["file"]
+                findings.append(d)
+            cache.store(rel, new, findings, [(n.code, n.name, n.row, n.cell) for n in o.names])
             result.validated.append(rel)
-    sheet = schema.indicators.name
-    for rel in result.files:
-        for d in new.get(rel, {}).get("findings", []):
-            result.report.add(Finding(**d))
-    # objective codes across workbooks: from every file's cached names, so always complete
+    cache.keep_only(present)
     top = str(share)
-    result.report.extend(check_codes_across_files(
-        n for rel in result.files if rel in new
-        for n in _unpack_names(new[rel]["objectives"], os.path.join(top, rel), sheet)))
+    order = {rel: i for i, rel in enumerate(result.files)}
+    for _, findings in sorted(cache.findings(top), key=lambda item: order[item[0]]):
+        result.report.extend(Finding(**d) for d in findings)
+    # objective codes across workbooks, from every file's cached names (so always complete); only
+    # the codes named differently somewhere can disagree, and SQLite finds those
+    disputed = sorted(cache.names_of_disputed_codes(top, schema.indicators.name),
+                      key=lambda item: (order[item[0]], item[1]))
+    result.report.extend(check_codes_across_files(n for _, _, n in disputed))
     result.report.extend(transient)
-    write_text_atomic(cache_path, json.dumps({"version": CACHE_VERSION, "files": new}, ensure_ascii=False,
-                                             separators=(",", ":")) + "\n")
-    result.outputs = _write_outputs(reports, result, stamp)
-    return result
 
 
 def _write_outputs(reports: Path, result: NightlyResult, stamp: str) -> list[Path]:

@@ -1,6 +1,7 @@
 """perf-xl nightly over a shared folder: skips, reports, re-reads only what changed, never writes there."""
 
 import csv
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -137,3 +138,48 @@ def test_a_touched_but_unchanged_file_is_not_validated_again(share, tmp_path):
     assert second.validated == [] and len(second.reused) == 18
     third = run_nightly(share, reports)  # and the new time is remembered: not even hashed again
     assert third.validated == []
+
+
+def _records(report):
+    return [f.as_dict() for f in report]
+
+
+def test_a_rerun_reports_exactly_what_a_fresh_run_reports(share, tmp_path):
+    """The cache keeps findings and objective names per file; whatever changed, moved or vanished,
+    the re-run's report equals the report of a run that reads everything again."""
+    import datetime as dt
+
+    extra = share / "2022" / "altri"
+    extra.mkdir()
+    wf.write(extra / "a.xlsx")
+    other = [dataclasses.replace(r, objective="Un altro obiettivo") if r.objective_code == "OB01" else r
+             for r in wf.clean_rows()]
+    wf.write(extra / "b.xlsx", rows=other)  # OB01 named differently: a finding across workbooks
+    reports = tmp_path / "rapporti"
+    run_nightly(share, reports, now=dt.datetime(2026, 11, 1, 2, 0))
+    (extra / "a.xlsx").unlink()  # gone: its names no longer dispute OB01 with b.xlsx ...
+    wf.write(extra / "c.xlsx", rows=[dataclasses.replace(r, objective="Terzo nome") for r in wf.clean_rows()])
+    wf.edit(share / "2022" / "da-controllare" / "formula.xlsx",
+            lambda wb: wb["Indicatori"].__setitem__("L2", "1.234,5"))  # ... and a file changed
+    again = run_nightly(share, reports, now=dt.datetime(2026, 11, 2, 2, 0))
+    assert sorted(again.validated) == ["2022/altri/c.xlsx", "2022/da-controllare/formula.xlsx"]
+    fresh = run_nightly(share, tmp_path / "da-zero", now=dt.datetime(2026, 11, 2, 2, 0))
+    assert len(fresh.validated) == len(again.files)
+    assert _records(again.report) == _records(fresh.report)
+    across = [(Path(f.file).name, f.cell) for f in again.report if f.code == "codice-nomi-diversi"]
+    assert ("c.xlsx", "C2") in across and not any(name == "a.xlsx" for name, _ in across)
+
+
+def test_a_damaged_or_old_cache_costs_only_a_full_validation(share, tmp_path):
+    import datetime as dt
+
+    reports = tmp_path / "rapporti"
+    first = run_nightly(share, reports, now=dt.datetime(2026, 11, 1, 2, 0))
+    (reports / "cache.sqlite").write_bytes(b"non sono un database" * 100)
+    (reports / "cache.json").write_text("{}", encoding="utf-8")  # the cache of an earlier version
+    second = run_nightly(share, reports, now=dt.datetime(2026, 11, 2, 2, 0))
+    assert len(second.validated) == len(first.validated) == 18
+    assert _records(second.report) == _records(first.report)
+    assert not (reports / "cache.json").exists()
+    third = run_nightly(share, reports, now=dt.datetime(2026, 11, 3, 2, 0))
+    assert third.validated == [] and _records(third.report) == _records(first.report)

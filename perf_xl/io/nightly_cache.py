@@ -1,0 +1,121 @@
+"""The nightly run's memory of the share: what each workbook held when it was last validated.
+
+A SQLite file in the reports folder, so that a re-run costs what changed, not what the
+share holds: the size-and-time stamps of every workbook are one query; a changed
+workbook rewrites only its own rows; the findings read back are only those of files
+that have some; and the check of objective codes across workbooks asks SQLite, in C,
+for the few codes named differently somewhere, instead of walking every objective of
+every workbook in Python. One transaction per run: a crash leaves the previous cache
+whole, and a damaged or older cache only costs a full re-validation.
+
+Paths are stored relative to the share; findings and names get the share's current
+path back when they are read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator, NamedTuple
+
+SCHEMA_VERSION = "3"
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, findings TEXT);
+CREATE TABLE names (rel TEXT, ord INTEGER, code TEXT, name TEXT, row INTEGER, cell TEXT);
+CREATE INDEX names_by_file ON names (rel);
+CREATE INDEX names_by_code ON names (code, name);
+"""
+
+
+class Stamp(NamedTuple):
+    size: int
+    mtime_ns: int | None
+    sha256: str
+
+
+class NightlyCache:
+    """Open (or create) the cache at ``path``; everything written is one transaction until :meth:`commit`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError:  # not a SQLite file, damaged, or an older layout
+            self._db = None
+            for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
+                leftover.unlink(missing_ok=True)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), isolation_level="DEFERRED")
+        try:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables:
+                db.executescript(_SCHEMA)
+                db.execute("INSERT INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
+                db.commit()
+            elif db.execute("SELECT value FROM meta WHERE key='version'").fetchone() != (SCHEMA_VERSION,):
+                raise sqlite3.DatabaseError("cache layout of another version")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def stamps(self) -> dict[str, Stamp]:
+        return {rel: Stamp(size, mtime, sha) for rel, size, mtime, sha in
+                self._db.execute("SELECT rel, size, mtime_ns, sha256 FROM files")}
+
+    def touch(self, rel: str, size: int, mtime_ns: int | None) -> None:
+        """The file was saved again with the same content: only its stamp changes."""
+        self._db.execute("UPDATE files SET size=?, mtime_ns=? WHERE rel=?", (size, mtime_ns, rel))
+
+    def store(self, rel: str, stamp: Stamp, findings: Iterable[dict], names: Iterable[tuple]) -> None:
+        """A validated file: its stamp, its findings (dicts without ``file``) and its objective
+        names as (code, name, row, cell)."""
+        self._db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)",
+                         (rel, stamp.size, stamp.mtime_ns, stamp.sha256,
+                          json.dumps(list(findings), ensure_ascii=False, separators=(",", ":"))))
+        self._db.execute("DELETE FROM names WHERE rel=?", (rel,))
+        self._db.executemany("INSERT INTO names VALUES (?,?,?,?,?,?)",
+                             [(rel, i, *n) for i, n in enumerate(names)])
+
+    def keep_only(self, rels: Iterable[str]) -> None:
+        """Forget files no longer on the share (or not read this time: they are re-read next run)."""
+        db = self._db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS present (rel TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM present")
+        db.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((r,) for r in rels))
+        db.execute("DELETE FROM files WHERE rel NOT IN (SELECT rel FROM present)")
+        db.execute("DELETE FROM names WHERE rel NOT IN (SELECT rel FROM present)")
+
+    def findings(self, top: str) -> Iterator[tuple[str, list[dict]]]:
+        """(relative path, findings with the file's current path) of every file that has some."""
+        for rel, text in self._db.execute("SELECT rel, findings FROM files WHERE findings <> '[]'"):
+            path = os.path.join(top, rel)
+            yield rel, [{"file": path, **d} for d in json.loads(text)]
+
+    def names_of_disputed_codes(self, top: str, sheet: str) -> Iterator[tuple[str, int, tuple]]:
+        """(relative path, position in the file, (file, sheet, code, name, row, cell)) of every
+        objective whose code is given more than one name somewhere: only these can disagree
+        across workbooks, so only these go to the check (the rule itself stays in Python)."""
+        query = ("SELECT rel, ord, code, name, row, cell FROM names WHERE code IN "
+                 "(SELECT code FROM names GROUP BY code HAVING COUNT(DISTINCT name) > 1)")
+        for rel, i, code, name, row, cell in self._db.execute(query):
+            yield rel, i, (os.path.join(top, rel), sheet, code, name, row, cell)
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> "NightlyCache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()  # without commit: an interrupted run leaves the previous cache as it was
