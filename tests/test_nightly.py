@@ -9,17 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 import workbook_factory as wf
-from conftest import SHIPPED_2022
+from conftest import SHIPPED_2022, deep_hashes
 from perf_xl.cli import main
 from perf_xl.io.lock import exclusive_lock
 from perf_xl.nightly import NightlyError, run_nightly
-
-
-def _hashes(folder: Path) -> dict:
-    import hashlib
-
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ def share(tmp_path):
 
 
 def test_first_run_reports_every_broken_file_and_skips_locks(share, tmp_path):
-    before = _hashes(share)
+    before = deep_hashes(share)
     r = CliRunner().invoke(main, ["nightly", str(share), "--reports", str(tmp_path / "rapporti")])
     assert r.exit_code == 1, r.output
     latest = json.loads((tmp_path / "rapporti" / "latest.json").read_text(encoding="utf-8"))
@@ -55,7 +48,7 @@ def test_first_run_reports_every_broken_file_and_skips_locks(share, tmp_path):
     assert skipped["~$2022_settore-polizia-locale.xlsx"] == "file di blocco di Office"
     assert "note.txt" in skipped and ".~lock.x.xlsx#" in skipped
     assert not any("~$" in f for f in latest["files"])
-    assert _hashes(share) == before  # nothing written in the share, sources untouched
+    assert deep_hashes(share) == before  # nothing written in the share, sources untouched
     assert (tmp_path / "rapporti" / "latest.xlsx").exists()
     assert len(list((tmp_path / "rapporti" / "runs").glob("report-*.xlsx"))) == 1
 
