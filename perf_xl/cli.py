@@ -119,7 +119,7 @@ def import_relazione_cmd(file, year, out_dir, udf, settings_path):
 
     result = import_relazione(file, out_dir, year=year, settings=_settings(settings_path),
                               formula_mode="udf" if udf else "native")
-    click.echo(f"Anno {result.year}: {result.areas} aree, {result.objectives} obiettivi, "
+    click.echo(f"Anno {result.year or 'non indicato'}: {result.areas} aree, {result.objectives} obiettivi, "
                f"{result.indicators} indicatori, {len(result.written)} cartelle di lavoro in {out_dir}")
     for p in result.written:
         click.echo(f"  {p}")

@@ -6,13 +6,14 @@ module groups the rows by settore and hands each group to the template writer.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import WARNING, AreaInfo, Finding, SettoreWorkbook
-from .relazione.parser import parse_relazione, to_indicator_rows
+from .relazione.parser import line_number, parse_relazione, to_indicator_rows
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 from .io.template import write_settore_workbook
@@ -38,13 +39,16 @@ def slug(text: str, max_len: int = 60) -> str:
 
 
 def read_relazione_text(path: str | Path, findings: list[Finding] | None = None) -> str:
-    """The export's text: UTF-8 (with or without BOM), else Windows-1252 as Office saves it (reported)."""
+    """The export's text: UTF-8 (with or without BOM), UTF-16 with its BOM (what Excel and Notepad call
+    "Unicode text"), else Windows-1252 as Office saves it (reported)."""
     data = Path(path).read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if findings is not None:
-            line = data[: exc.start].count(b"\n") + 1
+            line = line_number(data[: exc.start].decode("utf-8"))
             findings.append(Finding(str(path), "testo", f"riga {line}", line, "", "codifica-non-utf8", WARNING,
                                     "Il file non è in UTF-8: letto come Windows-1252 (la codifica di Office). "
                                     "Controllare le lettere accentate; meglio esportare in UTF-8.", None))

@@ -45,3 +45,9 @@ def require_libreoffice() -> str:
 
 def tree_hashes(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def deep_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file below ``folder``, by path relative to it (sources must stay untouched)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

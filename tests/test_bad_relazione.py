@@ -2,6 +2,7 @@
 
 from click.testing import CliRunner
 
+import bad_inputs as bi
 from conftest import VALDORIA
 from perf_xl.cli import main
 from perf_xl.relazione.parser import parse_relazione
@@ -14,18 +15,15 @@ def _codes(text):
 
 
 def test_missing_header_lines():
-    no_header = "\n".join(l for l in TEXT.split("\n") if not l.startswith("Responsabile\tSettore"))
-    rel = parse_relazione(no_header, "x.txt")
+    rel = parse_relazione(bi.without_header(TEXT), "x.txt")
     assert len(rel.rows) == 31
     assert ("intestazione-mancante", 1) in {(f.code, f.row) for f in rel.findings}
 
 
 def test_cut_off_last_line():
-    lines = TEXT.split("\n")
-    cut = "\n".join(lines[:-1] + [lines[-1][: len(lines[-1]) // 3]])
-    rel = parse_relazione(cut, "x.txt")
+    rel = parse_relazione(bi.cut_last_line(TEXT), "x.txt")
     assert len(rel.rows) == 30
-    assert ("riga-non-letta", len(lines)) in {(f.code, f.row) for f in rel.findings}
+    assert ("riga-non-letta", len(TEXT.split("\n"))) in {(f.code, f.row) for f in rel.findings}
 
 
 def test_empty_and_unrelated_text():

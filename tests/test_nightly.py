@@ -10,17 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 import workbook_factory as wf
-from conftest import SHIPPED_2022
+from conftest import SHIPPED_2022, deep_hashes
 from perf_xl.cli import main
 from perf_xl.io.lock import exclusive_lock
 from perf_xl.nightly import NightlyError, run_nightly
-
-
-def _hashes(folder: Path) -> dict:
-    import hashlib
-
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -41,7 +34,7 @@ def share(tmp_path):
 
 
 def test_first_run_reports_every_broken_file_and_skips_locks(share, tmp_path):
-    before = _hashes(share)
+    before = deep_hashes(share)
     r = CliRunner().invoke(main, ["nightly", str(share), "--reports", str(tmp_path / "rapporti")])
     assert r.exit_code == 1, r.output
     latest = json.loads((tmp_path / "rapporti" / "latest.json").read_text(encoding="utf-8"))
@@ -56,7 +49,7 @@ def test_first_run_reports_every_broken_file_and_skips_locks(share, tmp_path):
     assert skipped["~$2022_settore-polizia-locale.xlsx"] == "file di blocco di Office"
     assert "note.txt" in skipped and ".~lock.x.xlsx#" in skipped
     assert not any("~$" in f for f in latest["files"])
-    assert _hashes(share) == before  # nothing written in the share, sources untouched
+    assert deep_hashes(share) == before  # nothing written in the share, sources untouched
     assert (tmp_path / "rapporti" / "latest.xlsx").exists()
     with open(tmp_path / "rapporti" / "latest.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))  # the findings for Excel, same records as the JSON

@@ -10,6 +10,7 @@ import zipfile
 import openpyxl
 from click.testing import CliRunner
 
+import bad_inputs as bi
 import workbook_factory as wf
 
 from perf_xl.cli import main
@@ -56,10 +57,7 @@ def test_user_text_that_looks_like_a_formula_stays_text_in_every_output(tmp_path
 
 
 def test_macros_and_external_links_are_reported_not_run(tmp_path):
-    p = wf.write(tmp_path / "s.xlsx")
-    with zipfile.ZipFile(p, "a") as zf:
-        zf.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not really vba")
-        zf.writestr("xl/externalLinks/externalLink1.xml", "<externalLink/>")
+    p = bi.external_links(bi.macros(wf.write(tmp_path / "s.xlsx"), tmp_path / "m.xlsx"), tmp_path / "s.xlsx")
     codes = {(f.code, f.severity) for f in validate_paths([p]).report}
     assert {("macro-presenti", "avviso"), ("collegamenti-esterni", "avviso")} <= codes
 

@@ -4,11 +4,11 @@ import dataclasses
 import json
 import shutil
 
-import msoffcrypto.format.ooxml
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import bad_inputs as bi
 import workbook_factory as wf
 from conftest import SHIPPED_2022, tree_hashes
 from perf_xl.cli import main
@@ -144,8 +144,7 @@ def test_files_that_are_not_workbooks(tmp_path):
     (tmp_path / "testo.xlsx").write_text("Non sono un foglio di calcolo", encoding="utf-8")
     (tmp_path / "troncato.xlsx").write_bytes(wf.write(tmp_path / "x.xlsx").read_bytes()[:2000])
     (tmp_path / "x.xlsx").unlink()
-    with open(wf.write(tmp_path / "chiaro.xlsx"), "rb") as fh, open(tmp_path / "protetto.xlsx", "wb") as out:
-        msoffcrypto.format.ooxml.OOXMLFile(fh).encrypt("segreto", out)
+    bi.encrypted(wf.write(tmp_path / "chiaro.xlsx"), tmp_path / "protetto.xlsx")
     (tmp_path / "chiaro.xlsx").unlink()
     codes = {f.file.rsplit("/", 1)[-1]: f.code for f in validate_paths([tmp_path]).report}
     assert codes == {"vuoto.xlsx": "file-vuoto", "testo.xlsx": "file-non-excel",
@@ -153,15 +152,8 @@ def test_files_that_are_not_workbooks(tmp_path):
 
 
 def test_legacy_xls(tmp_path, require_libreoffice):
-    import subprocess
-    import tempfile
-
-    src = wf.write(tmp_path / "vecchio.xlsx")
-    with tempfile.TemporaryDirectory() as prof:
-        subprocess.run([require_libreoffice, f"-env:UserInstallation=file://{prof}", "--headless", "--convert-to",
-                        "xls", "--outdir", str(tmp_path / "xls"), str(src)], check=True, capture_output=True,
-                       timeout=120)
-    assert _findings(tmp_path / "xls" / "vecchio.xls") == [("formato-xls", "", "errore")]
+    xls = bi.legacy_xls(wf.write(tmp_path / "vecchio.xlsx"), tmp_path / "vecchio.xls", require_libreoffice)
+    assert _findings(xls) == [("formato-xls", "", "errore")]
 
 
 def test_cli_exit_codes_outputs_and_sources_untouched(tmp_path):

@@ -106,10 +106,31 @@ def _split_numeric_tail(fields: list[str]):
     return None
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """The text's lines as an editor numbers them: broken at CR LF, LF or CR only.
+
+    Not ``str.splitlines``, which also breaks at form feeds (the page breaks a PDF
+    extraction writes), vertical tabs and other separators: every line number after the
+    first page would then differ from the one the user finds in an editor.
+    """
+    lines = _LINE_BREAK.split(text)
+    if lines and not lines[-1]:
+        lines.pop()  # a final line break ends the last line, it does not start another
+    return lines
+
+
+def line_number(text_before: str) -> int:
+    """The number of the line where the text that follows ``text_before`` starts (as split_lines counts)."""
+    return len(_LINE_BREAK.split(text_before))
+
+
 def parse_relazione(text: str, file: str = "") -> Relazione:
     """Parse the text of a Relazione export; never raises for bad data, reports it."""
     rel = Relazione(file=file)
-    lines = text.lstrip("\ufeff").splitlines()
+    lines = split_lines(text.lstrip("\ufeff"))
     area: RelazioneArea | None = None
     waiting_score = False
     seen_header = False
