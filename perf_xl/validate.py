@@ -35,7 +35,7 @@ from .core import formulas
 from .io.formula_scan import CellCursor, as_stored, last_formula_row, rows_with_template
 from .io.reader import ReadResult, find_workbooks
 from .model import ERROR, WARNING, Finding, IndicatorRow, Report
-from .numbers import parse_number_text
+from .numbers import format_italian, parse_number_text
 from .schema import Column, WorkbookSchema
 from .settings import Settings
 
@@ -137,7 +137,10 @@ def _cell_message(code: str, col: Column, cell: str, value) -> tuple[str, str]:
 
 
 def _it(x) -> str:
-    return f"{x:g}".replace(".", ",") if isinstance(x, (int, float)) else str(x)
+    """A number as the dirigente should type it (``1082072``, ``24,29``: no exponent, no grouping)."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return format_italian(x, decimals=None, grouping=False)
+    return str(x)
 
 
 def check_cells(reads: list[ReadResult], schema: WorkbookSchema) -> list[Finding]:
@@ -427,13 +430,17 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
         report.extend(read.findings)
         report.extend(check_info(read, schema))
     ok = [r for r in reads if r.workbook is not None]
-    report.extend(check_cells(ok, schema))
+    cell_findings = check_cells(ok, schema)
+    report.extend(cell_findings)
+    # one problem, one finding: a cell the cell checks reported (VERO in a number, "24.29") is not
+    # reported again by the row checks (as a consuntivo still missing)
+    reported = {(f.file, f.cell) for f in cell_findings}
     names: dict[str, list[ObjectiveName]] = {}
     for read in ok:
         ctx = _Ctx(schema, {k: get_column_letter(i + 1) for k, i in read.columns.items()})
         rows = list(read.workbook.rows)
         for check in (check_objective_weights, check_duplicates, check_objective_names, check_values):
-            report.extend(check(rows, ctx))
+            report.extend(f for f in check(rows, ctx) if (f.file, f.cell) not in reported)
         report.extend(check_formulas(read, schema, settings))
         names[read.workbook.path] = objective_names(rows, ctx)
     if names_out is None:

@@ -187,17 +187,6 @@ FORM_FEEDS = "\n".join("\f" + line if line.startswith("Responsabile\tSettore") e
 def _first_line_with(text: str, pred) -> int:
     return next(n for n, line in enumerate(text.split("\n"), start=1) if pred(line))
 IND = "Indicatori"
-CASCADE = pytest.mark.xfail(strict=True, raises=Cascade, reason=(
-    "validate.py:309 (check_values) adds consuntivo-mancante («Consuntivo non ancora inserito») to a consuntivo "
-    "cell that holds VERO/FALSO or text the reader cannot read as an Italian number (English formats, «€ 1.000»): "
-    "one problem, two findings, and the second is wrong (the cell is not empty)"))
-G_FORMAT = pytest.mark.xfail(strict=True, raises=Unclear, reason=(
-    "validate.py:131 (_it) formats with %g: «1.082.072» as text is told to be retyped as «1,08207e+06»"))
-UNPLACED_SHEET = pytest.mark.xfail(strict=True, raises=Unplaced, reason=(
-    "reader.py:166 (_active_content): foglio-sovradimensionato names no sheet (the oversized part is "
-    "xl/worksheets/sheet1.xml, the Indicatori sheet)"))
-
-
 def _number_case(cid: str, text: str, typed: str, marks=()):
     """A number typed as text in the consuntivo: the message says which number to type instead."""
     return pytest.param(Case(cid, "validate", "testo-numero.xlsx", _first_row(actual=text),
@@ -229,7 +218,7 @@ CASES = [
     # --- validate: hostile sizes and layouts
     pytest.param(Case("milione-righe-vuote", "validate", "righe.xlsx", _from_clean(bi.million_empty_rows),
                       (("foglio-sovradimensionato", IND, ""),), exit=0, message="righe o colonne vuote"),
-                 id="milione-righe-vuote", marks=UNPLACED_SHEET),
+                 id="milione-righe-vuote"),
     Case("diecimila-colonne", "validate", "colonne.xlsx", _from_clean(bi.ten_thousand_columns), (), exit=0),
     Case("celle-unite", "validate", "unite.xlsx", _edited(lambda wb: wb["Indicatori"].merge_cells("C2:C3")),
          (("valore-mancante", IND, "C3"),), message="La cella C3 \\(Obiettivo\\) è obbligatoria"),
@@ -242,9 +231,7 @@ CASES = [
                       lambda dst: wf.write(dst, schema=wf.moved_schema("note", "weight")),
                       (("colonna-spostata", IND, "N1"), ("colonna-spostata", IND, "O1")), exit=0,
                       message="letta comunque per intestazione"),
-                 id="colonna-spostata", marks=pytest.mark.xfail(strict=True, raises=WrongExit, reason=(
-                     "reader.py:85 (_header_map) reports colonna-spostata as errore (the _Sink.add default), while the "
-                     "README documents it as avviso and the column is read anyway: validate exits 1"))),
+                 id="colonna-spostata"),
     Case("colonna-rinominata", "validate", "rinominata.xlsx", _cells(K1="Target"),
          (("colonna-rinominata", IND, "K1"),), message="«Target» invece di «Target atteso»"),
     Case("colonna-mancante", "validate", "senza-colonna.xlsx", _edited(_drop_column),
@@ -268,17 +255,17 @@ CASES = [
          message="una data"),
     pytest.param(Case("booleano-in-numero", "validate", "vero.xlsx", _cells(L3=True),
                       (("tipo-non-numerico", IND, "L3"),), message="VERO/FALSO"),
-                 id="booleano-in-numero", marks=CASCADE),
+                 id="booleano-in-numero"),
     _number_case("testo-it-migliaia-decimali", "1.234,5", "1234,5|1.234,5"),
     _number_case("testo-it-decimali", "24,29", "24,29"),
     _number_case("testo-it-percento", "12%", "12"),
     _number_case("testo-it-spazio-migliaia", "1\u00a0234,5", "1234,5|1.234,5"),
-    _number_case("testo-it-solo-migliaia", "1.082.072", r"1082072|1\.082\.072", marks=G_FORMAT),
-    _number_case("testo-en-migliaia-decimali", "1,234.5", "1234,5|1.234,5", marks=CASCADE),
-    _number_case("testo-en-decimali", "24.29", "24,29", marks=CASCADE),
+    _number_case("testo-it-solo-migliaia", "1.082.072", r"1082072|1\.082\.072"),
+    _number_case("testo-en-migliaia-decimali", "1,234.5", "1234,5|1.234,5"),
+    _number_case("testo-en-decimali", "24.29", "24,29"),
     pytest.param(Case("testo-it-euro", "validate", "euro.xlsx", _first_row(actual="€ 1.000"),
                       (("valore-non-numerico", IND, "L2"),), message="deve contenere un numero, non «€ 1.000»"),
-                 id="testo-it-euro", marks=CASCADE),
+                 id="testo-it-euro"),
     Case("testo-lunghissimo-e-rtl", "validate", "testi.xlsx", _first_row(note=LONG, definizione=RTL, indicator=RTL),
          (), exit=0),
     # --- consolidate: the Relazione is written from the good workbook whatever the bad one is
@@ -290,7 +277,7 @@ CASES = [
          (("file-illeggibile", "", ""),)),
     pytest.param(Case("c-milione-righe-vuote", "consolidate", "righe.xlsx", _from_clean(bi.million_empty_rows),
                       (("foglio-sovradimensionato", IND, ""),), exit=0),
-                 id="c-milione-righe-vuote", marks=UNPLACED_SHEET),
+                 id="c-milione-righe-vuote"),
     Case("c-diecimila-colonne", "consolidate", "colonne.xlsx", _from_clean(bi.ten_thousand_columns), (), exit=0),
     Case("c-nascosti", "consolidate", "nascosto.xlsx", _edited(_hide), (), exit=0),
     Case("c-celle-unite", "consolidate", "unite.xlsx", _edited(lambda wb: wb["Indicatori"].merge_cells("C2:C3")),

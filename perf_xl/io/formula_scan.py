@@ -70,29 +70,28 @@ _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 
 
-def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
-    """The zip member holding a sheet, from workbook.xml and its relationships (read as bytes)."""
-    rid = None
-    for tag in _SHEET_TAG.findall(zf.read("xl/workbook.xml")):
-        attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(tag)}
-        if html.unescape(attrs.get(b"name", b"").decode("utf-8")) == sheet_name:
-            rid = attrs.get(b"id")
-            break
-    if rid is None:
-        return None
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip member holding it, from workbook.xml and its relationships (as bytes)."""
+    targets = {}
     for tag in _REL_TAG.findall(zf.read("xl/_rels/workbook.xml.rels")):
         attrs = dict(_ATTR.findall(tag))
-        if attrs.get(b"Id") == rid:
-            target = html.unescape(attrs.get(b"Target", b"").decode("utf-8"))
-            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-    return None
+        target = html.unescape(attrs.get(b"Target", b"").decode("utf-8"))
+        targets[attrs.get(b"Id")] = (target.lstrip("/") if target.startswith("/")
+                                     else posixpath.normpath(posixpath.join("xl", target)))
+    parts = {}
+    for tag in _SHEET_TAG.findall(zf.read("xl/workbook.xml")):
+        attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(tag)}
+        part = targets.get(attrs.get(b"id"))
+        if part:
+            parts[html.unescape(attrs.get(b"name", b"").decode("utf-8"))] = part
+    return parts
 
 
 def sheet_xml(zf: zipfile.ZipFile, sheet_name: str) -> bytes | None:
     """A sheet's XML from an open workbook zip; None when it is not there or does not unpack
     (a damaged sheet is already the value reader's finding)."""
     try:
-        part = _sheet_part(zf, sheet_name)
+        part = sheet_parts(zf).get(sheet_name)
         return None if part is None else zf.read(part)
     except (KeyError, OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from ..model import ERROR, WARNING, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
-from .formula_scan import sheet_xml
+from .formula_scan import sheet_parts, sheet_xml
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
@@ -91,7 +92,7 @@ def _header_map(grid: list[list], layout: SheetLayout, sink: _Sink) -> dict[str,
                          "colonna-spostata",
                          f"La colonna «{col.label}» è in {get_column_letter(positions[col.label] + 1)} invece che in "
                          f"{col.letter}: letta comunque per intestazione; ripristinare l'ordine del modello.",
-                         col.label)
+                         col.label, severity=WARNING)
         elif col.required or col.computed:
             there = header[col.position - 1] if col.position - 1 < len(header) else ""
             cell = _cell(col.position - 1, layout.header_row)
@@ -135,8 +136,8 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
         return result
     names = set(book.sheet_names)
     result.sheet_names = list(book.sheet_names)
-    for code, message in _active_content(zf):
-        sink.add("", "", None, "", code, message, severity=WARNING)
+    for code, sheet, message in _active_content(zf):
+        sink.add(sheet, "", None, "", code, message, severity=WARNING)
     for extra in [n for n in book.sheet_names if n not in schema.sheet_names]:
         sink.add(extra, "", None, "", "foglio-in-piu",
                  f"Il foglio «{extra}» non fa parte del modello: non viene letto (spostare i dati nei fogli previsti).",
@@ -216,24 +217,31 @@ def _open_zip(data: bytes) -> tuple[zipfile.ZipFile | None, tuple[str, str] | No
     return zf, None
 
 
-def _active_content(zf: zipfile.ZipFile | None) -> list[tuple[str, str]]:
-    """Macros and links to other files: reported, never run or followed (values are read as saved)."""
+def _active_content(zf: zipfile.ZipFile | None) -> list[tuple[str, str, str]]:
+    """(code, sheet, message) of what the dirigente should know about the file: a sheet far larger
+    than its data, macros and links to other files (reported, never run or followed: values are
+    read as saved)."""
     if zf is None:
         return []
     infos = zf.infolist()
     names = [i.filename for i in infos]
     found = []
-    big = [i for i in infos if i.filename.startswith("xl/worksheets/") and i.file_size > BIG_SHEET_BYTES]
-    if big:
-        found.append(("foglio-sovradimensionato",
-                      f"Un foglio occupa {big[0].file_size // (1024 * 1024)} MB una volta decompresso, molto più dei "
-                      "suoi dati: di solito sono righe o colonne vuote ma formattate. Eliminarle rende il file più "
-                      "leggero e veloce da aprire."))
+    for info in infos:
+        if info.filename.startswith("xl/worksheets/") and info.file_size > BIG_SHEET_BYTES:
+            try:
+                sheet = {part: name for name, part in sheet_parts(zf).items()}.get(info.filename, "")
+            except (KeyError, OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
+                sheet = ""
+            found.append(("foglio-sovradimensionato", sheet,
+                          f"Il foglio{f' «{sheet}»' if sheet else ''} occupa {info.file_size // (1024 * 1024)} MB "
+                          "una volta decompresso, molto più dei suoi dati: di solito sono righe o colonne vuote ma "
+                          "formattate. Eliminarle rende il file più leggero e veloce da aprire."))
+            break
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        found.append(("macro-presenti", "La cartella di lavoro contiene macro (VBA): perf_xl non le esegue. "
+        found.append(("macro-presenti", "", "La cartella di lavoro contiene macro (VBA): perf_xl non le esegue. "
                       "Il modello non ne ha bisogno: salvarla come .xlsx senza macro."))
     if any(n.lower().startswith("xl/externallinks/") for n in names):
-        found.append(("collegamenti-esterni", "La cartella di lavoro contiene collegamenti ad altri file: perf_xl "
+        found.append(("collegamenti-esterni", "", "La cartella di lavoro contiene collegamenti ad altri file: perf_xl "
                       "non li segue e usa i valori salvati. Sostituire i collegamenti con i valori."))
     return found
 
