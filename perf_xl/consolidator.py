@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Iterable
 
-from .model import ERROR, AreaResult, Finding
+from .model import ERROR, SCORE_ROW_FIELDS, AreaResult, Finding, score_row
 from .io.reader import find_workbooks
 from .schema import WorkbookSchema
 from .settings import Settings
@@ -86,12 +87,15 @@ def area_dict(a: AreaResult) -> dict:
         "difference": a.difference,
         "reproduces": a.reproduces,
         "explanation": list(a.explanation),
-        "objective_scores": [
-            {"code": o.code, "name": o.name, "settore": o.settore, "score": o.score,
-             "weight_sum": o.weight_sum, "traffic_light": o.traffic_light}
-            for o in a.objectives
-        ],
+        "objective_scores": [dict(zip(SCORE_ROW_FIELDS, row)) for row in _score_rows(a.objectives)],
     }
+
+
+def _score_rows(objectives) -> Iterable[tuple]:
+    """Every objective's score row; objectives spilled to disk give the rows their first pass stored."""
+    if hasattr(objectives, "score_rows"):
+        return objectives.score_rows()
+    return map(score_row, objectives)
 
 
 def summary_head(c: Consolidation) -> dict:

@@ -143,6 +143,14 @@ class ObjectiveResult:
     mismatches: tuple[tuple[str, str, float, float], ...] = ()  # (ref, indicator, published, computed)
 
 
+SCORE_ROW_FIELDS = ("code", "name", "settore", "score", "weight_sum", "traffic_light")
+
+
+def score_row(o: ObjectiveResult) -> tuple:
+    """What the outputs list of every objective (the JSON's ``objective_scores``), as a plain tuple."""
+    return (o.code, o.name, o.settore, o.score, o.weight_sum, o.traffic_light)
+
+
 @dataclass(frozen=True)
 class SettoreSummary:
     """One settore's share of an area: what the Relazione lists when it is too large for every objective."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..core.consolidation import ObjectivePart, natural_key, objective_result
-from ..model import ObjectiveResult
+from ..model import ObjectiveResult, score_row
 from ..settings import Settings
 
 
@@ -35,6 +35,11 @@ class SpilledObjectives:
         self._db.execute(
             "CREATE TABLE parts (seq INTEGER PRIMARY KEY, area TEXT, sortkey TEXT, code TEXT, name TEXT,"
             " responsabile TEXT, settore TEXT, num REAL, den REAL, count INTEGER, weight_sum REAL, facts BLOB)")
+        # each objective's score as the first pass over an area computed it, for the outputs that
+        # list every objective's score (the JSON): read back without merging and scoring again
+        self._db.execute("CREATE TABLE scores (area TEXT, seq INTEGER, code TEXT, name TEXT, settore TEXT,"
+                         " score REAL, weight_sum REAL, traffic_light TEXT, PRIMARY KEY (area, seq))")
+        self._scored: set[str] = set()
         self._finalizer = weakref.finalize(self, _cleanup, self._db, self._dir)
         self._indexed = False
 
@@ -66,6 +71,7 @@ class SpilledObjectives:
         rows = self._db.execute(
             "SELECT code, name, responsabile, settore, num, den, count, weight_sum, facts FROM parts"
             " WHERE area = ? ORDER BY sortkey, code, seq", (area,))
+        memo = [] if area not in self._scored else None
         for code, name, resp, settore, num, den, count, wsum, facts in rows:
             refs, weak, mismatches = pickle.loads(facts)
             part = ObjectivePart(area=area, code=code, name=name, responsabile=resp, settore=settore, num=num,
@@ -74,10 +80,29 @@ class SpilledObjectives:
                 current.merge(part)
                 continue
             if current is not None:
-                yield objective_result(current, settings)
+                yield self._scored_result(current, settings, memo)
             current = part
         if current is not None:
-            yield objective_result(current, settings)
+            yield self._scored_result(current, settings, memo)
+        if memo is not None:  # iterated to the end: every score of the area is known
+            self._db.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?)",
+                                 [(area, i, *row) for i, row in enumerate(memo)])
+            self._scored.add(area)
+
+    @staticmethod
+    def _scored_result(part: ObjectivePart, settings: Settings, memo: list | None) -> ObjectiveResult:
+        o = objective_result(part, settings)
+        if memo is not None:
+            memo.append(score_row(o))
+        return o
+
+    def score_rows(self, area: str, settings: Settings) -> Iterator[tuple]:
+        """The area's objectives as :func:`score_row` tuples, in code order."""
+        if area not in self._scored:
+            for _ in self.iter_area(area, settings):
+                pass
+        yield from self._db.execute("SELECT code, name, settore, score, weight_sum, traffic_light FROM scores"
+                                    " WHERE area = ? ORDER BY seq", (area,))
 
     def count_area(self, area: str) -> int:
         (n,) = self._db.execute("SELECT COUNT(DISTINCT code) FROM parts WHERE area = ?", (area,)).fetchone()
@@ -106,6 +131,9 @@ class AreaObjectives(Sequence):
         if self._len is None:
             self._len = self._store.count_area(self._area)
         return self._len
+
+    def score_rows(self) -> Iterator[tuple]:
+        return self._store.score_rows(self._area, self._settings)
 
     def __getitem__(self, i):
         items = list(self)
