@@ -72,19 +72,26 @@ _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> the zip member holding it, from workbook.xml and its relationships (as bytes)."""
+    return dict(_sheet_parts(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels")))
+
+
+@functools.lru_cache(maxsize=64)
+def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> tuple[tuple[str, str], ...]:
+    # cached on the two parts' bytes: workbooks made from one template share them, so a run over
+    # thousands of workbooks parses them once
     targets = {}
-    for tag in _REL_TAG.findall(zf.read("xl/_rels/workbook.xml.rels")):
+    for tag in _REL_TAG.findall(rels_xml):
         attrs = dict(_ATTR.findall(tag))
         target = html.unescape(attrs.get(b"Target", b"").decode("utf-8"))
         targets[attrs.get(b"Id")] = (target.lstrip("/") if target.startswith("/")
                                      else posixpath.normpath(posixpath.join("xl", target)))
-    parts = {}
-    for tag in _SHEET_TAG.findall(zf.read("xl/workbook.xml")):
+    parts = []
+    for tag in _SHEET_TAG.findall(workbook_xml):
         attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(tag)}
         part = targets.get(attrs.get(b"id"))
         if part:
-            parts[html.unescape(attrs.get(b"name", b"").decode("utf-8"))] = part
-    return parts
+            parts.append((html.unescape(attrs.get(b"name", b"").decode("utf-8")), part))
+    return tuple(parts)
 
 
 def sheet_xml(zf: zipfile.ZipFile, sheet_name: str) -> bytes | None:
