@@ -148,6 +148,7 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=200, help="size of the subset for the memory comparison")
     ap.add_argument("--folder", type=Path, help="use existing workbooks instead of generating")
     ap.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the results")
+    ap.add_argument("--repeat", type=int, default=2, help="fresh processes per measurement; the fastest counts")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -175,8 +176,16 @@ def main() -> None:
         out.mkdir()
         results = []
 
-        def run(mode, f=folder, w=1):
-            r = _child(mode, f, w, out)
+        def run(mode, f=folder, w=1, repeat=args.repeat):
+            # the fastest of ``repeat`` fresh processes (as timeit does: on a shared machine noise only
+            # ever adds time); every measurement, the baseline's included, gets the same treatment
+            tries = []
+            for _ in range(repeat):
+                if mode == "nightly-full":  # a full run each time, not a re-run on the last one's cache
+                    shutil.rmtree(out / f.name / f"reports-w{w}", ignore_errors=True)
+                tries.append(_child(mode, f, w, out))
+            r = min(tries, key=lambda t: t["seconds"])
+            r["tries_seconds"] = [t["seconds"] for t in tries]
             results.append(r)
             print(f"  {mode:14} w{w}  {r['seconds']:8.2f} s  {r['ms_per_file']:7.2f} ms/file  "
                   f"{r['peak_rss_mb']:7.0f} MB")
@@ -189,9 +198,12 @@ def main() -> None:
         for w in (1, 2):
             for mode in ("validate", "consolidate", "both", "nightly-full"):
                 perf[(mode, w)] = run(mode, w=w)
-        touched = _touch_one(folder)
-        for w in (1, 2):
-            perf[("nightly-rerun", w)] = run("nightly-rerun", w=w)
+        for _ in range(args.repeat):  # each time one file really changes, and each re-run sees it
+            touched = _touch_one(folder)
+            for w in (1, 2):
+                r = run("nightly-rerun", w=w, repeat=1)
+                best = perf.get(("nightly-rerun", w))
+                perf[("nightly-rerun", w)] = r if best is None or r["seconds"] < best["seconds"] else best
         small_both = run("both", f=small)
         big_both = perf[("both", 1)]
 
@@ -202,6 +214,7 @@ def main() -> None:
         same_findings = base["cell_findings"] == perf[("validate", 1)]["cell_findings"]
         best_both = min(perf[("both", 1)]["seconds"], perf[("both", 2)]["seconds"])
         summary = {
+            "repeat": args.repeat,
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
                         "processor": platform.processor() or platform.machine()},
             "files": base["files"],
