@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ HISTORY_FIELDS = ["run", "files", "validated", "reused", "skipped", "errors", "w
 
 
 class NightlyError(ValueError):
-    """The run cannot start (bad folders)."""
+    """The run cannot start or finish (bad folders, a cache that cannot be written)."""
 
 
 @dataclass
@@ -127,9 +128,14 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
     stamp = now.strftime("%Y-%m-%dT%H%M%S")
     result = NightlyResult(run=stamp)
     (reports / OLD_CACHE_FILE).unlink(missing_ok=True)  # the JSON cache of earlier versions
-    with NightlyCache(reports / CACHE_FILE) as cache:
-        _validate_changed(share, reports, cache, result, schema, settings, workers)
-        cache.commit()
+    try:
+        with NightlyCache(reports / CACHE_FILE) as cache:
+            _validate_changed(share, reports, cache, result, schema, settings, workers)
+            cache.commit()
+    except sqlite3.Error as exc:  # a full disk or a read-only reports folder: the previous cache stays whole
+        raise NightlyError(f"Impossibile aggiornare la cache {reports / CACHE_FILE} ({exc}): controllare lo "
+                           "spazio su disco e i permessi della cartella dei rapporti, poi riprovare. I "
+                           "rapporti precedenti sono rimasti intatti.") from exc
     result.outputs = _write_outputs(reports, result, stamp)
     return result
 

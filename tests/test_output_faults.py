@@ -144,3 +144,28 @@ def test_a_disk_that_fills_up_while_the_workbook_is_written(tmp_path, folder, mo
     assert r.exit_code == 2 and "Traceback" not in r.output and isinstance(r.exception, SystemExit)
     assert "Impossibile scrivere «segnalazioni.xlsx»" in r.output and "il disco è pieno" in r.output
     assert _snapshot(out) == before
+
+
+def test_a_nightly_cache_that_cannot_be_written_keeps_the_previous_one(tmp_path, folder, monkeypatch):
+    """The cache is one SQLite transaction: a full disk at commit leaves the previous cache and reports whole."""
+    import sqlite3
+
+    from perf_xl.io.nightly_cache import NightlyCache
+
+    reports = tmp_path / "rapporti"
+    args = ["nightly", str(folder), "--reports", str(reports)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    before = _snapshot(reports)
+    wf.write(folder / "nuovo.xlsx")
+
+    def full(self):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(NightlyCache, "commit", full)
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2 and "Impossibile aggiornare la cache" in r.output and "intatti" in r.output
+    assert "Traceback" not in r.output
+    assert _snapshot(reports) == before  # not a byte changed: cache, latest, history
+    monkeypatch.undo()
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0 and "1 controllate, 1 invariate" in r.output  # the old cache still knows s.xlsx

@@ -9,6 +9,7 @@ read-only; nothing is ever written back.
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -180,10 +181,15 @@ def _snapshot(path: Path) -> tuple[bytes, tuple[str, str] | None]:
             return b"", ("file-sospetto", f"Il file pesa {size // (1024 * 1024)} MB: troppo per un file di settore, "
                          "non viene letto. Forse contiene immagini o fogli non necessari: toglierli e salvare di nuovo.")
         with open(path, "rb") as fh:
+            before = os.fstat(fh.fileno())
             data = fh.read(MAX_FILE_BYTES + 1)
+        after = os.stat(path)
     except OSError as exc:
         return b"", ("file-non-accessibile",
                      f"Il file non si può leggere ({exc.strerror}): forse è aperto o senza permessi.")
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+        return b"", ("file-in-scrittura", "Il file è cambiato mentre veniva letto (qualcuno lo sta salvando): "
+                     "non è stato letto. Riprovare quando il salvataggio è terminato.")
     head = data[:8]
     if not head:
         return data, ("file-vuoto", "Il file è vuoto (0 byte): forse il salvataggio non è terminato. Salvarlo di nuovo.")
