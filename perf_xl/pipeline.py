@@ -12,6 +12,7 @@ number of workers.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .core.consolidation import ObjectiveAccumulator, ObjectivePart, areas_from_objectives, objective_parts
+from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_order, area_result,
+                                 areas_from_objectives, objective_parts)
 from .io.reader import read_settore_workbook
 from .io.spill import SpilledObjectives
 from .model import WARNING, AreaInfo, AreaResult, Finding, Report
@@ -147,6 +149,35 @@ def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail
             yield from outcomes
 
 
+def spilled_areas(acc: SpilledObjectives, areas: list[AreaInfo], settings: Settings,
+                  workers: int) -> list[AreaResult]:
+    """The areas of a large run, each computed by a worker from the spill file (areas are independent,
+    and this pass over every objective would otherwise run on one core while the others wait). The
+    results are those of :func:`areas_from_objectives`, their objectives the owner's view of the file."""
+    by_area = acc.by_area(settings)  # also commits and indexes the file, for the workers to read
+    order = area_order(by_area, areas)
+    sizes = acc.area_sizes()
+    done: dict[str, AreaResult] = {}
+    with ProcessPoolExecutor(max(1, min(workers, os.cpu_count() or 1, len(order)))) as pool:
+        # largest areas first, so no worker is left with a big one at the end
+        futures = {pool.submit(_area_in_worker, acc.path, name, info, settings): name
+                   for name, info in sorted(order, key=lambda item: -sizes.get(item[0], 0))}
+        results = {name: future.result() for future, name in futures.items()}
+    for name, (result, scores) in results.items():  # written once the workers no longer read the file
+        acc.add_scores(name, scores)
+        done[name] = dataclasses.replace(result, objectives=by_area[name])
+    return [done[name] for name, _ in order]
+
+
+def _area_in_worker(path: str, name: str, info: AreaInfo, settings: Settings) -> tuple[AreaResult, list[tuple]]:
+    view = SpilledObjectives.view(path)
+    try:
+        result = area_result(name, info, view.by_area(settings)[name], settings)
+        return dataclasses.replace(result, objectives=()), view.new_scores.get(name, [])
+    finally:
+        view.close()
+
+
 def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool = True,
         detail: bool | None = None, workers: int = 1, settings: Settings | None = None,
         schema: WorkbookSchema | None = None, batch_files: int = BATCH_FILES) -> RunResult:
@@ -186,6 +217,9 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         if len(years) > 1:
             result.report.add(Finding("", "Info", "B2", 2, "Anno", "anni-diversi", WARNING,
                                       f"Le cartelle di lavoro hanno anni diversi: {sorted(years)}.", str(sorted(years))))
-        result.areas = areas_from_objectives(acc.by_area(settings), areas, settings)
+        if keep or workers < 2:
+            result.areas = areas_from_objectives(acc.by_area(settings), areas, settings)
+        else:
+            result.areas = spilled_areas(acc, areas, settings, workers)
     result.year = min(years) if years else None
     return result

@@ -84,3 +84,20 @@ def test_without_detail_the_scores_are_the_same(folder, tmp_path):
     assert [c.value for c in ws[4]] == ["Settore", "Responsabile", "Obiettivi", "Indicatori", "% Raggiungimento",
                                         "Barometro"]
     assert ws["A5"].value == "Settore Sport, Provveditorato ed Economato" and ws["E5"].value == 86.33
+
+
+def test_large_run_layout_is_identical_with_one_or_two_workers(folder, tmp_path):
+    """Without the detail (the layout of runs over hundreds of workbooks) the objectives live in a spill
+    file and the areas are computed by the workers: same Relazione, JSON and explanations as one process."""
+    from perf_xl.io.summary import write_summary_json, write_summary_workbook
+
+    out = {}
+    for w in (1, 2):
+        c = consolidate_folder(folder, detail=False, workers=w)
+        out[w] = (write_summary_workbook(tmp_path / f"c{w}.xlsx", c).read_bytes(),
+                  _normalised(json.loads(write_summary_json(tmp_path / f"c{w}.json", c).read_text())),
+                  [(a.name, a.explanation, a.settori, len(a.objectives)) for a in c.areas])
+    assert out[1] == out[2]
+    assert any(explanation for _, explanation, _, _ in out[2][2])  # areas that do not reproduce are explained
+    detail = summary_dict(consolidate_folder(folder, detail=True))
+    assert [a["objective_scores"] for a in out[2][1]["areas"]] == [a["objective_scores"] for a in detail["areas"]]

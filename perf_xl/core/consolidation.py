@@ -182,34 +182,41 @@ def consolidate(rows: Iterable[IndicatorRow], areas: Iterable[AreaInfo], setting
 def areas_from_objectives(by_area: Mapping[str, Sequence[ObjectiveResult]], areas: Iterable[AreaInfo],
                           settings: Settings) -> list[AreaResult]:
     """Areas from their objectives (a sequence that may be read from disk: iterated once here)."""
+    return [area_result(name, info, by_area[name], settings) for name, info in area_order(by_area, areas)]
+
+
+def area_order(names: Iterable[str], areas: Iterable[AreaInfo]) -> list[tuple[str, AreaInfo]]:
+    """(name, numbering) of each area in the published order; an area that no Aree sheet lists comes last."""
     known = {a.name: a for a in areas}
     next_number = max((a.number for a in known.values()), default=0) + 1
-    results = []
-    for name in sorted(by_area, key=lambda n: (known[n].number if n in known else next_number, n)):
-        objs = by_area[name]
-        info = known.get(name, AreaInfo(next_number, name, None))
-        scores, indicators = [], 0
-        settori: dict[str, list] = {}  # settore -> [responsabile, objectives, indicators, scores]
-        for o in objs:  # one pass: the objectives may be read back from disk
-            scores.append(o.score)
-            indicators += o.indicator_count
-            acc = settori.setdefault(o.settore, [o.responsabile, 0, 0, []])
-            acc[1] += 1
-            acc[2] += o.indicator_count
-            acc[3].append(o.score)
-        score = scoring.area_score(scores)
-        summaries = []
-        for settore, (resp, n_obj, n_ind, s_scores) in settori.items():
-            s_score = scoring.area_score(s_scores)  # a settore's share: the same plain mean as the area's
-            summaries.append(SettoreSummary(settore, resp, n_obj, n_ind, s_score,
-                                            scoring.traffic_light(s_score, settings)))
-        result = AreaResult(number=info.number, name=name, objectives=objs, score=score,
-                            traffic_light=scoring.traffic_light(score, settings), published=info.published,
-                            indicator_count=indicators, settori=tuple(summaries))
-        if result.reproduces is False:
-            result = dataclasses.replace(result, explanation=tuple(explain_difference(result)))
-        results.append(result)
-    return results
+    return [(name, known.get(name, AreaInfo(next_number, name, None)))
+            for name in sorted(names, key=lambda n: (known[n].number if n in known else next_number, n))]
+
+
+def area_result(name: str, info: AreaInfo, objs: Sequence[ObjectiveResult], settings: Settings) -> AreaResult:
+    """One area from its objectives: its score, its settori's shares and, when it does not reproduce the
+    published score, the explanation (areas are independent: a large run computes them in parallel)."""
+    scores, indicators = [], 0
+    settori: dict[str, list] = {}  # settore -> [responsabile, objectives, indicators, scores]
+    for o in objs:  # one pass: the objectives may be read back from disk
+        scores.append(o.score)
+        indicators += o.indicator_count
+        acc = settori.setdefault(o.settore, [o.responsabile, 0, 0, []])
+        acc[1] += 1
+        acc[2] += o.indicator_count
+        acc[3].append(o.score)
+    score = scoring.area_score(scores)
+    summaries = []
+    for settore, (resp, n_obj, n_ind, s_scores) in settori.items():
+        s_score = scoring.area_score(s_scores)  # a settore's share: the same plain mean as the area's
+        summaries.append(SettoreSummary(settore, resp, n_obj, n_ind, s_score,
+                                        scoring.traffic_light(s_score, settings)))
+    result = AreaResult(number=info.number, name=name, objectives=objs, score=score,
+                        traffic_light=scoring.traffic_light(score, settings), published=info.published,
+                        indicator_count=indicators, settori=tuple(summaries))
+    if result.reproduces is False:
+        result = dataclasses.replace(result, explanation=tuple(explain_difference(result)))
+    return result
 
 
 def _pct(x: float | None) -> str:

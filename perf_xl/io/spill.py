@@ -42,6 +42,33 @@ class SpilledObjectives:
         self._scored: set[str] = set()
         self._finalizer = weakref.finalize(self, _cleanup, self._db, self._dir)
         self._indexed = False
+        self._read_only = False
+        self.new_scores: dict[str, list[tuple]] = {}  # a read-only view's score rows, for the owner to store
+
+    @property
+    def path(self) -> str:
+        return str(Path(self._dir) / "objectives.sqlite")
+
+    @classmethod
+    def view(cls, path: str) -> "SpilledObjectives":
+        """A read-only view of another process's spill file (for computing areas in a worker): its
+        score rows are kept in ``new_scores`` for the owner to :meth:`add_scores`."""
+        self = cls.__new__(cls)
+        self._dir = str(Path(path).parent)
+        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        self._scored, self._indexed, self._read_only, self.new_scores = set(), True, True, {}
+        self._finalizer = weakref.finalize(self, self._db.close)
+        return self
+
+    def add_scores(self, area: str, rows: list[tuple]) -> None:
+        """Score rows a view computed (:func:`score_row` tuples, in code order)."""
+        if area not in self._scored:
+            self._db.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?)",
+                                 [(area, i, *row) for i, row in enumerate(rows)])
+            self._scored.add(area)
+
+    def area_sizes(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT area, COUNT(*) FROM parts GROUP BY area"))
 
     @staticmethod
     def rows(parts: Iterable[ObjectivePart]) -> list[tuple]:
@@ -85,9 +112,11 @@ class SpilledObjectives:
         if current is not None:
             yield self._scored_result(current, settings, memo)
         if memo is not None:  # iterated to the end: every score of the area is known
-            self._db.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?)",
-                                 [(area, i, *row) for i, row in enumerate(memo)])
-            self._scored.add(area)
+            if self._read_only:
+                self.new_scores[area] = memo
+                self._scored.add(area)
+            else:
+                self.add_scores(area, memo)
 
     @staticmethod
     def _scored_result(part: ObjectivePart, settings: Settings, memo: list | None) -> ObjectiveResult:
