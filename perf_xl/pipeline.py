@@ -23,7 +23,7 @@ from typing import Iterable, Iterator
 from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_order, area_result,
                                  areas_from_objectives, objective_parts)
 from .io.reader import read_settore_workbook
-from .io.spill import SpilledObjectives
+from .io.spill import AreaObjectives, SpilledObjectives
 from .model import WARNING, AreaInfo, AreaResult, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
@@ -172,7 +172,7 @@ def spilled_areas(acc: SpilledObjectives, areas: list[AreaInfo], settings: Setti
 def _area_in_worker(path: str, name: str, info: AreaInfo, settings: Settings) -> tuple[AreaResult, list[tuple]]:
     view = SpilledObjectives.view(path)
     try:
-        result = area_result(name, info, view.by_area(settings)[name], settings)
+        result = area_result(name, info, AreaObjectives(view, name, settings), settings)
         return dataclasses.replace(result, objectives=()), view.new_scores.get(name, [])
     finally:
         view.close()

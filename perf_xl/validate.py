@@ -66,8 +66,18 @@ _load_pandera_backends()
 _NUMBER_TYPES = (float, int)
 
 
+_ALL_NUMBERS = {"floating", "integer", "mixed-integer-float", "empty"}
+
+
 def _numeric_mask(s: pd.Series) -> pd.Series:
-    """True where the cell holds a real number (not text, not VERO/FALSO, not a date)."""
+    """True where the cell holds a real number (not text, not VERO/FALSO, not a date).
+
+    A column of numbers and empty cells (the common case) is recognised in one C pass
+    (``infer_dtype`` skips missing values; booleans and dates make it "mixed"); only a
+    column holding something else is looked at cell by cell.
+    """
+    if pd.api.types.infer_dtype(s, skipna=True) in _ALL_NUMBERS:
+        return s.notna()
     return s.map(type).isin(_NUMBER_TYPES)
 
 
