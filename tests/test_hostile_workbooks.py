@@ -125,3 +125,29 @@ def test_a_workbook_being_saved_while_read_is_reported_not_half_read(tmp_path, m
     assert not any(name == "fermo.xlsx" for name, _ in found)
     c = consolidate_folder(tmp_path)
     assert c.unreadable == [str(saving)] and c.indicator_count == 4
+
+
+def test_a_member_that_inflates_past_its_declared_size_is_cut_short(clean, tmp_path):
+    """The sheet XML is inflated straight from the bytes in memory, never past the size the zip
+    directory declares (which the zip-bomb check bounded): a member that lies is damaged, not read."""
+    import io
+    import struct
+    import zipfile
+
+    from perf_xl.io.formula_scan import member_bytes
+
+    data = bytearray(clean.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    entry = data.find(b"PK\x01\x02")
+    while data[entry + 46:entry + 46 + len(name)] != name:  # the sheet's central directory entry
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<I", data, entry + 24, 1000)  # declared uncompressed size: 1,000 bytes
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(name.decode())
+    assert info.file_size == 1000
+    with pytest.raises(zipfile.BadZipFile):
+        member_bytes(bytes(data), info)
+    liar = tmp_path / "bugiardo.xlsx"
+    liar.write_bytes(bytes(data))
+    t = time.monotonic()
+    validate_paths([liar])  # a finding or none, never a crash
+    assert time.monotonic() - t < 30

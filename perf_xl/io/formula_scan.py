@@ -16,6 +16,7 @@ import functools
 import html
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -71,14 +72,25 @@ _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> the zip member holding it, from workbook.xml and its relationships (as bytes)."""
-    return dict(_sheet_parts(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels")))
+    """Sheet name -> the zip member holding it, from workbook.xml and its relationships (as bytes).
+
+    Workbooks made from one template share both parts, so they are parsed once per run: the
+    cache is keyed on the parts' checksums and sizes from the zip directory, not read again.
+    """
+    wb, rels = zf.getinfo("xl/workbook.xml"), zf.getinfo("xl/_rels/workbook.xml.rels")
+    key = (wb.CRC, wb.file_size, rels.CRC, rels.file_size)
+    parts = _SHEET_PARTS.get(key)
+    if parts is None:
+        parts = _parse_sheet_parts(zf.read(wb), zf.read(rels))
+        if len(_SHEET_PARTS) < 256:
+            _SHEET_PARTS[key] = parts
+    return dict(parts)
 
 
-@functools.lru_cache(maxsize=64)
-def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> tuple[tuple[str, str], ...]:
-    # cached on the two parts' bytes: workbooks made from one template share them, so a run over
-    # thousands of workbooks parses them once
+_SHEET_PARTS: dict[tuple, tuple[tuple[str, str], ...]] = {}
+
+
+def _parse_sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> tuple[tuple[str, str], ...]:
     targets = {}
     for tag in _REL_TAG.findall(rels_xml):
         attrs = dict(_ATTR.findall(tag))
@@ -94,14 +106,42 @@ def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> tuple[tuple[str, str],
     return tuple(parts)
 
 
-def sheet_xml(zf: zipfile.ZipFile, sheet_name: str) -> bytes | None:
+def sheet_xml(zf: zipfile.ZipFile, sheet_name: str, data: bytes | None = None) -> bytes | None:
     """A sheet's XML from an open workbook zip; None when it is not there or does not unpack
-    (a damaged sheet is already the value reader's finding)."""
+    (a damaged sheet is already the value reader's finding). With ``data``, the zip's own bytes
+    in memory, the member is inflated straight from them (see :func:`member_bytes`)."""
     try:
         part = sheet_parts(zf).get(sheet_name)
-        return None if part is None else zf.read(part)
+        if part is None:
+            return None
+        info = zf.getinfo(part)
+        return member_bytes(data, info) if data is not None else zf.read(info)
     except (KeyError, OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
         return None
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name and extra field lengths
+
+
+def member_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A zip member inflated from the zip's bytes in memory in one zlib call, never past its declared
+    size (the zip-bomb check has bounded that), CRC checked: zipfile's file-object machinery costs
+    as much as the inflating itself for a sheet, on every workbook of a large run."""
+    off = info.header_offset
+    signature, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, off)
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    start = off + _LOCAL_HEADER.size + name_len + extra_len
+    raw = data[start:start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = raw
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        out = zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+    else:
+        raise zipfile.BadZipFile(f"compression {info.compress_type} not supported here")
+    if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+        raise zipfile.BadZipFile(f"{info.filename} does not match its size or checksum")
+    return out
 
 
 def as_stored(formula: str) -> bytes:

@@ -160,7 +160,7 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
     areas = _read_areas(grid(schema.areas.name), schema, sink)
     rows = _read_indicators(grid(schema.indicators.name), schema, sink, str(path), result)
     if result.columns and zf is not None:
-        result.indicators_xml = sheet_xml(zf, schema.indicators.name)
+        result.indicators_xml = sheet_xml(zf, schema.indicators.name, data)
     result.workbook = SettoreWorkbook(info=info, areas=tuple(areas), rows=tuple(rows), path=str(path))
     result.findings = sink.findings
     return result
