@@ -70,7 +70,7 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
         from perf_xl import pipeline, validate  # noqa: F401  (pandas and pandera load here, not in the timing)
         from perf_xl.consolidator import consolidate_folder
         from perf_xl.io.report import write_report_json
-        from perf_xl.io.summary import write_summary_json, write_summary_workbook
+        from perf_xl.io.summary import write_summary_outputs
         from perf_xl.nightly import run_nightly
         from perf_xl.validate import validate_paths
     imports = time.perf_counter() - t_import
@@ -107,8 +107,7 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
         extra["findings"] = len(v.report)
     elif mode in ("consolidate", "both"):
         c = consolidate_folder(folder, validate=(mode == "both"), workers=workers)
-        write_summary_workbook(out / f"{mode}-w{workers}.xlsx", c)
-        write_summary_json(out / f"{mode}-w{workers}.json", c)
+        write_summary_outputs(c, out / f"{mode}-w{workers}.xlsx", out / f"{mode}-w{workers}.json", workers=workers)
         extra["indicators"] = c.indicator_count
         extra["findings"] = len(c.findings)
     elif mode in ("nightly-full", "nightly-rerun"):

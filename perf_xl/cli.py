@@ -151,7 +151,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json --csv aree_2022.csv
     """
     from .consolidator import consolidate_folder, short_area_name
-    from .io.summary import write_summary_csv, write_summary_json, write_summary_workbook
+    from .io.summary import write_summary_outputs
 
     from .io.lock import AlreadyRunning, output_lock
 
@@ -160,11 +160,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
     try:
         with output_lock(out):
-            write_summary_workbook(out, c, settings)
-            if json_file:
-                write_summary_json(json_file, c)
-            if csv_file:
-                write_summary_csv(csv_file, c)
+            write_summary_outputs(c, out, json_file, csv_file, settings, workers=workers)
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo {out} (blocco {exc}): riprovare più tardi.") from exc
     click.echo(f"{len(c.files)} cartelle di lavoro, {c.objective_count} obiettivi, {c.indicator_count} indicatori")

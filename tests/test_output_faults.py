@@ -57,11 +57,14 @@ def folder(tmp_path):
     return tmp_path / "wb"
 
 
+@pytest.mark.parametrize("layout", [[], ["--no-detail", "--workers", "2"]], ids=["comune", "large-run-forked-json"])
 @pytest.mark.parametrize("name", ["Relazione_2024.xlsx", "relazione.json", "aree.csv"])
-def test_consolidate_output_open_in_excel(tmp_path, folder, monkeypatch, name):
+def test_consolidate_output_open_in_excel(tmp_path, folder, monkeypatch, name, layout):
+    """Also with the layout of a large run, where the JSON is written by a forked child: the child's
+    failure comes back to the command whole (the same message, the previous file intact)."""
     out = tmp_path / "out"
     args = ["consolidate", str(folder), "--out", str(out / "Relazione_2024.xlsx"),
-            "--json", str(out / "relazione.json"), "--csv", str(out / "aree.csv")]
+            "--json", str(out / "relazione.json"), "--csv", str(out / "aree.csv"), *layout]
     assert CliRunner().invoke(main, args).exit_code == 0
     before = _snapshot(out)
     _refuse(monkeypatch, name, _open_in_excel(str(out / name)))

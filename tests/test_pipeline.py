@@ -89,13 +89,13 @@ def test_without_detail_the_scores_are_the_same(folder, tmp_path):
 def test_large_run_layout_is_identical_with_one_or_two_workers(folder, tmp_path):
     """Without the detail (the layout of runs over hundreds of workbooks) the objectives live in a spill
     file and the areas are computed by the workers: same Relazione, JSON and explanations as one process."""
-    from perf_xl.io.summary import write_summary_json, write_summary_workbook
+    from perf_xl.io.summary import write_summary_outputs
 
     out = {}
-    for w in (1, 2):
+    for w in (1, 2):  # with 2 workers the JSON is also written by a forked child beside the workbook
         c = consolidate_folder(folder, detail=False, workers=w)
-        out[w] = (write_summary_workbook(tmp_path / f"c{w}.xlsx", c).read_bytes(),
-                  _normalised(json.loads(write_summary_json(tmp_path / f"c{w}.json", c).read_text())),
+        xlsx, js = write_summary_outputs(c, tmp_path / f"c{w}.xlsx", tmp_path / f"c{w}.json", workers=w)
+        out[w] = (xlsx.read_bytes(), _normalised(json.loads(js.read_text())),
                   [(a.name, a.explanation, a.settori, len(a.objectives)) for a in c.areas])
     assert out[1] == out[2]
     assert any(explanation for _, explanation, _, _ in out[2][2])  # areas that do not reproduce are explained

@@ -29,6 +29,9 @@ class OutputNotWritten(OSError):
         self.cause = cause
         self.previous_kept = previous_kept
 
+    def __reduce__(self):  # crosses a process boundary whole (an output written by a forked child)
+        return (type(self), (self.target, self.cause, self.previous_kept))
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:

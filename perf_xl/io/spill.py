@@ -45,6 +45,15 @@ class SpilledObjectives:
         self._read_only = False
         self.new_scores: dict[str, list[tuple]] = {}  # a read-only view's score rows, for the owner to store
 
+    def commit(self) -> None:
+        self._db.commit()
+
+    def reopen(self) -> None:
+        """In a forked child: a connection of its own (SQLite connections do not cross a fork; the
+        inherited one is kept, unused and unclosed, so nothing of the parent's is touched)."""
+        self._inherited = self._db
+        self._db = sqlite3.connect(self.path)
+
     @property
     def path(self) -> str:
         return str(Path(self._dir) / "objectives.sqlite")
@@ -152,6 +161,10 @@ class AreaObjectives(Sequence):
     def __init__(self, store: SpilledObjectives, area: str, settings: Settings):
         self._store, self._area, self._settings = store, area, settings
         self._len: int | None = None
+
+    @property
+    def store(self) -> SpilledObjectives:
+        return self._store
 
     def __iter__(self) -> Iterator[ObjectiveResult]:
         return self._store.iter_area(self._area, self._settings)

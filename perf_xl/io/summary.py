@@ -24,6 +24,7 @@ from ..settings import LIGHTS, Settings, load_settings
 from .cells import write_value
 from .csv_out import write_csv
 from .atomic import atomic_path, write_text_atomic
+from .beside import can_fork, run_beside
 
 
 def load_summary_layout() -> dict:
@@ -53,6 +54,38 @@ def write_summary_json(path: str | Path, c: Consolidation) -> Path:
             fh.write(("," if i else "") + dump(area_dict(a)))
         fh.write('],"findings":' + dump([f.as_dict() for f in c.findings]) + "}\n")
     return Path(path)
+
+
+def write_summary_outputs(c: Consolidation, out: str | Path, json_path: str | Path | None = None,
+                          csv_path: str | Path | None = None, settings: Settings | None = None,
+                          workers: int = 1) -> list[Path]:
+    """The Relazione workbook and, when asked, its JSON and CSV (each atomically).
+
+    For a large run (objectives on disk) with more than one worker, the JSON is written by a
+    forked child while this process writes the workbook (:mod:`perf_xl.io.beside`): the two
+    are independent, and the outputs are the same bytes either way.
+    """
+    def workbook() -> Path:
+        return write_summary_workbook(out, c, settings)
+
+    written = []
+    if json_path and workers > 1 and not c.detail and can_fork():
+        stores = {id(s): s for a in c.areas for s in [getattr(a.objectives, "store", None)] if s is not None}
+        for store in stores.values():
+            store.commit()  # the child's own connection sees everything written so far
+
+        def reopen() -> None:
+            for store in stores.values():
+                store.reopen()
+
+        written.extend(run_beside(workbook, lambda: write_summary_json(json_path, c), reopen))
+    else:
+        written.append(workbook())
+        if json_path:
+            written.append(write_summary_json(json_path, c))
+    if csv_path:
+        written.append(write_summary_csv(csv_path, c))
+    return written
 
 
 def write_summary_workbook(path: str | Path, c: Consolidation, settings: Settings | None = None) -> Path:
