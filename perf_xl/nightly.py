@@ -186,7 +186,7 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: N
                 d = f.as_dict()
                 del d["file"]
                 findings.append(d)
-            cache.store(rel, new, findings, [(n.code, n.name, n.row, n.cell) for n in o.names])
+            cache.store(rel, new, findings, [n[2:] for n in o.names])  # (code, name, row, cell)
             result.validated.append(rel)
     cache.keep_only(present)
     top = str(share)

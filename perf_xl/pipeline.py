@@ -43,7 +43,7 @@ class FileOutcome:
     areas: tuple[AreaInfo, ...] = ()
     parts: list[ObjectivePart] = field(default_factory=list)
     spill_rows: list[tuple] = field(default_factory=list)  # the parts, ready for the spill file
-    names: list = field(default_factory=list)  # ObjectiveName records
+    names: list = field(default_factory=list)  # ObjectiveName fields as plain tuples
 
 
 @dataclass
@@ -89,7 +89,7 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
         for f in validate_reads(reads, schema, job.settings, names_out=names):
             outcomes[f.file].findings.append(f)
         for p, n in names.items():
-            outcomes[p].names = n
+            outcomes[p].names = [tuple(x) for x in n]  # plain tuples cross the process boundary cheaply
     else:
         for p, read in zip(job.paths, reads):
             outcomes[p].findings.extend(read.findings)
@@ -109,9 +109,15 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
     return [outcomes[p] for p in job.paths]
 
 
-def _batches(paths: list[str], size: int) -> Iterator[tuple[str, ...]]:
-    for i in range(0, len(paths), size):
-        yield tuple(paths[i:i + size])
+def _batches(paths: list[str], size: int, taper: int = 0) -> Iterator[tuple[str, ...]]:
+    """Batches of ``size``; with ``taper``, the last ``taper * size`` files go in quarter-size batches,
+    so that the workers run out of work together instead of one waiting for the other's last batch."""
+    cut = max(0, len(paths) - taper * size)
+    for i in range(0, cut, size):
+        yield tuple(paths[i:min(i + size, cut)])
+    small = max(1, size // 4)
+    for i in range(cut, len(paths), small):
+        yield tuple(paths[i:i + small])
 
 
 def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[list[AreaInfo], list[Finding]]:
@@ -138,7 +144,9 @@ def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail
     workers = max(1, min(workers, os.cpu_count() or 1))
     if workers > 1:  # enough batches to keep every worker busy to the end
         batch_files = max(1, min(batch_files, -(-len(files) // (workers * 2))))
-    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source) for b in _batches(files, batch_files)]
+    taper = workers if workers > 1 else 0
+    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source)
+            for b in _batches(files, batch_files, taper)]
     workers = min(workers, len(jobs) or 1)
     if workers == 1:
         for job in jobs:
