@@ -4,14 +4,15 @@ At the scale of thousands of workbooks the Relazione workbook and its JSON each 
 good part of a second, and both only read the finished consolidation: with a second
 core, they can be written at the same time. ``fork`` gives the child the consolidation
 as it is, with nothing to pickle; what comes back is the child's result or its
-exception, re-raised here. Where there is no ``fork`` (Windows) the two run one after
-the other.
+exception, re-raised here. Elsewhere than on Linux (no ``fork`` on Windows; macOS system
+libraries are not fork-safe) the two run one after the other.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import sys
 from typing import Callable, TypeVar
 
 A = TypeVar("A")
@@ -19,7 +20,9 @@ B = TypeVar("B")
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork")
+    # Linux only: macOS system libraries are not safe to use after a fork (Python's own
+    # multiprocessing spawns there), and Windows has no fork
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def run_beside(main: Callable[[], A], side: Callable[[], B], in_child: Callable[[], None] = lambda: None
