@@ -29,7 +29,7 @@ from .io.atomic import atomic_path, write_text_atomic
 from .io.csv_out import HISTORY, append_csv
 from .io.lock import exclusive_lock
 from .io.nightly_cache import NightlyCache, Stamp
-from .io.reader import WORKBOOK_SUFFIXES
+from .io.reader import WORKBOOK_SUFFIXES, stable_bytes
 from .io.report import counts, report_dict, write_report_csv, write_report_workbook
 from .model import ERROR, WARNING, Finding, Report
 from .schema import WorkbookSchema, load_schema
@@ -91,16 +91,14 @@ def walk_share(share: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]
 
 
 def _read_stable(path: Path) -> tuple[bytes | None, Finding | None]:
-    """The file's bytes, only if it did not change while being read."""
+    """The file's bytes, only if it did not change while being read (the reader's rule); else why not."""
     try:
-        before = path.stat()
-        data = path.read_bytes()
-        after = path.stat()
+        data = stable_bytes(path)
     except OSError as exc:
         return None, Finding(str(path), "", "", None, "", "file-non-accessibile", ERROR,
                              f"Il file non si può leggere ({exc.strerror}): forse è aperto da un altro utente "
                              "o mancano i permessi.", None)
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+    if data is None:
         return None, Finding(str(path), "", "", None, "", "file-in-scrittura", WARNING,
                              "Il file è cambiato mentre veniva letto (salvataggio in corso): sarà controllato "
                              "alla prossima esecuzione.", None)

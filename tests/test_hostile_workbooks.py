@@ -100,26 +100,20 @@ def test_a_failed_write_leaves_the_previous_output_intact(tmp_path, monkeypatch)
 def test_a_workbook_being_saved_while_read_is_reported_not_half_read(tmp_path, monkeypatch):
     """validate and consolidate read each file once; if it changes meanwhile (Excel still saving on
     the share), the file is reported and skipped, the others go on."""
-    from perf_xl.io import reader
+    from pathlib import Path
 
     saving = wf.write(tmp_path / "in-salvataggio.xlsx")
     wf.write(tmp_path / "fermo.xlsx")
-    real_open = open
+    real_read_bytes = Path.read_bytes
 
-    def open_while_saving(path, mode="r", *args, **kwargs):
-        fh = real_open(path, mode, *args, **kwargs)
-        if str(path) == str(saving):
-            real_read = fh.read
+    def read_while_saving(self):
+        data = real_read_bytes(self)
+        if str(self) == str(saving):
+            with open(saving, "ab") as other:  # the other writer adds its next chunk
+                other.write(b"\0" * 64)
+        return data
 
-            def read(*a):
-                data = real_read(*a)
-                with real_open(saving, "ab") as other:  # the other writer adds its next chunk
-                    other.write(b"\0" * 64)
-                return data
-            fh.read = read
-        return fh
-
-    monkeypatch.setattr(reader, "open", open_while_saving, raising=False)
+    monkeypatch.setattr(Path, "read_bytes", read_while_saving)
     found = {(f.file.split("/")[-1], f.code) for f in validate_paths([tmp_path]).report}
     assert ("in-salvataggio.xlsx", "file-in-scrittura") in found
     assert not any(name == "fermo.xlsx" for name, _ in found)

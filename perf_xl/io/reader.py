@@ -9,7 +9,6 @@ read-only; nothing is ever written back.
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -173,21 +172,40 @@ MAX_PART_BYTES = 48 * 1024 * 1024  # a settore sheet of thousands of indicators 
 MAX_RATIO = 400  # XML compresses 5-20x; hundreds of times means mostly empty, repeated content
 
 
+class TooLarge(ValueError):
+    """A file over the size worth reading into memory."""
+
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+
+def stable_bytes(path: Path, limit: int | None = None) -> bytes | None:
+    """The file's bytes read whole, or None when it changed while being read (someone is saving
+    it): never half old, half new. OSError when it cannot be read; :class:`TooLarge` over ``limit``.
+    The one rule for this, used by every reader of workbooks (the nightly's included)."""
+    before = path.stat()
+    if limit is not None and before.st_size > limit:
+        raise TooLarge(before.st_size)
+    data = path.read_bytes()
+    after = path.stat()
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+        return None
+    return data
+
+
 def _snapshot(path: Path) -> tuple[bytes, tuple[str, str] | None]:
     """The file's bytes, or why they are not a workbook worth parsing (before any parser sees them)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return b"", ("file-sospetto", f"Il file pesa {size // (1024 * 1024)} MB: troppo per un file di settore, "
-                         "non viene letto. Forse contiene immagini o fogli non necessari: toglierli e salvare di nuovo.")
-        with open(path, "rb") as fh:
-            before = os.fstat(fh.fileno())
-            data = fh.read(MAX_FILE_BYTES + 1)
-        after = os.stat(path)
+        data = stable_bytes(path, MAX_FILE_BYTES)
+    except TooLarge as exc:
+        return b"", ("file-sospetto", f"Il file pesa {exc.size // (1024 * 1024)} MB: troppo per un file di "
+                     "settore, non viene letto. Forse contiene immagini o fogli non necessari: toglierli e salvare "
+                     "di nuovo.")
     except OSError as exc:
         return b"", ("file-non-accessibile",
                      f"Il file non si può leggere ({exc.strerror}): forse è aperto o senza permessi.")
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+    if data is None:
         return b"", ("file-in-scrittura", "Il file è cambiato mentre veniva letto (qualcuno lo sta salvando): "
                      "non è stato letto. Riprovare quando il salvataggio è terminato.")
     head = data[:8]
