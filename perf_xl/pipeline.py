@@ -165,16 +165,14 @@ def spilled_areas(acc: SpilledObjectives, areas: list[AreaInfo], settings: Setti
     by_area = acc.by_area(settings)  # also commits and indexes the file, for the workers to read
     order = area_order(by_area, areas)
     sizes = acc.area_sizes()
-    done: dict[str, AreaResult] = {}
     with ProcessPoolExecutor(max(1, min(workers, os.cpu_count() or 1, len(order)))) as pool:
         # largest areas first, so no worker is left with a big one at the end
         futures = {pool.submit(_area_in_worker, acc.path, name, info, settings): name
                    for name, info in sorted(order, key=lambda item: -sizes.get(item[0], 0))}
         results = {name: future.result() for future, name in futures.items()}
-    for name, (result, scores) in results.items():  # written once the workers no longer read the file
+    for name, (_, scores) in results.items():  # written once the workers no longer read the file
         acc.add_scores(name, scores)
-        done[name] = dataclasses.replace(result, objectives=by_area[name])
-    return [done[name] for name, _ in order]
+    return [dataclasses.replace(results[name][0], objectives=by_area[name]) for name, _ in order]
 
 
 def _area_in_worker(path: str, name: str, info: AreaInfo, settings: Settings) -> tuple[AreaResult, list[tuple]]:
