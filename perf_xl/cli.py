@@ -16,6 +16,7 @@ from .io.atomic import OutputNotWritten
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
+from .wording import wrap
 
 
 class CommandError(click.ClickException):
@@ -87,11 +88,16 @@ def _settings(path):
 
 
 def _print_findings(findings, limit: int = 30) -> None:
+    from .io.report import more_findings
+
     for f in findings[:limit]:
         where = " ".join(x for x in (Path(f.file).name if f.file else "", f.sheet, f.cell) if x)
-        click.echo(f"  [{f.severity}] {where}: {f.message}")
+        # whole, wrapped at spaces (never cut); an explanation's lines one under the other
+        for k, part in enumerate(p for p in f.message.split("\n") if p.strip()):
+            click.echo(wrap(f"  [{f.severity}] {where}: {part}" if k == 0 else part, width=110, first_indent="" if k == 0
+                            else "      ", indent="      "))
     if len(findings) > limit:
-        click.echo(f"  … e altre {len(findings) - limit} segnalazioni.")
+        click.echo(f"  {more_findings(len(findings) - limit)}.")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -115,10 +121,13 @@ def import_relazione_cmd(file, year, out_dir, udf, settings_path):
 
     Example: perf-xl import-relazione relazione_2022.txt --year 2022 --out workbooks/2022
     """
-    from .importer import import_relazione
+    from .importer import NotRelazioneText, import_relazione
 
-    result = import_relazione(file, out_dir, year=year, settings=_settings(settings_path),
-                              formula_mode="udf" if udf else "native")
+    try:
+        result = import_relazione(file, out_dir, year=year, settings=_settings(settings_path),
+                                  formula_mode="udf" if udf else "native")
+    except NotRelazioneText as exc:
+        raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
     click.echo(f"Anno {result.year or 'non indicato'}: {result.areas} aree, {result.objectives} obiettivi, "
                f"{result.indicators} indicatori, {len(result.written)} cartelle di lavoro in {out_dir}")
     for p in result.written:
@@ -172,7 +181,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
         click.echo(f"{a.number:>3}  {short_area_name(a.name)[:32]:<32} {len(a.objectives):>4} {a.indicator_count:>5} "
                    f"{score:>10} {pub:>11}  {a.traffic_light or '—'}{flag}")
         for line in a.explanation:
-            click.echo(f"       - {line}")
+            click.echo(wrap(line, width=110, first_indent="       - ", indent="         "))
     if c.findings:
         click.echo(f"Segnalazioni ({len(c.findings)}):")
         _print_findings(c.findings)
@@ -229,12 +238,16 @@ def audit_cmd(file, json_file, settings_path):
     Exit 0 when everything is consistent, 1 when something is not.
     Example: perf-xl audit relazione_2022.txt --json audit.json
     """
-    from .importer import read_relazione_text
+    from .importer import NotRelazioneText, read_relazione_text
     from .io.report import format_table, write_report_json
     from .relazione.audit import audit_relazione
 
     encoding: list = []
-    report = audit_relazione(read_relazione_text(file, encoding), str(file), _settings(settings_path))
+    try:
+        text = read_relazione_text(file, encoding)
+    except NotRelazioneText as exc:
+        raise CommandError(str(exc)) from exc
+    report = audit_relazione(text, str(file), _settings(settings_path))
     report.findings[:0] = encoding
     click.echo(format_table(report))
     if json_file:
@@ -269,7 +282,7 @@ def nightly_cmd(share, reports_dir, workers, settings_path):
     c = counts(result.report)
     click.echo(f"{len(result.files)} cartelle di lavoro: {len(result.validated)} controllate, "
                f"{len(result.reused)} invariate; {len(result.skipped)} file saltati; "
-               f"{c['errori']} errori, {c['avvisi']} avvisi.")
+               f"{c['errors']} errori, {c['warnings']} avvisi.")
     for p in result.outputs:
         click.echo(f"  {p}")
     sys.exit(0 if result.report.valid else 1)

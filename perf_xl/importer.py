@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import WARNING, AreaInfo, Finding, SettoreWorkbook
-from .relazione.parser import line_number, parse_relazione, to_indicator_rows
+from .relazione.parser import parse_relazione, to_indicator_rows
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
+from .wording import quoted, shorten
 from .io.template import write_settore_workbook
 
 
@@ -38,26 +39,151 @@ def slug(text: str, max_len: int = 60) -> str:
     return s or "settore"
 
 
-def read_relazione_text(path: str | Path, findings: list[Finding] | None = None) -> str:
-    """The export's text: UTF-8 (with or without BOM), UTF-16 with its BOM (what Excel and Notepad call
-    "Unicode text"), else Windows-1252 as Office saves it (reported)."""
-    data = Path(path).read_bytes()
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+class NotRelazioneText(ValueError):
+    """What was given is not a Relazione text export (a workbook, a PDF, a binary file), or does not
+    match what the user said of it (``--year``): the command cannot run (exit 2). The message is Italian."""
+
+
+_ZIP = b"PK\x03\x04"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (.xls, .doc)
+_WHAT_TO_GIVE = ("indicare il testo esportato dalla Relazione (un file .txt con i campi separati da "
+                 "tabulazioni, salvato dal PDF).")
+# C0 control characters except tab, LF, form feed (a page break) and CR, which a text export may hold
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+_CONTROL_NAMES = {0: "NUL", 0x1a: "SUB (fine file di DOS)", 0x1b: "ESC", 0x0b: "tabulazione verticale"}
+
+
+def _not_text(path: Path, data: bytes) -> str | None:
+    """Why ``data`` is not a text export (an Italian sentence naming the file), or None."""
+    name = f"«{path.name}»"
+    head = data[:8192]
+    if head.startswith(_ZIP):
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm") or b"xl/" in head:
+            return f"{name} è una cartella di lavoro Excel, non il testo della Relazione: {_WHAT_TO_GIVE}"
+        if path.suffix.lower() == ".ods" or b"opendocument.spreadsheet" in head:
+            return f"{name} è un foglio di calcolo di LibreOffice, non il testo della Relazione: {_WHAT_TO_GIVE}"
+        if b"word/" in head or path.suffix.lower() == ".docx":
+            return f"{name} è un documento Word, non il testo della Relazione: {_WHAT_TO_GIVE}"
+        return f"{name} è un archivio compresso (zip), non il testo della Relazione: {_WHAT_TO_GIVE}"
+    if head.startswith(_OLE2):
+        return (f"{name} è un file di Office in formato binario (.xls o .doc), non il testo della Relazione: "
+                f"{_WHAT_TO_GIVE}")
+    if head.startswith(b"%PDF"):
+        return (f"{name} è un PDF, non il testo della Relazione: aprirlo, esportarne il testo "
+                "(campi separati da tabulazioni) e indicare quel file .txt.")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not head or _utf16_without_bom(head):
+        return None
+    controls = len(_CONTROL.findall(head.decode("latin-1")))
+    if controls > max(8, len(head) // 20):  # a text has at most a stray control character or two
+        return f"{name} non è un file di testo (contiene dati binari), non il testo della Relazione: {_WHAT_TO_GIVE}"
+    return None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when ``data`` looks like UTF-16 text saved without its BOM."""
+    head = data[:4096]
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd > len(head) // 3 and even < len(head) // 50:
+        return "utf-16-le"
+    if even > len(head) // 3 and odd < len(head) // 50:
+        return "utf-16-be"
+    return None
+
+
+def _accented(line: str, most: int = 4) -> str:
+    """The words of a line with letters outside ASCII, the ones to check: «Attività», «Città»."""
+    words = list(dict.fromkeys(w for w in re.findall(r"\S+", line) if not w.isascii()))
+    shown = ", ".join(quoted(w, 40) for w in words[:most])
+    rest = len(words) - most
+    return shown + ("" if rest <= 0 else " e un'altra" if rest == 1 else f" e altre {rest}") if words else "nessuna"
+
+
+def _decode_by_line(data: bytes, path: Path, findings: list[Finding] | None) -> str:
+    """UTF-8 line by line: a line that is not valid UTF-8 is read as Windows-1252 (the way Office
+    saves "testo"), and reported with its line; every other line stays as it was written."""
+    parts = []
+    for lineno, raw in enumerate(data.splitlines(keepends=True), start=1):
+        try:
+            parts.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            line = raw.decode("cp1252", errors="replace")
+            parts.append(line)
+            if findings is not None:
+                findings.append(Finding(
+                    str(path), "testo", f"riga {lineno}", lineno, "", "codifica-non-utf8", WARNING,
+                    f"La riga {lineno} non è in UTF-8: è stata letta come Windows-1252 (la codifica di Office), "
+                    f"le altre righe in UTF-8. Controllare le lettere accentate della riga ({_accented(line)}); "
+                    "meglio esportare tutto il testo in UTF-8.", shorten(line, 120)))
+    return "".join(parts)
+
+
+def _without_controls(text: str, path: Path, findings: list[Finding] | None) -> str:
+    """Control characters (NUL and the other C0 characters but tab, line breaks and form feed) removed,
+    each line that held some reported: they are invisible in an editor and must not reach a cell."""
+    if not _CONTROL.search(text):
+        return text
+    lines = _LINE_PARTS.split(text)  # lines and their breaks, alternately (the parser's line numbers)
+    for k in range(0, len(lines), 2):
+        found = _CONTROL.findall(lines[k])
+        if not found:
+            continue
+        lines[k] = _CONTROL.sub("", lines[k])
         if findings is not None:
-            line = line_number(data[: exc.start].decode("utf-8"))
-            findings.append(Finding(str(path), "testo", f"riga {line}", line, "", "codifica-non-utf8", WARNING,
-                                    "Il file non è in UTF-8: letto come Windows-1252 (la codifica di Office). "
-                                    "Controllare le lettere accentate; meglio esportare in UTF-8.", None))
-        return data.decode("cp1252", errors="replace")
+            lineno = k // 2 + 1
+            names = ", ".join(dict.fromkeys(_CONTROL_NAMES.get(ord(c), f"codice {ord(c)}") for c in found))
+            what = "un carattere di controllo" if len(found) == 1 else f"{len(found)} caratteri di controllo"
+            findings.append(Finding(
+                str(path), "testo", f"riga {lineno}", lineno, "", "carattere-di-controllo", WARNING,
+                f"La riga {lineno} conteneva {what} ({names}), invisibile in un editor: è stato rimosso. "
+                "Controllare che la riga sia completa.", shorten(lines[k], 120)))
+    return "".join(lines)
+
+
+_LINE_PARTS = re.compile(r"(\r\n|\r|\n)")
+
+
+def read_relazione_text(path: str | Path, findings: list[Finding] | None = None) -> str:
+    """The export's text, decoded line by line.
+
+    UTF-16 with its BOM (what Excel and Notepad call "Unicode text") is decoded whole; otherwise
+    each line is UTF-8 (with or without BOM) and only a line that is not valid UTF-8 is read as
+    Windows-1252 (reported with its line, ``codifica-non-utf8``). Control characters are removed
+    and reported by line (``carattere-di-controllo``). A workbook, a PDF or a binary file raises
+    :class:`NotRelazioneText` with a message for the user.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    why = _not_text(path, data)
+    if why:
+        raise NotRelazioneText(why)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    elif (utf16 := _utf16_without_bom(data)) is not None:
+        text = data.decode(utf16, errors="replace")
+    else:
+        if data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8):]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = _decode_by_line(data, path, findings)
+    return _without_controls(text, path, findings)
+
+
+def check_year(given: int | None, read: int | None, file: str) -> None:
+    """``--year`` must agree with the year the text states (when it states one)."""
+    if given is not None and read is not None and given != read:
+        raise NotRelazioneText(
+            f"«{Path(file).name}» è la Relazione sulla Performance {read}, ma è stato indicato --year {given}: "
+            f"omettere --year (l'anno si legge dal testo) oppure indicare il file della Relazione {given}.")
 
 
 def build_settore_workbooks(text: str, file: str, year: int | None, schema: WorkbookSchema) -> tuple[list[SettoreWorkbook], list[Finding], int | None]:
     """Pure: the Relazione's text -> one SettoreWorkbook per settore (in order of appearance)."""
     rel = parse_relazione(text, file=file)
+    check_year(year, rel.year, file)
     rows, findings = to_indicator_rows(rel)
     findings = rel.findings + findings
     the_year = year or rel.year

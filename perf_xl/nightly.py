@@ -220,7 +220,7 @@ def _write_outputs(reports: Path, result: NightlyResult, stamp: str) -> list[Pat
         outs.append(reports / f"latest{made.suffix}")
     c = counts(result.report)
     row = {"run": stamp, "files": len(result.files), "validated": len(result.validated),
-           "reused": len(result.reused), "skipped": len(result.skipped), "errors": c["errori"],
-           "warnings": c["avvisi"]}
+           "reused": len(result.reused), "skipped": len(result.skipped), "errors": c["errors"],
+           "warnings": c["warnings"]}
     outs.append(append_csv(reports / HISTORY_FILE, HISTORY_FIELDS, [[row[k] for k in HISTORY_FIELDS]], HISTORY))
     return outs

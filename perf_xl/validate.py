@@ -38,6 +38,7 @@ from .model import ERROR, WARNING, Finding, IndicatorRow, Report
 from .numbers import format_italian, parse_number_text
 from .schema import Column, WorkbookSchema
 from .settings import Settings
+from .wording import number, quoted
 
 _FILE, _ROW = "__file__", "__row__"
 
@@ -236,7 +237,7 @@ def check_objective_weights(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Fin
         if abs(total - 100) > 1e-6:
             cells = _cells(ctx, "weight", [r.row for r in items])
             yield ctx.finding(items[0], "weight", "pesi-somma", ERROR,
-                              f"I pesi dell'obiettivo {code} «{items[0].objective[:60]}» sommano a {_it(total)} "
+                              f"I pesi dell'obiettivo {code} {quoted(items[0].objective)} sommano a {number(total)} "
                               f"invece di 100 (celle {cells}): correggere i pesi.", total, cell=cells)
     for r in rows:
         if r.weight == 0 and not r.note:
@@ -254,7 +255,7 @@ def check_duplicates(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
             continue
         if key in seen:
             yield ctx.finding(r, "indicator", "indicatore-duplicato", ERROR,
-                              f"L'indicatore «{r.indicator[:60]}» compare due volte nell'obiettivo {r.objective_code} "
+                              f"L'indicatore {quoted(r.indicator)} compare due volte nell'obiettivo {r.objective_code} "
                               f"(righe {seen[key]} e {r.row}): eliminare il doppione.", r.indicator)
         else:
             seen[key] = r.row
@@ -269,8 +270,8 @@ def check_objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Findi
         f = first.setdefault(r.objective_code, r)
         if " ".join(f.objective.split()) != " ".join(r.objective.split()):
             yield ctx.finding(r, "objective", "codice-nomi-diversi", ERROR,
-                              f"Il codice {r.objective_code} è usato con due nomi: «{r.objective[:50]}» e "
-                              f"«{f.objective[:50]}» (riga {f.row}): usare un codice diverso o lo stesso nome.",
+                              f"Il codice {r.objective_code} è usato con due nomi: {quoted(r.objective)} e "
+                              f"{quoted(f.objective)} (riga {f.row}): usare un codice diverso o lo stesso nome.",
                               r.objective)
 
 

@@ -48,7 +48,7 @@ def test_audit_cli(seed_path, tmp_path):
     assert r.exit_code == 1
     assert "riga 164" in r.output and "righe 226–228" in r.output
     data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
-    assert data["conteggi"]["totale"] == 8
+    assert data["counts"]["total"] == 8
 
 
 def test_import_and_audit_leave_the_text_untouched(tmp_path):

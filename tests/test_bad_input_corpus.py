@@ -392,7 +392,7 @@ def test_bad_input(case: Case, inputs, tmp_path, request):
     if case.command == "validate":
         data = json.loads((out / "v.json").read_text(encoding="utf-8"))
         assert sorted(Path(f).name for f in data["files"]) == sorted([GOOD, case.name])
-        check_findings(case, data["segnalazioni"], {case.name})
+        check_findings(case, data["findings"], {case.name})
     elif case.command == "consolidate":
         data = json.loads((out / "r.json").read_text(encoding="utf-8"))
         assert (out / "R.xlsx").stat().st_size > 0
@@ -410,7 +410,7 @@ def test_bad_input(case: Case, inputs, tmp_path, request):
             assert skipped[case.name] in ("file di blocco di Office", "file temporaneo")
         else:
             assert "2024/da-controllare/" + case.name in data["files"] and not skipped
-        check_findings(case, data["segnalazioni"], {case.name})
+        check_findings(case, data["findings"], {case.name})
         assert sorted(p.name for p in out.iterdir()) == sorted(
             ["cache.sqlite", "history.csv", "latest.csv", "latest.json", "latest.xlsx", "nightly.lock", "runs"])
     else:

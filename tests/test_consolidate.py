@@ -40,7 +40,7 @@ def test_non_reproducing_areas_are_explained(tmp_path):
     text = "\n".join(op.explanation)
     assert "Rete bibliotecaria" in text and "riga 93" in text and "riga 101" in text
     text = "\n".join(sc.explanation)
-    assert "pesi sommano a 82" in text and "riga 226" in text and "riga 211" in text
+    assert "pesi sommano a 82" in text and "righe 226–228" in text and "riga 211" in text
     for a in c.areas:
         assert bool(a.explanation) == (a.reproduces is False)
 

@@ -38,7 +38,7 @@ def test_first_run_reports_every_broken_file_and_skips_locks(share, tmp_path):
     r = CliRunner().invoke(main, ["nightly", str(share), "--reports", str(tmp_path / "rapporti")])
     assert r.exit_code == 1, r.output
     latest = json.loads((tmp_path / "rapporti" / "latest.json").read_text(encoding="utf-8"))
-    codes = {(Path(f["file"]).name, f["code"], f["cell"]) for f in latest["segnalazioni"]}
+    codes = {(Path(f["file"]).name, f["code"], f["cell"]) for f in latest["findings"]}
     assert ("2022_settore-polizia-locale.xlsx", "pesi-somma", "O6:O8") in codes
     assert ("testo-numero.xlsx", "numero-come-testo", "L2") in codes
     assert ("formula.xlsx", "formula-sovrascritta", "P3") in codes
@@ -53,7 +53,7 @@ def test_first_run_reports_every_broken_file_and_skips_locks(share, tmp_path):
     assert (tmp_path / "rapporti" / "latest.xlsx").exists()
     with open(tmp_path / "rapporti" / "latest.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))  # the findings for Excel, same records as the JSON
-    assert len(rows) == len(latest["segnalazioni"])
+    assert len(rows) == len(latest["findings"])
     assert {(Path(r["File"]).name, r["Codice"], r["Cella"]) for r in rows} == codes
     assert len(list((tmp_path / "rapporti" / "runs").glob("report-*.xlsx"))) == 1
 

@@ -171,8 +171,8 @@ def test_cli_exit_codes_outputs_and_sources_untouched(tmp_path):
     assert r.exit_code == 1, r.output
     assert "numero-come-testo" in r.output and "L2" in r.output
     data = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
-    assert data["conteggi"]["errori"] == 1
-    (rec,) = data["segnalazioni"]
+    assert data["counts"]["errors"] == 1
+    (rec,) = data["findings"]
     assert {k: rec[k] for k in ("sheet", "cell", "row", "column", "code", "severity", "value")} == {
         "sheet": "Indicatori", "cell": "L2", "row": 2, "column": "Target consuntivo",
         "code": "numero-come-testo", "severity": "errore", "value": "24,29"}

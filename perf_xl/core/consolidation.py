@@ -18,6 +18,7 @@ from typing import Iterable, Mapping, Sequence
 from ..model import AreaInfo, AreaResult, IndicatorRow, ObjectiveResult, ScoredIndicator, SettoreSummary
 from ..numbers import format_italian
 from ..settings import Settings
+from ..wording import count, number, percent, quoted, shorten, with_article
 from . import scoring
 
 
@@ -38,6 +39,7 @@ def _ref(row: IndicatorRow, file_name: str) -> str:
     return row.source_ref or f"{file_name} r. {row.row}"
 
 
+NAME_WIDTH = 80  # an indicator's name kept for an explanation: whole, or shortened at a word with "…"
 WEAK_KEPT = 1  # without detail, the first indicator below 100 that an explanation may name
 
 
@@ -102,10 +104,10 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
         weak, mismatches = [], []
         for r, pct in items:
             if pct is not None and pct < 100 and (r.weight or 0) > 0 and (detail or len(weak) < WEAK_KEPT):
-                weak.append((_ref(r, fname), r.indicator[:60], pct))
+                weak.append((_ref(r, fname), shorten(r.indicator, NAME_WIDTH), pct))
             pub = r.published_achievement
             if pub is not None and pct is not None and abs(round(pct) - pub) >= 1:
-                mismatches.append((_ref(r, fname), r.indicator[:60], pub, pct))
+                mismatches.append((_ref(r, fname), shorten(r.indicator, NAME_WIDTH), pub, pct))
         # area, settore and responsabile repeat on every objective: one string each, not one per part
         part = ObjectivePart(area=sys.intern(area), code=code, name=first.objective,
                              responsabile=sys.intern(first.responsabile), settore=sys.intern(first.settore),
@@ -220,38 +222,58 @@ def area_result(name: str, info: AreaInfo, objs: Sequence[ObjectiveResult], sett
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else format_italian(x, 2)
+    return "—" if x is None else percent(x)
 
 
 def _lines(o: ObjectiveResult) -> str:
-    return ", ".join(o.refs)
+    """Every source line of an objective: ``righe 92–94``, ``righe 226, 228``, ``riga 5``; references
+    to workbooks (``file.xlsx r. 7``) as they are."""
+    refs = list(o.refs)
+    nums = [int(r[5:]) for r in refs if r.startswith("riga ") and r[5:].isdigit()]
+    if len(nums) != len(refs) or not nums:
+        return ", ".join(refs)
+    nums = sorted(nums)
+    if len(nums) == 1:
+        return f"riga {nums[0]}"
+    if nums == list(range(nums[0], nums[-1] + 1)):
+        return f"righe {nums[0]}–{nums[-1]}"
+    return "righe " + ", ".join(map(str, nums))
+
+
+def _mean_of(n: int) -> str:
+    """``la media degli 8 obiettivi``, ``la media dei 9 obiettivi``, ``il punteggio dell'unico obiettivo``."""
+    if n == 1:
+        return "il punteggio dell'unico obiettivo"
+    return "la media " + with_article("di", count(n, "obiettivo", "obiettivi"), plural=True)
 
 
 EXCLUSION_SEARCH_LIMIT = 40  # objectives in an area up to which single and pair exclusions are tried
 
 
 def explain_difference(area: AreaResult) -> list[str]:
-    """Why an area's computed score differs from the published one, objective by objective."""
+    """Why an area's computed score differs from the published one, objective by objective: every
+    objective below the published score, every line involved (names whole or shortened at a word)."""
     objs = [o for o in area.objectives if o.score is not None]
     n = len(objs)
     total = sum(o.score for o in objs)
     needed = area.published * n
     msgs = [
-        f"Calcolato {_pct(area.score)}% contro {_pct(area.published)}% pubblicato "
-        f"(differenza {_pct(area.difference)} punti): la media dei {n} obiettivi darebbe il valore pubblicato "
-        f"solo con una somma dei punteggi di {_pct(needed)} invece di {_pct(total)}."
+        f"Calcolato {_pct(area.score)} contro {_pct(area.published)} pubblicato "
+        f"(differenza {format_italian(area.difference, 2)} punti): {_mean_of(n)} darebbe il valore pubblicato "
+        f"solo con una somma dei punteggi di {format_italian(needed, 2)} invece di {format_italian(total, 2)}."
     ]
     below = [o for o in objs if o.score < area.published - 0.005]
     for o in below:
-        detail = "; ".join(f"{ref}: «{name}» % Ragg {_pct(pct)}" for ref, name, pct in o.weak)
-        msgs.append(f"Obiettivo {o.code} «{o.name[:80]}» ({o.settore}) al {_pct(o.score)}% sotto il pubblicato"
-                    + (f" — {detail}." if detail else "."))
+        detail = "; ".join(f"{ref}: {quoted(name)} % Ragg {format_italian(pct, 2)}" for ref, name, pct in o.weak)
+        msgs.append(f"Obiettivo {o.code} {quoted(o.name)} ({o.settore}) {with_article('a', _pct(o.score))} "
+                    "sotto il pubblicato" + (f" — {detail}." if detail else "."))
     for o in objs:
         if abs(o.weight_sum - 100) > 0.005:
-            msgs.append(f"Obiettivo {o.code} «{o.name[:80]}»: i pesi sommano a {o.weight_sum:g} invece di 100 "
+            msgs.append(f"Obiettivo {o.code} {quoted(o.name)}: i pesi sommano a {number(o.weight_sum)} invece di 100 "
                         f"({_lines(o)}).")
         for ref, name, pub, pct in o.mismatches:
-            msgs.append(f"{ref}: % Ragg pubblicata {pub:g} ma le regole danno {_pct(pct)} («{name}»).")
+            msgs.append(f"{ref}: % Ragg pubblicata {number(pub)} ma le regole danno {format_italian(pct, 2)} "
+                        f"({quoted(name)}).")
     for k in (1, 2) if n <= EXCLUSION_SEARCH_LIMIT else ():
         for combo in itertools.combinations(range(n), k):
             rest = [o.score for j, o in enumerate(objs) if j not in combo]

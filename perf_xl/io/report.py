@@ -16,6 +16,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ..model import ERROR, WARNING, Report
+from ..wording import count, wrap
 from .atomic import atomic_path, write_text_atomic
 from .cells import write_value
 from .csv_out import write_csv
@@ -24,12 +25,19 @@ from .summary import load_summary_layout
 
 def counts(report: Report) -> dict:
     by = Counter(f.severity for f in report)
-    return {"errori": by.get(ERROR, 0), "avvisi": by.get(WARNING, 0), "totale": len(report)}
+    return {"errors": by.get(ERROR, 0), "warnings": by.get(WARNING, 0), "total": len(report)}
+
+
+def counts_sentence(c: dict) -> str:
+    """``{"errors": 1, "warnings": 2}`` -> ``1 errore, 2 avvisi.``"""
+    return f"{count(c['errors'], 'errore', 'errori')}, {count(c['warnings'], 'avviso', 'avvisi')}."
 
 
 def report_dict(report: Report, files: list[str]) -> dict:
-    return {"files": files, "conteggi": counts(report), "valido": report.valid,
-            "segnalazioni": [f.as_dict() for f in report]}
+    """The JSON of ``validate`` and ``audit`` (and the head of the nightly's): keys in English,
+    messages in Italian (see the README, *JSON outputs*)."""
+    return {"files": files, "counts": counts(report), "valid": report.valid,
+            "findings": [f.as_dict() for f in report]}
 
 
 def write_report_json(path: str | Path, report: Report, files: list[str]) -> Path:
@@ -45,19 +53,51 @@ def write_report_csv(path: str | Path, report: Report) -> Path:
                      ([d[k] for k in keys] for d in (f.as_dict() for f in report)))
 
 
+MESSAGE_INDENT = " " * 8
+
+
+def message_lines(message: str, width: int = 110, indent: str = MESSAGE_INDENT) -> list[str]:
+    """A finding's message for the console: whole, wrapped at spaces into lines of ``width``
+    characters; a message of several lines (an explanation) keeps each line on its own."""
+    return [wrap(part, width=width, first_indent=indent, indent=indent + ("  " if part.startswith("- ") else ""))
+            for part in message.split("\n") if part.strip()]
+
+
+def more_findings(n: int) -> str:
+    """The line that says how many findings the console did not show."""
+    return "… e un'altra segnalazione" if n == 1 else f"… e altre {n} segnalazioni"
+
+
 def format_table(report: Report, limit: int | None = None, width: int = 110) -> str:
-    """A plain-text table for the console (no dependency on a terminal library)."""
+    """A plain-text table for the console (no dependency on a terminal library): every message
+    whole, wrapped at ``width`` characters, never cut."""
     rows = list(report)[:limit] if limit else list(report)
     lines = []
     for f in rows:
         where = ":".join(x for x in (Path(f.file).name if f.file else "", f.sheet, f.cell) if x)
         lines.append(f"{f.severity.upper():7} {where}  [{f.code}]")
-        lines.append(f"        {f.message}"[:width * 3])
-    c = counts(report)
+        lines.extend(message_lines(f.message, width))
     if limit and len(report) > limit:
-        lines.append(f"… e altre {len(report) - limit} segnalazioni (vedere --json o --report).")
-    lines.append(f"{c['errori']} errori, {c['avvisi']} avvisi.")
+        lines.append(f"{more_findings(len(report) - limit)} (vedere --json o --report).")
+    lines.append(counts_sentence(counts(report)))
     return "\n".join(lines)
+
+
+def external_link(target: str, sheet: str, cell: str) -> str:
+    """The ``external:`` link xlsxwriter writes for a cell of another workbook.
+
+    xlsxwriter splits the link at its first ``#`` (file, then cell) and escapes a few characters
+    only when the link holds no ``%XX`` yet; so the path is percent-encoded here, whole and once
+    (``a#b.xlsx`` -> ``a%23b.xlsx``, ``100%.xlsx`` -> ``100%25.xlsx``, a space -> ``%20``), and the
+    relationship's target, read back and decoded, is the file's own name.
+    """
+    path = target.replace("\\", "/")
+    encoded = "".join(_URL_ESCAPES.get(ch, ch) for ch in path)
+    return f"external:{encoded}#'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}"
+
+
+# what xlsxwriter would escape, plus '#' (the link's own separator); one character at a time, so each once
+_URL_ESCAPES = {ch: f"%{ord(ch):02X}" for ch in '%#" <>[]^`{}'}
 
 
 def write_report_workbook(path: str | Path, report: Report) -> Path:
@@ -69,7 +109,7 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
         book.set_properties({"title": "Segnalazioni perf_xl", "created": datetime.datetime(2000, 1, 1)})
         ws = book.add_worksheet(lay["sheet"])
         head = book.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78", "border": 1})
-        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        wrapped = book.add_format({"text_wrap": True, "valign": "top"})
         link = book.add_format({"font_color": "blue", "underline": 1, "valign": "top"})
         sev = {ERROR: book.add_format({"bg_color": "#F8696B", "valign": "top"}),
                WARNING: book.add_format({"bg_color": "#FFD966", "valign": "top"})}
@@ -87,11 +127,11 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
                     # relative to the report, so the link survives a shared drive mapped elsewhere
                     target = targets.get(f.file) or targets.setdefault(
                         f.file, os.path.relpath(Path(f.file).resolve(), base))
-                    ws.write_url(i, j, f"external:{target}#'{f.sheet}'!{f.cell}", link, f.cell)
+                    ws.write_url(i, j, external_link(target, f.sheet, f.cell), link, f.cell)
                 elif key == "severity":
-                    write_value(ws, i, j, d[key], sev.get(f.severity, wrap))
+                    write_value(ws, i, j, d[key], sev.get(f.severity, wrapped))
                 else:
-                    write_value(ws, i, j, d[key], wrap)
+                    write_value(ws, i, j, d[key], wrapped)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(report), 1), len(cols) - 1)
         book.close()

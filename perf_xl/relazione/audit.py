@@ -17,6 +17,7 @@ from ..core import scoring
 from ..model import ERROR, WARNING, AreaInfo, Finding, Report
 from ..numbers import format_italian
 from ..settings import Settings
+from ..wording import number, quoted
 from .parser import SHEET, parse_relazione, to_indicator_rows
 
 
@@ -30,6 +31,13 @@ def _lines(lines: list[int]) -> str:
     if len(lines) > 1 and lines == list(range(lines[0], lines[-1] + 1)):
         return f"righe {lines[0]}–{lines[-1]}"
     return "righe " + ", ".join(map(str, lines)) if len(lines) > 1 else f"riga {lines[0]}"
+
+
+def _explained(area) -> str:
+    """An area that does not add up, with every line of its explanation (one line each, so that the
+    console, the report workbook and the CSV show them one under the other; nothing is left out)."""
+    first, *rest = area.explanation or ("il punteggio calcolato differisce da quello pubblicato.",)
+    return "\n".join([f"{quoted(area.name)}: {first}", *(f"- {line}" for line in rest)])
 
 
 def audit_relazione(text: str, file: str, settings: Settings) -> Report:
@@ -46,8 +54,8 @@ def audit_relazione(text: str, file: str, settings: Settings) -> Report:
         if abs(total - 100) > 1e-6:
             lines = [r.row for r in items]
             report.add(Finding(file, SHEET, _lines(lines), lines[0], "Peso", "pesi-somma", ERROR,
-                               f"I pesi dell'obiettivo «{items[0].objective[:70]}» ({_lines(lines)}) sommano a "
-                               f"{total:g} invece di 100.", total))
+                               f"I pesi dell'obiettivo {quoted(items[0].objective)} ({_lines(lines)}) sommano a "
+                               f"{number(total)} invece di 100.", total))
     for r in rows:
         pct = scoring.achievement(r.target, r.actual, r.polarity, settings)
         pub = r.published_achievement
@@ -55,17 +63,18 @@ def audit_relazione(text: str, file: str, settings: Settings) -> Report:
             continue
         if _half_up(pct) != _half_up(pub):
             report.add(Finding(file, SHEET, f"riga {r.row}", r.row, "% Ragg", "ragg-non-coerente", ERROR,
-                               f"% Ragg pubblicata {pub:g} alla riga {r.row}, ma con atteso {r.target:g}, consuntivo "
-                               f"{r.actual:g} e polarità {r.polarity} le regole danno {format_italian(pct)}.", pub))
+                               f"% Ragg pubblicata {number(pub)} alla riga {r.row}, ma con atteso {number(r.target)}, "
+                               f"consuntivo {number(r.actual)} e polarità {r.polarity} le regole danno "
+                               f"{format_italian(pct)}.", pub))
     areas = consolidate(rows, [AreaInfo(a.number, a.heading, a.published) for a in rel.areas], settings)
     line_of = {a.heading: a.line for a in rel.areas}
     for a in areas:
         if a.reproduces is False:
             report.add(Finding(file, SHEET, f"riga {line_of[a.name]}", line_of[a.name], "% area", "area-non-coerente",
-                               ERROR, f"«{a.name}»: " + " ".join(a.explanation), a.published))
+                               ERROR, _explained(a), a.published))
         elif a.published is None:
             report.add(Finding(file, SHEET, f"riga {line_of.get(a.name, 0)}", line_of.get(a.name), "% area",
                                "area-senza-punteggio", WARNING,
-                               f"«{a.name}»: nessuna % di raggiungimento pubblicata da confrontare.", None))
+                               f"{quoted(a.name)}: nessuna % di raggiungimento pubblicata da confrontare.", None))
     report.findings.sort(key=lambda f: (f.row or 0, f.code))
     return report

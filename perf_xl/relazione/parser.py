@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from ..model import ERROR, WARNING, Finding, IndicatorRow
 from ..numbers import parse_italian_number
+from ..wording import number, quoted
 
 TEXT_FIELDS = ("responsabile", "settore", "objective", "definizione", "indicator", "formula", "finalita")
 HEADING = re.compile(r"^\s*(LINEA STRATEGICA\b.*|OBIETTIVI DI MANDATO\b.*)$", re.IGNORECASE)
@@ -84,6 +85,10 @@ def _finding(file: str, line: int, code: str, severity: str, message: str, value
 
 def _is_header(fields: list[str]) -> bool:
     return len(fields) >= 2 and fields[0].strip() == "Responsabile" and fields[1].strip() == "Settore"
+
+
+def _extra_fields(n: int) -> str:
+    return "un campo di testo in più" if n == 1 else f"{n} campi di testo in più"
 
 
 def _split_numeric_tail(fields: list[str]):
@@ -179,7 +184,7 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
             if lost:
                 rel.findings.append(_finding(
                     file, lineno, "testo-in-eccesso", WARNING,
-                    f"La riga ha {extra} campi di testo in più del previsto: «{lost[0][:60]}» è stato ignorato.",
+                    f"La riga ha {_extra_fields(extra)} del previsto: {quoted(lost[0])} è stato ignorato.",
                     lost[0]))
             texts = texts[extra:]
         elif extra < 0:
@@ -187,10 +192,12 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
         values = dict(zip(TEXT_FIELDS, texts))
         peso_at = len(fields) - 2
         if (i, peso_at) != (7, 11):
+            moved = ([f"il target atteso è nel campo n. {i + 1} invece che nell'ottavo"] if i != 7 else []) + (
+                [f"il peso è nel campo n. {peso_at + 1} invece che nel dodicesimo"] if peso_at != 11 else [])
             rel.findings.append(_finding(
                 file, lineno, "riga-spostata", WARNING,
-                f"Colonne spostate nell'estrazione del PDF: atteso nel campo {i + 1} (invece dell'8°), "
-                f"peso nel campo {peso_at + 1} (invece del 12°); la riga è stata letta allineando i campi.",
+                f"Colonne spostate nell'estrazione del PDF: {' e '.join(moved)}; la riga è stata letta "
+                "allineando i campi.",
                 None))
         if area is None:
             area = RelazioneArea(number=1, heading="(area non indicata)", line=lineno, published=None)
@@ -284,8 +291,8 @@ def to_indicator_rows(rel: Relazione) -> tuple[list[IndicatorRow], list[Finding]
         if not consistent:
             findings.append(_finding(
                 rel.file, r.line, "scostamento-incoerente", WARNING,
-                f"Lo scostamento pubblicato ({r.published_deviation:g}) non corrisponde né a consuntivo − atteso "
-                f"({r.actual - r.target:g}) né ad atteso − consuntivo: polarità assunta «crescente».",
+                f"Lo scostamento pubblicato ({number(r.published_deviation)}) non corrisponde né a consuntivo − "
+                f"atteso ({number(r.actual - r.target)}) né ad atteso − consuntivo: polarità assunta «crescente».",
                 r.published_deviation))
         out.append(IndicatorRow(
             area=r.area, objective_code=code, objective=r.objective, responsabile=r.responsabile,
