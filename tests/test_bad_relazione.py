@@ -45,3 +45,66 @@ def test_import_of_a_text_with_no_indicators_fails_clearly(tmp_path):
     src.write_text("niente da vedere\n", encoding="utf-8")
     r = CliRunner().invoke(main, ["import-relazione", str(src), "--out", str(tmp_path / "wb")])
     assert r.exit_code == 1 and "nessuna riga di indicatore" in r.output.lower()
+
+
+# --- decoding: line by line, control characters, what is not a text -----------------------------------
+
+def test_only_the_lines_that_are_not_utf8_are_read_as_windows_1252(tmp_path):
+    from perf_xl.importer import read_relazione_text
+
+    lines = ["Città di Valdoria", "Attività\tsvolte", "Qualità del servizio", "fine"]
+    src = tmp_path / "misto.txt"
+    src.write_bytes(b"\r\n".join(line.encode("cp1252" if i == 2 else "utf-8") for i, line in enumerate(lines)))
+    findings = []
+    assert read_relazione_text(src, findings).split("\r\n") == lines
+    assert [(f.code, f.cell) for f in findings] == [("codifica-non-utf8", "riga 3")]
+    assert "«Qualità»" in findings[0].message
+
+
+def test_control_characters_are_removed_and_reported_by_line(tmp_path):
+    from perf_xl.importer import read_relazione_text
+
+    src = tmp_path / "nul.txt"
+    src.write_bytes("uno\n\fdue\tcon\x00nul\r\ntre\x07\x07\n".encode("utf-8"))
+    findings = []
+    assert read_relazione_text(src, findings) == "uno\n\fdue\tconnul\r\ntre\n"  # form feed and tab kept
+    assert [(f.code, f.cell) for f in findings] == [("carattere-di-controllo", "riga 2"),
+                                                    ("carattere-di-controllo", "riga 3")]
+    assert "un carattere di controllo (NUL)" in findings[0].message
+    assert "2 caratteri di controllo (codice 7)" in findings[1].message
+
+
+def test_utf16_with_and_without_bom(tmp_path):
+    from perf_xl.importer import read_relazione_text
+
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
+        src = tmp_path / f"{encoding}.txt"
+        src.write_bytes(TEXT.encode(encoding))
+        findings = []
+        assert read_relazione_text(src, findings).lstrip("\ufeff") == TEXT and not findings
+
+
+def test_a_workbook_or_a_binary_file_is_not_a_relazione_text(tmp_path):
+    import pytest
+
+    from perf_xl.importer import NotRelazioneText, read_relazione_text
+
+    bi.good_workbook(tmp_path / "X.xlsx")
+    (tmp_path / "relazione.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)))
+    (tmp_path / "dati.bin").write_bytes(bytes(range(256)) * 8)
+    for name, says in (("X.xlsx", "è una cartella di lavoro Excel"), ("relazione.pdf", "è un PDF"),
+                       ("dati.bin", "non è un file di testo")):
+        with pytest.raises(NotRelazioneText, match=says):
+            read_relazione_text(tmp_path / name)
+
+
+def test_year_given_must_match_the_text():
+    import pytest
+
+    from perf_xl.importer import NotRelazioneText, build_settore_workbooks
+    from perf_xl.schema import load_schema
+
+    with pytest.raises(NotRelazioneText, match="Relazione sulla Performance 2023, ma è stato indicato --year 2022"):
+        build_settore_workbooks(TEXT, "v.txt", 2022, load_schema())
+    assert build_settore_workbooks(TEXT, "v.txt", 2023, load_schema())[2] == 2023
+    assert build_settore_workbooks(TEXT, "v.txt", None, load_schema())[2] == 2023

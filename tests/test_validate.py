@@ -183,3 +183,26 @@ def test_cli_exit_codes_outputs_and_sources_untouched(tmp_path):
     assert runner.invoke(main, ["validate", str(tmp_path / "nope")]).exit_code == 2
     after = {**tree_hashes(good), **{"bad/" + k: v for k, v in tree_hashes(bad).items()}}
     assert before == after
+
+
+def test_console_table_wraps_long_messages_and_cuts_nothing():
+    from perf_xl.io.report import format_table
+    from perf_xl.model import ERROR, WARNING, Finding, Report
+
+    long = " ".join(f"parola{i}" for i in range(120))
+    report = Report([Finding("a.xlsx", "Indicatori", "O2", 2, "Peso", "pesi-somma", ERROR, long, None),
+                     Finding("a.xlsx", "testo", "riga 3", 3, "", "area-non-coerente", WARNING,
+                             "«Area»: prima riga.\n- seconda riga\n- terza riga", None)])
+    table = format_table(report)
+    assert all(len(line) <= 110 for line in table.splitlines())
+    assert " ".join(table.split()).count(long) == 1
+    assert "        - seconda riga\n        - terza riga" in table
+    assert table.endswith("1 errore, 1 avviso.")
+    assert "… e un'altra segnalazione" in format_table(report, limit=1)
+
+
+def test_report_link_is_percent_encoded_once():
+    from perf_xl.io.report import external_link
+
+    assert external_link("a#b.xlsx", "Indicatori", "L2") == "external:a%23b.xlsx#'Indicatori'!L2"
+    assert external_link("../x/100% a.xlsx", "Ind'x", "A1") == "external:../x/100%25%20a.xlsx#'Ind''x'!A1"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from ..model import ERROR, WARNING, Finding, IndicatorRow
 from ..numbers import parse_italian_number
-from ..wording import number, quoted
+from ..wording import number, quoted, shorten
 
 TEXT_FIELDS = ("responsabile", "settore", "objective", "definizione", "indicator", "formula", "finalita")
 HEADING = re.compile(r"^\s*(LINEA STRATEGICA\b.*|OBIETTIVI DI MANDATO\b.*)$", re.IGNORECASE)
@@ -174,7 +174,7 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
             rel.findings.append(_finding(
                 file, lineno, "riga-non-letta", ERROR,
                 "Riga non riconosciuta come indicatore (mancano atteso, consuntivo, scostamento, peso "
-                "o % Ragg numerici): controllare la riga nella Relazione.", raw[:120]))
+                "o % Ragg numerici): controllare la riga nella Relazione.", shorten(raw, 120)))
             continue
         i, note = tail
         texts = [f.strip() for f in fields[:i]]
@@ -226,7 +226,7 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
                 rel.findings.append(_finding(
                     file, lineno, "definizione-continua", WARNING,
                     "Testo di Definizione su una riga di continuazione: unito alla definizione dell'obiettivo.",
-                    values["definizione"][:80]))
+                    shorten(values["definizione"], 120)))
                 _extend_definition(rel.rows, values["objective"], carry["definizione"])
             values["definizione"] = carry["definizione"]
         if not values["responsabile"] or not values["settore"]:
