@@ -125,3 +125,19 @@ def test_broken_workbook_does_not_stop_the_others(tmp_path):
     bad = [f for f in c.findings if f.code == "file-non-excel"]
     assert len(bad) == 1 and bad[0].file.endswith("rotto.xlsx")
     assert c.indicator_count > 0
+
+
+def test_without_detail_an_objective_still_names_every_line(settings):
+    """Above 100 workbooks the parts keep one string per objective, but it lists every line (no "…")."""
+    import dataclasses
+
+    import workbook_factory as wf
+    from perf_xl.core.consolidation import objective_parts
+
+    rows = [dataclasses.replace(r, file="/x/a.xlsx", row=n) for n, r in zip((2, 3, 7), wf.clean_rows())]
+    rows = [dataclasses.replace(r, objective_code="OB01", objective="Obiettivo uno") for r in rows]
+    (part,) = objective_parts(rows, settings, detail=False)
+    assert part.refs == ("a.xlsx r. 2, 3, 7",)
+    sourced = [dataclasses.replace(r, source_ref=f"riga {r.row}") for r in rows]
+    (part,) = objective_parts(sourced, settings, detail=False)
+    assert part.refs == ("riga 2, riga 3, riga 7",)

@@ -98,9 +98,10 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
         num, den = scoring.objective_sums((r.weight, pct) for r, pct in items)
         if detail:
             refs = tuple(_ref(r, fname) for r, _ in items)
-        else:  # thousands of workbooks: where the objective is, not every line of it
-            a, b = _ref(first, fname), _ref(items[-1][0], fname)
-            refs = (a if a == b else f"{a} … {b.split(' r. ')[-1] if ' r. ' in b else b}",)
+        elif all(r.source_ref for r, _ in items):  # thousands of workbooks: one string, still every line
+            refs = (", ".join(r.source_ref for r, _ in items),)
+        else:
+            refs = (f"{fname} r. {', '.join(str(r.row) for r, _ in items)}",)
         weak, mismatches = [], []
         for r, pct in items:
             if pct is not None and pct < 100 and (r.weight or 0) > 0 and (detail or len(weak) < WEAK_KEPT):
