@@ -16,7 +16,7 @@ from .io.atomic import OutputNotWritten
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
-from .wording import wrap
+from .wording import count, wrap
 
 
 class CommandError(click.ClickException):
@@ -133,7 +133,7 @@ def import_relazione_cmd(file, year, out_dir, udf, settings_path):
     for p in result.written:
         click.echo(f"  {p}")
     if result.findings:
-        click.echo(f"Segnalazioni sulla Relazione ({len(result.findings)}):")
+        click.echo(f"{count(len(result.findings), 'segnalazione', 'segnalazioni')} sulla Relazione:")
         _print_findings(result.findings)
     if not result.written:
         sys.exit(1)

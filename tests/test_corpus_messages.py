@@ -138,6 +138,17 @@ def test_findings_left_off_the_console_are_counted_in_the_singular(tmp_path):
     assert "0 errori, 2 avvisi." in run.stdout
 
 
+def test_one_finding_on_a_relazione_is_singular(tmp_path):
+    lines = VALDORIA_TEXT.split("\n")[:30]  # the first area, read without any finding
+    lines[-1] = lines[-1].replace("\t", "\x00\t", 1)  # one control character: one avviso
+    src = tmp_path / "testo"
+    src.mkdir()
+    (src / "breve.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = _run(["import-relazione", src / "breve.txt", "--out", tmp_path / "wb"], tmp_path, src, exit=0)
+    assert "1 segnalazione sulla Relazione:" in run.stdout and "1 segnalazioni" not in run.stdout
+    assert "testo riga 30: La riga 30 conteneva un carattere di controllo (NUL)" in _flat(run.stdout)
+
+
 def test_shifted_row_warning_is_a_sentence(tmp_path):
     lines = VALDORIA_TEXT.split("\n")
     k = next(i for i, line in enumerate(lines) if line.count("\t") >= 12 and not line.startswith("Responsabile"))
