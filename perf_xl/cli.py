@@ -111,7 +111,8 @@ def main() -> None:
 
 @main.command("import-relazione")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--year", type=int, default=None, help="Year of the plan (default: read from the text).")
+@click.option("--year", type=int, default=None,
+              help="Year of the plan (default: read from the text; a year that differs from the text's is refused).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder where one workbook per settore is written.")
 @udf_option
