@@ -30,6 +30,7 @@ VALDORIA_TEXT = VALDORIA.read_text(encoding="utf-8")
 def _run(args, cwd: Path, sources: Path | None = None, exit: int | None = None):
     before = deep_hashes(sources) if sources else None
     run = run_cli([str(a) for a in args], cwd)
+    print(f"{args[0]}: {run.seconds:.2f} s, {run.peak_rss_mb:.0f} MB")  # for the report (pytest -s)
     assert "Traceback" not in run.stdout + run.stderr, run.stderr[-3000:]
     assert run.seconds < WALL_SECONDS, f"took {run.seconds:.1f} s"
     assert run.peak_rss_mb < PEAK_RSS_MB, f"peaked at {run.peak_rss_mb:.0f} MB"
