@@ -141,3 +141,36 @@ def test_without_detail_an_objective_still_names_every_line(settings):
     sourced = [dataclasses.replace(r, source_ref=f"riga {r.row}") for r in rows]
     (part,) = objective_parts(sourced, settings, detail=False)
     assert part.refs == ("riga 2, riga 3, riga 7",)
+
+
+def test_explanation_counts_objectives_with_the_right_article(settings):
+    import dataclasses
+
+    import workbook_factory as wf
+    from perf_xl.core.consolidation import consolidate
+    from perf_xl.model import AreaInfo
+
+    def explain(n):
+        rows = [dataclasses.replace(wf.row(), objective_code=f"OB{k}", objective=f"Obiettivo {k}", weight=100.0,
+                                    file="/x/a.xlsx", row=k + 1) for k in range(n)]
+        (area,) = consolidate(rows, [AreaInfo(1, wf.AREA, 85.0)], settings)
+        return area.explanation[0]
+
+    assert "la media degli 8 obiettivi" in explain(8)
+    assert "la media degli 11 obiettivi" in explain(11)
+    assert "la media dei 9 obiettivi" in explain(9)
+    assert "un solo obiettivo, che ha punteggio 90,00 invece di 85,00" in explain(1)
+    assert "contro 85,00 % pubblicato" in explain(2)
+
+
+def test_explanation_says_all_85_percent(settings):
+    import dataclasses
+
+    import workbook_factory as wf
+    from perf_xl.core.consolidation import consolidate
+    from perf_xl.model import AreaInfo
+
+    rows = [dataclasses.replace(wf.row(), objective_code=f"OB{k}", objective=f"Obiettivo {k}", weight=100.0,
+                                actual=actual, file="/x/a.xlsx", row=k + 1) for k, actual in enumerate((8.5, 10.0))]
+    (area,) = consolidate(rows, [AreaInfo(1, wf.AREA, 95.0)], settings)
+    assert any("all'85,00 % sotto il pubblicato" in line for line in area.explanation), area.explanation

@@ -242,9 +242,7 @@ def _lines(o: ObjectiveResult) -> str:
 
 
 def _mean_of(n: int) -> str:
-    """``la media degli 8 obiettivi``, ``la media dei 9 obiettivi``, ``il punteggio dell'unico obiettivo``."""
-    if n == 1:
-        return "il punteggio dell'unico obiettivo"
+    """``la media degli 8 obiettivi``, ``la media dei 9 obiettivi``, ``la media degli 11 obiettivi``."""
     return "la media " + with_article("di", count(n, "obiettivo", "obiettivi"), plural=True)
 
 
@@ -258,11 +256,14 @@ def explain_difference(area: AreaResult) -> list[str]:
     n = len(objs)
     total = sum(o.score for o in objs)
     needed = area.published * n
-    msgs = [
-        f"Calcolato {_pct(area.score)} contro {_pct(area.published)} pubblicato "
-        f"(differenza {format_italian(area.difference, 2)} punti): {_mean_of(n)} darebbe il valore pubblicato "
-        f"solo con una somma dei punteggi di {format_italian(needed, 2)} invece di {format_italian(total, 2)}."
-    ]
+    head = (f"Calcolato {_pct(area.score)} contro {_pct(area.published)} pubblicato "
+            f"(differenza {format_italian(area.difference, 2)} punti): ")
+    if n == 1:
+        msgs = [head + f"l'area ha un solo obiettivo, che ha punteggio {format_italian(total, 2)} "
+                       f"invece di {format_italian(needed, 2)}."]
+    else:
+        msgs = [head + f"{_mean_of(n)} darebbe il valore pubblicato solo con una somma dei punteggi di "
+                       f"{format_italian(needed, 2)} invece di {format_italian(total, 2)}."]
     below = [o for o in objs if o.score < area.published - 0.005]
     for o in below:
         detail = "; ".join(f"{ref}: {quoted(name)} % Ragg {format_italian(pct, 2)}" for ref, name, pct in o.weak)
