@@ -22,9 +22,10 @@ from typing import Iterable, Iterator
 
 from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_order, area_result,
                                  areas_from_objectives, objective_parts)
+from .duplicates import Identity, find_duplicates, identity_of
 from .io.reader import read_settore_workbook
 from .io.spill import AreaObjectives, SpilledObjectives
-from .model import WARNING, AreaInfo, AreaResult, Finding, Report
+from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 
@@ -44,6 +45,8 @@ class FileOutcome:
     parts: list[ObjectivePart] = field(default_factory=list)
     spill_rows: list[tuple] = field(default_factory=list)  # the parts, ready for the spill file
     names: list = field(default_factory=list)  # ObjectiveName fields as plain tuples
+    usable: bool = False  # its indicators were read (the file opened and its Indicatori sheet was read)
+    identity: Identity | None = None  # for the check of copies across workbooks (when usable)
 
 
 @dataclass
@@ -54,7 +57,31 @@ class RunResult:
     year: int | None = None
     comune: str = ""
     detail: bool = True
-    unreadable: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # the file did not open
+    not_used: list[str] = field(default_factory=list)  # no indicators read: unreadable, or Indicatori not read
+    excluded: list[str] = field(default_factory=list)  # copies of another workbook, left out whole
+    conflicts: list[dict] = field(default_factory=list)  # copies that differ from the one used
+
+
+# the reader's error findings that mean a workbook's indicators were not read (the workbook could not be used)
+_NOT_READ_CODES = {"foglio-mancante", "foglio-illeggibile", "intestazione-mancante"}
+_COLUMN_CODES = {"colonna-mancante", "colonna-rinominata"}
+
+
+def indicators_read(findings: Iterable[Finding], schema: WorkbookSchema) -> bool:
+    """False when the reader's findings say the file or its Indicatori sheet could not be read:
+    the file itself (``file-*``), the sheet missing, damaged or without its header, a required
+    column missing or renamed."""
+    sheet = schema.indicators.name
+    required = {c.label for c in schema.indicators.columns if c.required}
+    for f in findings:
+        if f.severity != ERROR:
+            continue
+        if f.code.startswith("file-"):
+            return False
+        if f.sheet == sheet and (f.code in _NOT_READ_CODES or (f.code in _COLUMN_CODES and f.column in required)):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -100,6 +127,9 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
         o.readable = True
         o.info = read.workbook.info
         o.areas = read.workbook.areas
+        o.usable = indicators_read(read.findings, schema)
+        if o.usable:
+            o.identity = identity_of(p, o.info, o.areas, read.workbook.rows, read.columns, schema)
         if job.consolidate:
             parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
             if job.detail:
@@ -189,7 +219,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         schema: WorkbookSchema | None = None, batch_files: int = BATCH_FILES) -> RunResult:
     """Validate and/or consolidate ``paths`` in one pass; ``detail=None`` keeps every
     indicator for the Relazione up to DETAIL_LIMIT workbooks."""
-    from .validate import check_codes_across_files, finding_order
+    from .validate import finding_order
 
     settings = settings or load_settings()
     schema = schema or load_schema()
@@ -198,34 +228,56 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     result = RunResult(files=files, detail=keep)
     # a comune's objectives in memory; thousands of workbooks' on disk, so memory stays flat
     acc = ObjectiveAccumulator() if keep else SpilledObjectives()
-    tables, names, years = [], [], set()
-    for o in iter_outcomes(files, validate=validate, consolidate=consolidate, detail=keep, workers=workers,
-                           settings=settings, schema=schema, batch_files=batch_files):
+    # in memory, each workbook's parts wait until the copies are known (the accumulator merges in
+    # place); on disk they are stored at once, tagged with the workbook, and a copy's are deleted
+    held: list[tuple[str, list]] = []
+    tables, idents, years = [], [], {}
+    for i, o in enumerate(iter_outcomes(files, validate=validate, consolidate=consolidate, detail=keep,
+                                        workers=workers, settings=settings, schema=schema,
+                                        batch_files=batch_files)):
         result.report.extend(o.findings)
-        names.extend(o.names)
         if not o.readable:
             result.unreadable.append(o.path)
+            result.not_used.append(o.path)
             continue
+        if not o.usable:
+            result.not_used.append(o.path)
+        if o.identity is not None:
+            idents.append(o.identity)
         if keep:
-            acc.add(o.parts)
+            held.append((o.path, o.parts))
         else:
-            acc.add_rows(o.spill_rows)
+            acc.add_rows(o.spill_rows, source=i)
         tables.append((o.path, o.areas))
         if o.info.get("year"):
-            years.add(o.info["year"])
+            years[o.path] = o.info["year"]
         result.comune = result.comune or o.info.get("comune", "")
+    dups = find_duplicates(idents, consolidating=consolidate)
+    result.excluded = [f for f in files if f in dups.excluded]
+    result.conflicts = dups.conflicts
+    result.report.extend(dups.findings)
     if validate:
-        result.report.extend(check_codes_across_files(names))
         result.report.findings.sort(key=finding_order)
+    used_years = {y for f, y in years.items() if f not in dups.excluded}
     if consolidate:
-        areas, area_findings = merge_areas(tables)
+        if keep:
+            for path, parts in held:
+                if path not in dups.excluded:
+                    acc.add(parts)
+        elif dups.excluded:
+            acc.drop_sources([i for i, f in enumerate(files) if f in dups.excluded])
+        areas, area_findings = merge_areas(t for t in tables if t[0] not in dups.excluded)
         result.report.extend(area_findings)
-        if len(years) > 1:
+        if len(used_years) > 1:
             result.report.add(Finding("", "Info", "B2", 2, "Anno", "anni-diversi", WARNING,
-                                      f"Le cartelle di lavoro hanno anni diversi: {sorted(years)}.", str(sorted(years))))
+                                      f"Le cartelle di lavoro hanno anni diversi: {sorted(used_years)}.",
+                                      str(sorted(used_years))))
         if keep or workers < 2:
             result.areas = areas_from_objectives(acc.by_area(settings), areas, settings)
         else:
             result.areas = spilled_areas(acc, areas, settings, workers)
-    result.year = min(years) if years else None
+        if dups.to_verify:
+            result.areas = [dataclasses.replace(a, to_verify=tuple(dups.to_verify[a.name]))
+                            if a.name in dups.to_verify else a for a in result.areas]
+    result.year = min(used_years) if used_years else None
     return result

@@ -106,7 +106,8 @@ def result_rows(outcome: ConsolidaOutcome) -> list[list]:
     for a in c.areas:
         rows.append([short_area_name(a.name), len(a.objectives), a.indicator_count,
                      None if a.score is None else round(a.score, 2), a.traffic_light or "", a.published,
-                     {True: "riprodotto", False: "NON riprodotto", None: ""}[a.reproduces]])
+                     "da verificare" if a.to_verify
+                     else {True: "riprodotto", False: "NON riprodotto", None: ""}[a.reproduces]])
     rows.append([])
     rows.extend([["Scritto:", str(p)] + [""] * 5 for p in outcome.outputs])
     rows.append([f"Segnalazioni: {len(c.findings)}"] + [""] * 6)
