@@ -177,7 +177,7 @@ def _relation(a: Identity, b: Identity, same: bool, codes: list) -> str:
     return "; ".join(parts)
 
 
-def find_duplicates(idents: Iterable[Identity], consolidating: bool = False) -> Duplicates:
+def find_duplicates(idents: Iterable[Identity]) -> Duplicates:
     """Group the workbooks that are the same settore's, choose the one used in each group and say
     what happens to the others (findings, the files left out, the conflicts, the areas to check)."""
     idents = list(idents)
@@ -213,17 +213,14 @@ def find_duplicates(idents: Iterable[Identity], consolidating: bool = False) -> 
                     "Eliminarla dalla cartella condivisa.", label[used.file]))
                 continue
             relation = _relation(e, partner, same, codes)
-            chosen = (f"è stata usata {uu}" if consolidating
-                      else f"il consolidamento usa {uu} e non conteggia {ue}")
-            if partner is not used:
-                chosen += f" (stessa cartella di lavoro anche di {up})" if consolidating else ""
+            chosen = f"il consolidamento usa {uu} e non conteggia {ue}"
             message = (f"{ue} e {up} sono due versioni diverse della stessa cartella di lavoro ({relation}): "
                        f"{chosen}. Tenere una sola versione e rinominare o eliminare l'altra.")
             out.findings.append(Finding(e.file, sheet, cell, row, column, CONFLICT, ERROR, message,
                                         label[partner.file]))
             areas = list(dict.fromkeys(used.areas + e.areas))
-            reason = (f"Da verificare: {ue} e {up} sono due versioni diverse della stessa cartella di lavoro; "
-                      f"è stata usata {uu}, {ue} non è conteggiata.")
+            reason = (f"Da verificare: {ue} è una versione diversa di {up} (stesso settore); "
+                      f"è stata contata solo {uu}.")
             for area in areas:
                 reasons = out.to_verify.setdefault(area, [])
                 if reason not in reasons:

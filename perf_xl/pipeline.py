@@ -252,7 +252,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         if o.info.get("year"):
             years[o.path] = o.info["year"]
         result.comune = result.comune or o.info.get("comune", "")
-    dups = find_duplicates(idents, consolidating=consolidate)
+    dups = find_duplicates(idents)
     result.excluded = [f for f in files if f in dups.excluded]
     result.conflicts = dups.conflicts
     result.report.extend(dups.findings)
