@@ -23,9 +23,9 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 from openpyxl.utils import get_column_letter
 
@@ -62,25 +62,25 @@ def _normal_code(code: str) -> str:
     return " ".join(str(code).split()).upper()
 
 
-_DATA_FIELDS = attrgetter(*[f.name for f in dataclasses.fields(IndicatorRow) if f.compare])
+_DATA_NAMES = [f.name for f in dataclasses.fields(IndicatorRow) if f.compare]
+_DATA_FIELDS = attrgetter(*_DATA_NAMES)
+_ROW_ORDER = itemgetter(*(_DATA_NAMES.index(k) for k in ("area", "objective_code", "indicator")))
 
 
 def value_digest(rows: Iterable[IndicatorRow], areas: Iterable) -> str:
     """A digest of what a workbook says (its areas and its indicator rows as data), the same
-    whatever the file's name and wherever the rows are in the sheet."""
-    h = hashlib.sha256()
-    for text in sorted(repr(_DATA_FIELDS(r)) for r in rows):
-        h.update(text.encode("utf-8", "surrogatepass"))
-        h.update(b"\n")
-    h.update(b"\x00areas\n")
-    for text in sorted(repr((a.number, a.name, a.published)) for a in areas):
-        h.update(text.encode("utf-8", "surrogatepass"))
-        h.update(b"\n")
-    return h.hexdigest()
+    whatever the file's name and wherever the rows are in the sheet. Built in C (attrgetter,
+    sort by text keys, one repr): it runs on every workbook read."""
+    data = sorted(map(_DATA_FIELDS, rows), key=_ROW_ORDER)
+    table = sorted(repr((a.number, a.name, a.published)) for a in areas)
+    return hashlib.sha256(repr((data, table)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def identity_of(path: str, info: dict, areas, rows, columns: dict[str, int], schema) -> Identity:
-    """The identity of a workbook the reader read (``columns``: where each column was found)."""
+def identity_of(path: str, info: dict, areas, rows, columns: dict[str, int], schema, digest: bool = True) -> Identity:
+    """The identity of a workbook the reader read (``columns``: where each column was found).
+
+    Without ``digest`` the values' digest is left empty, to be computed only for the few workbooks
+    that turn out to have a copy (:func:`find_duplicates`' ``digest_of``)."""
     letter = get_column_letter(columns["objective_code"] + 1) if "objective_code" in columns else "A"
     sheet = schema.indicators.name
     codes: dict[str, tuple[str, str, str]] = {}
@@ -94,7 +94,8 @@ def identity_of(path: str, info: dict, areas, rows, columns: dict[str, int], sch
     year = info.get("year")
     return Identity(file=str(path), settore=str(info.get("settore") or "").strip(),
                     year="" if year is None else str(year).strip(), settore_sheet=schema.info.name,
-                    settore_cell=f"B{schema.info.header_row + 1 + at}", digest=value_digest(rows, areas),
+                    settore_cell=f"B{schema.info.header_row + 1 + at}",
+                    digest=value_digest(rows, areas) if digest else "",
                     codes=tuple(codes.values()), areas=tuple(a for a in area_names if a))
 
 
@@ -177,11 +178,23 @@ def _relation(a: Identity, b: Identity, same: bool, codes: list) -> str:
     return "; ".join(parts)
 
 
-def find_duplicates(idents: Iterable[Identity]) -> Duplicates:
+def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] | None = None) -> Duplicates:
     """Group the workbooks that are the same settore's, choose the one used in each group and say
-    what happens to the others (findings, the files left out, the conflicts, the areas to check)."""
+    what happens to the others (findings, the files left out, the conflicts, the areas to check).
+
+    An identity without its digest gets it from ``digest_of(file)`` when it is compared (only the
+    workbooks with a copy are)."""
     idents = list(idents)
     out = Duplicates()
+    memo: dict[str, str] = {}
+
+    def digest(d: Identity) -> str:
+        if d.digest or digest_of is None:
+            return d.digest
+        if d.file not in memo:
+            memo[d.file] = digest_of(d.file)
+        return memo[d.file]
+
     for group in _groups(idents):
         members = [idents[i] for i in group]
         used = _chosen(members)
@@ -206,7 +219,7 @@ def find_duplicates(idents: Iterable[Identity]) -> Duplicates:
                 sheet, cell, column = codes[0][1][0], codes[0][1][1], "Cod. obiettivo"
             row = int(re.sub(r"\D", "", cell) or 0) or None
             ue, up, uu = f"«{label[e.file]}»", f"«{label[partner.file]}»", f"«{label[used.file]}»"
-            if e.digest == used.digest:
+            if digest(e) == digest(used):
                 out.findings.append(Finding(
                     e.file, sheet, cell, row, column, IDENTICAL, WARNING,
                     f"{ue} è una copia identica di {uu}: ignorata (non conteggiata due volte). "

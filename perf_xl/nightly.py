@@ -177,7 +177,7 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: N
             copies.append(str(copy))
             changed.append((rel, p, new))
         outcomes = iter_outcomes(copies, validate=True, consolidate=False, detail=False, workers=workers,
-                                 settings=settings, schema=schema)
+                                 settings=settings, schema=schema, digests=True)  # cached for the copies check
         for (rel, p, new), o in zip(changed, outcomes):
             findings = []
             for f in o.findings:

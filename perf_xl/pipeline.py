@@ -22,7 +22,7 @@ from typing import Iterable, Iterator
 
 from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_order, area_result,
                                  areas_from_objectives, objective_parts)
-from .duplicates import Identity, find_duplicates, identity_of
+from .duplicates import Identity, find_duplicates, identity_of, value_digest
 from .io.reader import read_settore_workbook
 from .io.spill import AreaObjectives, SpilledObjectives
 from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
@@ -92,6 +92,7 @@ class _Job:
     detail: bool
     settings: Settings
     schema_path: str
+    digests: bool = False  # each workbook's values digest (the nightly caches it); else only for copies
 
 
 def process_batch(job: _Job) -> list[FileOutcome]:
@@ -129,7 +130,7 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
         o.areas = read.workbook.areas
         o.usable = indicators_read(read.findings, schema)
         if o.usable:
-            o.identity = identity_of(p, o.info, o.areas, read.workbook.rows, read.columns, schema)
+            o.identity = identity_of(p, o.info, o.areas, read.workbook.rows, read.columns, schema, job.digests)
         if job.consolidate:
             parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
             if job.detail:
@@ -169,13 +170,14 @@ def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[lis
 
 
 def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail: bool, workers: int,
-                  settings: Settings, schema: WorkbookSchema, batch_files: int = BATCH_FILES) -> Iterator[FileOutcome]:
+                  settings: Settings, schema: WorkbookSchema, batch_files: int = BATCH_FILES,
+                  digests: bool = False) -> Iterator[FileOutcome]:
     """Each workbook's outcome, in the order of ``files``, computed in batches by ``workers`` processes."""
     workers = max(1, min(workers, os.cpu_count() or 1))
     if workers > 1:  # enough batches to keep every worker busy to the end
         batch_files = max(1, min(batch_files, -(-len(files) // (workers * 2))))
     taper = workers if workers > 1 else 0
-    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source)
+    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests)
             for b in _batches(files, batch_files, taper)]
     workers = min(workers, len(jobs) or 1)
     if workers == 1:
@@ -212,6 +214,15 @@ def _area_in_worker(path: str, name: str, info: AreaInfo, settings: Settings) ->
         return dataclasses.replace(result, objectives=()), view.new_scores.get(name, [])
     finally:
         view.close()
+
+
+def _digest_again(path: str, schema: WorkbookSchema) -> str:
+    """The values' digest of a workbook that has a copy, read again (copies are few: the digest
+    is not computed for every workbook of a run). A file that cannot be read now compares unequal."""
+    read = read_settore_workbook(path, schema)
+    if read.workbook is None:
+        return f"illeggibile:{path}"
+    return value_digest(read.workbook.rows, read.workbook.areas)
 
 
 def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool = True,
@@ -252,7 +263,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         if o.info.get("year"):
             years[o.path] = o.info["year"]
         result.comune = result.comune or o.info.get("comune", "")
-    dups = find_duplicates(idents)
+    dups = find_duplicates(idents, digest_of=lambda path: _digest_again(path, schema))
     result.excluded = [f for f in files if f in dups.excluded]
     result.conflicts = dups.conflicts
     result.report.extend(dups.findings)
