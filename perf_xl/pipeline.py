@@ -3,8 +3,8 @@
 The CLI's ``validate`` and ``consolidate``, the Consolida button and the benchmark all
 run through :func:`run`. Workbooks are processed in batches (pandera runs once per
 batch of concatenated cells, not once per file), each batch yields small per-file
-outcomes (findings, objective parts, the objective names for the check across
-files) and the raw cells are dropped, so memory does not grow with the number of
+outcomes (findings, objective parts, the workbook's identity for the check of copies
+across files, :mod:`perf_xl.duplicates`) and the raw cells are dropped, so memory does not grow with the number of
 workbooks. With ``workers > 1`` batches go to a process pool and come back as the
 same small outcomes, merged in file order: the results are identical whatever the
 number of workers.
@@ -44,7 +44,6 @@ class FileOutcome:
     areas: tuple[AreaInfo, ...] = ()
     parts: list[ObjectivePart] = field(default_factory=list)
     spill_rows: list[tuple] = field(default_factory=list)  # the parts, ready for the spill file
-    names: list = field(default_factory=list)  # ObjectiveName fields as plain tuples
     usable: bool = False  # its indicators were read (the file opened and its Indicatori sheet was read)
     identity: Identity | None = None  # for the check of copies across workbooks (when usable)
 
@@ -113,11 +112,8 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
     reads = [read_settore_workbook(p, schema) for p in job.paths]
     outcomes = {p: FileOutcome(path=p) for p in job.paths}
     if job.validate:
-        names: dict[str, list] = {}
-        for f in validate_reads(reads, schema, job.settings, names_out=names):
+        for f in validate_reads(reads, schema, job.settings):
             outcomes[f.file].findings.append(f)
-        for p, n in names.items():
-            outcomes[p].names = [tuple(x) for x in n]  # plain tuples cross the process boundary cheaply
     else:
         for p, read in zip(job.paths, reads):
             outcomes[p].findings.extend(read.findings)

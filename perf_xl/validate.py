@@ -434,7 +434,8 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
         for check in (check_objective_weights, check_duplicates, check_objective_names, check_values):
             report.extend(f for f in check(rows, ctx) if (f.file, f.cell) not in reported)
         report.extend(check_formulas(read, schema, settings))
-        names[read.workbook.path] = objective_names(rows, ctx)
+        if names_out is not None:
+            names[read.workbook.path] = objective_names(rows, ctx)
     if names_out is not None:
         names_out.update(names)
     report.findings.sort(key=finding_order)

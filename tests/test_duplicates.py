@@ -88,3 +88,32 @@ def test_collect_paths_counts_each_file_once(tmp_path):
     os.symlink(a, link / "link.xlsx")
     got = collect_paths([a, a, tmp_path, link / "link.xlsx", link])
     assert got == [a]
+
+
+def _areas(result):
+    return [(a.name, a.score, a.indicator_count, len(list(a.objectives))) for a in result.areas]
+
+
+@pytest.mark.parametrize("detail,workers", [(True, 1), (False, 1), (False, 2)])
+def test_copies_are_left_out_in_memory_on_disk_and_with_workers(tmp_path, detail, workers):
+    import dataclasses
+    import shutil
+
+    import bad_inputs as bi
+    from perf_xl.pipeline import run
+
+    folder = tmp_path / "cartella"
+    folder.mkdir()
+    a = wf.write(folder / "a.xlsx")
+    wf.write(folder / "b.xlsx", rows=bi.good_rows(), info={"settore": "Settore Buono"})
+    alone = run(sorted(folder.iterdir()), detail=detail, workers=workers)
+    shutil.copyfile(a, folder / "Copia di a.xlsx")  # sorts before a.xlsx: read first, left out afterwards
+    rows = [dataclasses.replace(r, actual=1.0) if r.row == 0 and r.indicator == "Pratiche evase" else r
+            for r in wf.clean_rows()]
+    wf.write(folder / "a (1).xlsx", rows=rows)
+    both = run(sorted(folder.iterdir()), detail=detail, workers=workers)
+    assert _areas(both) == _areas(alone)
+    assert [p.rsplit("/", 1)[-1] for p in both.excluded] == ["Copia di a.xlsx", "a (1).xlsx"]
+    assert {f.code for f in both.report if f.code.startswith("copia")} == {"copia-identica", "copia-in-conflitto"}
+    (area,) = both.areas
+    assert len(area.to_verify) == 1 and "«a (1).xlsx»" in area.to_verify[0]
