@@ -193,8 +193,8 @@ def consolidation_warnings(c) -> list[str]:
 
     lines = []
     if c.files and c.not_used:
-        lines.append(f"Relazione incompleta: {count(len(c.not_used), 'cartella di lavoro non usata', 'cartelle di lavoro non usate')} "
-                     "(non si legge il file o il suo foglio Indicatori):")
+        n = count(len(c.not_used), "cartella di lavoro non usata", "cartelle di lavoro non usate")
+        lines.append(f"Relazione incompleta: {n} (non si legge il file o il suo foglio Indicatori):")
         lines.extend(f"  {Path(f).name}" for f in c.not_used)
     if c.excluded:
         lines.append(f"Non conteggiate perché copie di un'altra cartella di lavoro: "

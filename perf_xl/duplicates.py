@@ -184,7 +184,10 @@ def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] 
 
     An identity without its digest gets it from ``digest_of(file)`` when it is compared (only the
     workbooks with a copy are)."""
-    idents = list(idents)
+    first: dict[str, Identity] = {}
+    for d in idents:
+        first.setdefault(d.file, d)  # a file given twice is one file
+    idents = list(first.values())
     out = Duplicates()
     memo: dict[str, str] = {}
 

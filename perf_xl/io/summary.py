@@ -158,7 +158,8 @@ def sintesi_row(a) -> dict:
         "number": a.number, "short_name": short_area_name(a.name), "area": a.name, "objectives": len(a.objectives),
         "indicators": a.indicator_count, "score": None if a.score is None else round(a.score, 2),
         "traffic_light": a.traffic_light, "published": a.published, "difference": a.difference,
-        "check": "da verificare" if a.to_verify else {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces],
+        "check": ("da verificare" if a.to_verify
+                  else {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces]),
         "explanation": "\n".join((*a.to_verify, *a.explanation)),
     }
 
@@ -169,9 +170,10 @@ def sintesi_notice(c: Consolidation) -> list[str]:
     lines = []
     if c.files and c.not_used:
         names = ", ".join(f"«{Path(f).name}»" for f in c.not_used)
-        lines.append(f"Relazione incompleta: {count(len(c.not_used), 'cartella di lavoro non è stata usata', 'cartelle di lavoro non sono state usate')} "
-                     f"(il file o il suo foglio Indicatori non si legge): {names}. Le aree non contano i loro "
-                     "obiettivi: correggere i file (vedere «Note e anomalie») e consolidare di nuovo.")
+        n = count(len(c.not_used), "cartella di lavoro non è stata usata", "cartelle di lavoro non sono state usate")
+        lines.append(f"Relazione incompleta: {n} (il file o il suo foglio Indicatori non si legge): {names}. "
+                     "I loro obiettivi non sono conteggiati nelle aree: correggere i file (vedere «Note e anomalie») "
+                     "e consolidare di nuovo.")
     if c.conflicts:
         lines.append(f"Aree da verificare: {count(len(c.conflicts), 'copia', 'copie')} di una cartella di lavoro "
                      "con valori diversi (vedere la colonna «Verifica» e «Note e anomalie»).")
