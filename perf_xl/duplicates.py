@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import marshal
 import re
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
@@ -69,11 +70,15 @@ _ROW_ORDER = itemgetter(*(_DATA_NAMES.index(k) for k in ("area", "objective_code
 
 def value_digest(rows: Iterable[IndicatorRow], areas: Iterable) -> str:
     """A digest of what a workbook says (its areas and its indicator rows as data), the same
-    whatever the file's name and wherever the rows are in the sheet. Built in C (attrgetter,
-    sort by text keys, one repr): it runs on every workbook read."""
+    whatever the file's name and wherever the rows are in the sheet. Built in C (attrgetter, a
+    sort by text keys, marshal's version 2, which writes values only, never references)."""
     data = sorted(map(_DATA_FIELDS, rows), key=_ROW_ORDER)
-    table = sorted(repr((a.number, a.name, a.published)) for a in areas)
-    return hashlib.sha256(repr((data, table)).encode("utf-8", "surrogatepass")).hexdigest()
+    table = sorted(((a.number, a.name, a.published) for a in areas), key=repr)
+    try:
+        raw = marshal.dumps((data, table), 2)
+    except ValueError:  # a value marshal does not write (never from the reader): its text
+        raw = repr((data, table)).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(raw).hexdigest()
 
 
 def identity_of(path: str, info: dict, areas, rows, columns: dict[str, int], schema, digest: bool = True) -> Identity:
@@ -235,7 +240,7 @@ def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] 
             out.findings.append(Finding(e.file, sheet, cell, row, column, CONFLICT, ERROR, message,
                                         label[partner.file]))
             areas = list(dict.fromkeys(used.areas + e.areas))
-            reason = (f"Da verificare: {ue} è una versione diversa di {up} (stesso settore); "
+            reason = (f"Da verificare: {ue} è un'altra versione, con valori diversi, di {up}; "
                       f"è stata contata solo {uu}.")
             for area in areas:
                 reasons = out.to_verify.setdefault(area, [])

@@ -117,3 +117,17 @@ def test_copies_are_left_out_in_memory_on_disk_and_with_workers(tmp_path, detail
     assert {f.code for f in both.report if f.code.startswith("copia")} == {"copia-identica", "copia-in-conflitto"}
     (area,) = both.areas
     assert len(area.to_verify) == 1 and "«a (1).xlsx»" in area.to_verify[0]
+
+
+def test_the_values_digest_ignores_where_the_rows_are_and_the_file():
+    import dataclasses
+
+    from perf_xl.duplicates import value_digest
+    from perf_xl.model import AreaInfo
+
+    rows, areas = wf.clean_rows(), [AreaInfo(1, "X", None), AreaInfo(2, "Y", 96.25)]
+    moved = [dataclasses.replace(r, row=r.row + 7, file="altro.xlsx") for r in reversed(rows)]
+    assert value_digest(rows, areas) == value_digest(moved, list(reversed(areas)))
+    changed = [dataclasses.replace(rows[0], actual=121.0)] + rows[1:]
+    assert value_digest(rows, areas) != value_digest(changed, areas)
+    assert value_digest(rows, areas) != value_digest(rows, [AreaInfo(1, "X", None), AreaInfo(2, "Y", 96.26)])
