@@ -175,8 +175,8 @@ def _shared(a: Identity, b: Identity) -> tuple[bool, list[tuple[str, tuple, tupl
 def _relation(a: Identity, b: Identity, same: bool, codes: list) -> str:
     parts = []
     if same:
-        year = f", {a.year}" if a.year else ""
-        parts.append(f"{a.settore}{year} in {a.settore_sheet}!{a.settore_cell} e {b.settore_sheet}!{b.settore_cell}")
+        year = f", {b.year}" if b.year else ""
+        parts.append(f"{' '.join(b.settore.split())}{year} in {a.settore_sheet}!{a.settore_cell} e {b.settore_sheet}!{b.settore_cell}")
     if codes:
         listed = ", ".join(f"{code} in {sa}!{ca} e {sb}!{cb}" for code, (sa, ca), (sb, cb) in codes)
         parts.append(f"{'obiettivo' if len(codes) == 1 else 'obiettivi'} {listed}")
