@@ -31,7 +31,6 @@ from typing import Callable, Iterable, NamedTuple
 from openpyxl.utils import get_column_letter
 
 from .model import ERROR, WARNING, Finding, IndicatorRow
-from .wording import count
 
 IDENTICAL = "copia-identica"
 CONFLICT = "copia-in-conflitto"
@@ -259,14 +258,3 @@ def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] 
                 "areas": areas, "message": message})
     return out
 
-
-def summary_line(d: Duplicates) -> str:
-    """One sentence for the console: how many copies were left out, how many conflict."""
-    n_conflicts = len(d.conflicts)
-    n_identical = len(d.excluded) - n_conflicts
-    parts = []
-    if n_identical:
-        parts.append(count(n_identical, "copia identica ignorata", "copie identiche ignorate"))
-    if n_conflicts:
-        parts.append(count(n_conflicts, "copia diversa non conteggiata", "copie diverse non conteggiate"))
-    return "; ".join(parts)

@@ -8,7 +8,7 @@ few workbooks that share a Settore and year or an objective code with another, i
 of walking every workbook in Python. One transaction per run: a crash leaves the previous cache
 whole, and a damaged or older cache only costs a full re-validation.
 
-Paths are stored relative to the share; findings and names get the share's current
+Paths are stored relative to the share; findings and identities get the share's current
 path back when they are read.
 """
 
