@@ -30,6 +30,7 @@ SPORT_AREAS = {"LINEA STRATEGICA SULL'AMBIENTE", "LINEA STRATEGICA SULLO SPORT",
 def _cli(args: list[str], cwd: Path, sources: Path):
     before = deep_hashes(sources)
     r = run_cli(args, cwd)
+    print(f"{args[0]}: {r.seconds:.2f} s, {r.peak_rss_mb:.0f} MB")  # for the report (pytest -s)
     assert "Traceback" not in r.stdout + r.stderr, r.stdout + r.stderr
     assert r.seconds < WALL_SECONDS and r.peak_rss_mb < PEAK_RSS_MB, (r.seconds, r.peak_rss_mb)
     assert deep_hashes(sources) == before  # sources never modified
