@@ -178,11 +178,13 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     for a in c.areas:
         score = "—" if a.score is None else format_italian(a.score)
         pub = "—" if a.published is None else format_italian(a.published)
-        flag = "" if a.reproduces in (True, None) else "  ≠ pubblicato"
+        flag = "  da verificare" if a.to_verify else "" if a.reproduces in (True, None) else "  ≠ pubblicato"
         click.echo(f"{a.number:>3}  {short_area_name(a.name)[:32]:<32} {len(a.objectives):>4} {a.indicator_count:>5} "
                    f"{score:>10} {pub:>11}  {a.traffic_light or '—'}{flag}")
-        for line in a.explanation:
+        for line in (*a.to_verify, *a.explanation):
             click.echo(wrap(line, width=110, first_indent="       - ", indent="         "))
+    for line in consolidation_warnings(c):
+        click.echo(line)
     if c.findings:
         click.echo(f"Segnalazioni ({len(c.findings)}):")
         _print_findings(c.findings)
@@ -191,8 +193,27 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
         click.echo(f"JSON scritto in {Path(json_file).resolve()}")
     if csv_file:
         click.echo(f"CSV scritto in {Path(csv_file).resolve()}")
-    if not c.complete:
+    if not c.trustworthy:
         sys.exit(1)
+
+
+def consolidation_warnings(c) -> list[str]:
+    """What the console says after the areas when the Relazione is incomplete or has copies."""
+    from .wording import count
+
+    lines = []
+    if c.files and c.not_used:
+        n = count(len(c.not_used), "cartella di lavoro non usata", "cartelle di lavoro non usate")
+        lines.append(f"Relazione incompleta: {n} (non si legge il file o il suo foglio Indicatori):")
+        lines.extend(f"  {Path(f).name}" for f in c.not_used)
+    if c.excluded:
+        lines.append(f"Non conteggiate perché copie di un'altra cartella di lavoro: "
+                     f"{', '.join(Path(f).name for f in c.excluded)}.")
+    if c.conflicts:
+        lines.append(f"Da verificare prima di pubblicare: "
+                     f"{count(len(c.conflicts), 'copia diversa', 'copie diverse')} della stessa cartella di lavoro "
+                     "(vedere le segnalazioni copia-in-conflitto).")
+    return lines
 
 
 @main.command("validate")

@@ -28,13 +28,22 @@ class Consolidation:
     findings: list[Finding] = field(default_factory=list)
     year: int | None = None
     comune: str = ""
-    unreadable: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # files that did not open
     detail: bool = True
+    not_used: list[str] = field(default_factory=list)  # no indicators read: the Relazione lacks them
+    excluded: list[str] = field(default_factory=list)  # copies of another workbook, not counted
+    conflicts: list[dict] = field(default_factory=list)  # copies that differ from the one counted
 
     @property
     def complete(self) -> bool:
-        """Every workbook was read (findings inside readable workbooks do not make it incomplete)."""
-        return bool(self.files) and not self.unreadable
+        """Every workbook's indicators were read (findings inside readable workbooks, and copies left
+        out, do not make it incomplete)."""
+        return bool(self.files) and not self.not_used
+
+    @property
+    def trustworthy(self) -> bool:
+        """Complete, and no two versions of a workbook disagree (no area is «da verificare»)."""
+        return self.complete and not self.conflicts
 
     @property
     def objective_count(self) -> int:
@@ -65,7 +74,8 @@ def consolidate_folder(folder: str | Path | None = None, schema: WorkbookSchema 
     r = run(files, validate=validate, consolidate=True, detail=detail, workers=workers,
             settings=settings, schema=schema)
     c = Consolidation(folder=str(folder), files=r.files, areas=r.areas, findings=list(r.report), year=r.year,
-                      comune=r.comune, unreadable=r.unreadable, detail=r.detail)
+                      comune=r.comune, unreadable=r.unreadable, detail=r.detail, not_used=r.not_used,
+                      excluded=r.excluded, conflicts=r.conflicts)
     if not files:
         c.findings.append(Finding(str(folder), "", "", None, "", "cartella-vuota", ERROR,
                                   "Nessuna cartella di lavoro .xlsx/.xlsm nella cartella indicata."))
@@ -87,6 +97,7 @@ def area_dict(a: AreaResult) -> dict:
         "difference": a.difference,
         "reproduces": a.reproduces,
         "explanation": list(a.explanation),
+        "to_verify": list(a.to_verify),
         "objective_scores": [dict(zip(SCORE_ROW_FIELDS, row)) for row in _score_rows(a.objectives)],
     }
 
@@ -104,6 +115,10 @@ def summary_head(c: Consolidation) -> dict:
         "comune": c.comune,
         "folder": c.folder,
         "workbooks": [Path(f).name for f in c.files],
+        "complete": c.complete,
+        "not_used": [Path(f).name for f in c.not_used],
+        "excluded": [Path(f).name for f in c.excluded],
+        "conflicts": c.conflicts,
         "totals": {"areas": len(c.areas), "objectives": c.objective_count, "indicators": c.indicator_count},
     }
 

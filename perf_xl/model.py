@@ -177,6 +177,9 @@ class AreaResult:
     explanation: tuple[str, ...] = ()
     indicator_count: int = 0
     settori: tuple[SettoreSummary, ...] = ()
+    # why the area must be checked before it is published (two versions of a workbook disagree);
+    # empty when its score can be trusted as computed
+    to_verify: tuple[str, ...] = ()
 
     @property
     def difference(self) -> float | None:

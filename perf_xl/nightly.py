@@ -35,7 +35,7 @@ from .model import ERROR, WARNING, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 from .pipeline import iter_outcomes
-from .validate import check_codes_across_files
+from .duplicates import find_duplicates
 
 CACHE_FILE = "cache.sqlite"
 OLD_CACHE_FILE = "cache.json"
@@ -177,26 +177,30 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: N
             copies.append(str(copy))
             changed.append((rel, p, new))
         outcomes = iter_outcomes(copies, validate=True, consolidate=False, detail=False, workers=workers,
-                                 settings=settings, schema=schema)
+                                 settings=settings, schema=schema, digests=True)  # cached for the copies check
         for (rel, p, new), o in zip(changed, outcomes):
             findings = []
             for f in o.findings:
                 d = f.as_dict()
                 del d["file"]
                 findings.append(d)
-            cache.store(rel, new, findings, [n[2:] for n in o.names])  # (code, name, row, cell)
+            cache.store(rel, new, findings, o.identity and o.identity._replace(file=rel))
             result.validated.append(rel)
     cache.keep_only(present)
     top = str(share)
     order = {rel: i for i, rel in enumerate(result.files)}
     for _, findings in sorted(cache.findings(top), key=lambda item: order[item[0]]):
         result.report.extend(Finding(**d) for d in findings)
-    # objective codes across workbooks, from every file's cached names (so always complete); only
-    # the codes named differently somewhere can disagree, and SQLite finds those
-    disputed = sorted(cache.names_of_disputed_codes(top, schema.indicators.name),
-                      key=lambda item: (order[item[0]], item[1]))
-    result.report.extend(check_codes_across_files(n for _, _, n in disputed))
+    result.report.extend(_copies(cache, top, order))
     result.report.extend(transient)
+
+
+def _copies(cache: NightlyCache, top: str, order: dict[str, int]) -> list[Finding]:
+    """Copies of a settore workbook across the share, from every file's cached identity (so always
+    complete, and the same findings as ``validate`` over the same files); SQLite picks out the few
+    workbooks that share a Settore and year or an objective code with another."""
+    idents = sorted(cache.identities_of_copies(top), key=lambda item: order[item[0]])
+    return find_duplicates(d for _, d in idents).findings
 
 
 def _write_outputs(reports: Path, result: NightlyResult, stamp: str) -> list[Path]:

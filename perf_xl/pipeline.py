@@ -3,9 +3,9 @@
 The CLI's ``validate`` and ``consolidate``, the Consolida button and the benchmark all
 run through :func:`run`. Workbooks are processed in batches (pandera runs once per
 batch of concatenated cells, not once per file), each batch yields small per-file
-outcomes (findings, objective parts, the objective names for the check across
-files) and the raw cells are dropped, so memory does not grow with the number of
-workbooks. With ``workers > 1`` batches go to a process pool and come back as the
+outcomes (findings, objective parts, the workbook's identity for the check of copies
+across files, :mod:`perf_xl.duplicates`) and the raw cells are dropped, so memory does
+not grow with the number of workbooks. With ``workers > 1`` batches go to a process pool and come back as the
 same small outcomes, merged in file order: the results are identical whatever the
 number of workers.
 """
@@ -22,9 +22,10 @@ from typing import Iterable, Iterator
 
 from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_order, area_result,
                                  areas_from_objectives, objective_parts)
+from .duplicates import Identity, find_duplicates, identity_of, value_digest
 from .io.reader import read_settore_workbook
 from .io.spill import AreaObjectives, SpilledObjectives
-from .model import WARNING, AreaInfo, AreaResult, Finding, Report
+from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 
@@ -43,7 +44,8 @@ class FileOutcome:
     areas: tuple[AreaInfo, ...] = ()
     parts: list[ObjectivePart] = field(default_factory=list)
     spill_rows: list[tuple] = field(default_factory=list)  # the parts, ready for the spill file
-    names: list = field(default_factory=list)  # ObjectiveName fields as plain tuples
+    usable: bool = False  # its indicators were read (the file opened and its Indicatori sheet was read)
+    identity: Identity | None = None  # for the check of copies across workbooks (when usable)
 
 
 @dataclass
@@ -54,7 +56,31 @@ class RunResult:
     year: int | None = None
     comune: str = ""
     detail: bool = True
-    unreadable: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # the file did not open
+    not_used: list[str] = field(default_factory=list)  # no indicators read: unreadable, or Indicatori not read
+    excluded: list[str] = field(default_factory=list)  # copies of another workbook, left out whole
+    conflicts: list[dict] = field(default_factory=list)  # copies that differ from the one used
+
+
+# the reader's error findings that mean a workbook's indicators were not read (the workbook could not be used)
+_NOT_READ_CODES = {"foglio-mancante", "foglio-illeggibile", "intestazione-mancante"}
+_COLUMN_CODES = {"colonna-mancante", "colonna-rinominata"}
+
+
+def indicators_read(findings: Iterable[Finding], schema: WorkbookSchema) -> bool:
+    """False when the reader's findings say the file or its Indicatori sheet could not be read:
+    the file itself (``file-*``), the sheet missing, damaged or without its header, a required
+    column missing or renamed."""
+    sheet = schema.indicators.name
+    required = {c.label for c in schema.indicators.columns if c.required}
+    for f in findings:
+        if f.severity != ERROR:
+            continue
+        if f.code.startswith("file-"):
+            return False
+        if f.sheet == sheet and (f.code in _NOT_READ_CODES or (f.code in _COLUMN_CODES and f.column in required)):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -65,6 +91,7 @@ class _Job:
     detail: bool
     settings: Settings
     schema_path: str
+    digests: bool = False  # each workbook's values digest (the nightly caches it); else only for copies
 
 
 def process_batch(job: _Job) -> list[FileOutcome]:
@@ -85,11 +112,8 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
     reads = [read_settore_workbook(p, schema) for p in job.paths]
     outcomes = {p: FileOutcome(path=p) for p in job.paths}
     if job.validate:
-        names: dict[str, list] = {}
-        for f in validate_reads(reads, schema, job.settings, names_out=names):
+        for f in validate_reads(reads, schema, job.settings):
             outcomes[f.file].findings.append(f)
-        for p, n in names.items():
-            outcomes[p].names = [tuple(x) for x in n]  # plain tuples cross the process boundary cheaply
     else:
         for p, read in zip(job.paths, reads):
             outcomes[p].findings.extend(read.findings)
@@ -100,6 +124,9 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
         o.readable = True
         o.info = read.workbook.info
         o.areas = read.workbook.areas
+        o.usable = indicators_read(read.findings, schema)
+        if o.usable:
+            o.identity = identity_of(p, o.info, o.areas, read.workbook.rows, read.columns, schema, job.digests)
         if job.consolidate:
             parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
             if job.detail:
@@ -139,13 +166,14 @@ def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[lis
 
 
 def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail: bool, workers: int,
-                  settings: Settings, schema: WorkbookSchema, batch_files: int = BATCH_FILES) -> Iterator[FileOutcome]:
+                  settings: Settings, schema: WorkbookSchema, batch_files: int = BATCH_FILES,
+                  digests: bool = False) -> Iterator[FileOutcome]:
     """Each workbook's outcome, in the order of ``files``, computed in batches by ``workers`` processes."""
     workers = max(1, min(workers, os.cpu_count() or 1))
     if workers > 1:  # enough batches to keep every worker busy to the end
         batch_files = max(1, min(batch_files, -(-len(files) // (workers * 2))))
     taper = workers if workers > 1 else 0
-    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source)
+    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests)
             for b in _batches(files, batch_files, taper)]
     workers = min(workers, len(jobs) or 1)
     if workers == 1:
@@ -184,12 +212,21 @@ def _area_in_worker(path: str, name: str, info: AreaInfo, settings: Settings) ->
         view.close()
 
 
+def _digest_again(path: str, schema: WorkbookSchema) -> str:
+    """The values' digest of a workbook that has a copy, read again (copies are few: the digest
+    is not computed for every workbook of a run). A file that cannot be read now compares unequal."""
+    read = read_settore_workbook(path, schema)
+    if read.workbook is None:
+        return f"illeggibile:{path}"
+    return value_digest(read.workbook.rows, read.workbook.areas)
+
+
 def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool = True,
         detail: bool | None = None, workers: int = 1, settings: Settings | None = None,
         schema: WorkbookSchema | None = None, batch_files: int = BATCH_FILES) -> RunResult:
     """Validate and/or consolidate ``paths`` in one pass; ``detail=None`` keeps every
     indicator for the Relazione up to DETAIL_LIMIT workbooks."""
-    from .validate import check_codes_across_files, finding_order
+    from .validate import finding_order
 
     settings = settings or load_settings()
     schema = schema or load_schema()
@@ -198,34 +235,56 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     result = RunResult(files=files, detail=keep)
     # a comune's objectives in memory; thousands of workbooks' on disk, so memory stays flat
     acc = ObjectiveAccumulator() if keep else SpilledObjectives()
-    tables, names, years = [], [], set()
-    for o in iter_outcomes(files, validate=validate, consolidate=consolidate, detail=keep, workers=workers,
-                           settings=settings, schema=schema, batch_files=batch_files):
+    # in memory, each workbook's parts wait until the copies are known (the accumulator merges in
+    # place); on disk they are stored at once, tagged with the workbook, and a copy's are deleted
+    held: list[tuple[str, list]] = []
+    tables, idents, years = [], [], {}
+    for i, o in enumerate(iter_outcomes(files, validate=validate, consolidate=consolidate, detail=keep,
+                                        workers=workers, settings=settings, schema=schema,
+                                        batch_files=batch_files)):
         result.report.extend(o.findings)
-        names.extend(o.names)
         if not o.readable:
             result.unreadable.append(o.path)
+            result.not_used.append(o.path)
             continue
+        if not o.usable:
+            result.not_used.append(o.path)
+        if o.identity is not None:
+            idents.append(o.identity)
         if keep:
-            acc.add(o.parts)
+            held.append((o.path, o.parts))
         else:
-            acc.add_rows(o.spill_rows)
+            acc.add_rows(o.spill_rows, source=i)
         tables.append((o.path, o.areas))
         if o.info.get("year"):
-            years.add(o.info["year"])
+            years[o.path] = o.info["year"]
         result.comune = result.comune or o.info.get("comune", "")
+    dups = find_duplicates(idents, digest_of=lambda path: _digest_again(path, schema))
+    result.excluded = [f for f in files if f in dups.excluded]
+    result.conflicts = dups.conflicts
+    result.report.extend(dups.findings)
     if validate:
-        result.report.extend(check_codes_across_files(names))
         result.report.findings.sort(key=finding_order)
+    used_years = {y for f, y in years.items() if f not in dups.excluded}
     if consolidate:
-        areas, area_findings = merge_areas(tables)
+        if keep:
+            for path, parts in held:
+                if path not in dups.excluded:
+                    acc.add(parts)
+        elif dups.excluded:
+            acc.drop_sources([i for i, f in enumerate(files) if f in dups.excluded])
+        areas, area_findings = merge_areas(t for t in tables if t[0] not in dups.excluded)
         result.report.extend(area_findings)
-        if len(years) > 1:
+        if len(used_years) > 1:
             result.report.add(Finding("", "Info", "B2", 2, "Anno", "anni-diversi", WARNING,
-                                      f"Le cartelle di lavoro hanno anni diversi: {sorted(years)}.", str(sorted(years))))
+                                      f"Le cartelle di lavoro hanno anni diversi: {sorted(used_years)}.",
+                                      str(sorted(used_years))))
         if keep or workers < 2:
             result.areas = areas_from_objectives(acc.by_area(settings), areas, settings)
         else:
             result.areas = spilled_areas(acc, areas, settings, workers)
-    result.year = min(years) if years else None
+        if dups.to_verify:
+            result.areas = [dataclasses.replace(a, to_verify=tuple(dups.to_verify[a.name]))
+                            if a.name in dups.to_verify else a for a in result.areas]
+    result.year = min(used_years) if used_years else None
     return result

@@ -296,24 +296,6 @@ def objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> list[ObjectiveName]:
     return list(out.values())
 
 
-def check_codes_across_files(names: Iterable[tuple]) -> list[Finding]:
-    """Objective codes are the comune's: the same code in two workbooks must name the same objective.
-
-    ``names`` are ObjectiveName records or plain tuples in the same order (file, sheet, code,
-    name, row, cell): the nightly run checks tens of thousands of them from its cache.
-    """
-    first: dict[str, tuple] = {}
-    out = []
-    for n in names:
-        f = first.setdefault(n[2], n)
-        if f[0] != n[0] and f[3] != n[3]:
-            file, sheet, code, name, row, cell = n
-            out.append(Finding(file, sheet, cell, int(row), "Obiettivo", "codice-nomi-diversi", ERROR,
-                               f"Il codice {code} è usato anche in {Path(f[0]).name} per un altro "
-                               f"obiettivo («{f[3][:50]}»): usare un codice diverso.", name))
-    return out
-
-
 def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
     """Per-row rules that depend on polarity: atteso 0, binary values, consuntivo still empty."""
     for r in rows:
@@ -433,8 +415,8 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
                    names_out: dict[str, list[ObjectiveName]] | None = None) -> Report:
     """All checks over workbooks already read (shared with consolidation: one read per file).
 
-    With ``names_out``, the check across workbooks is left to the caller, who gets each
-    file's objective names instead (the nightly run keeps them in its cache).
+    With ``names_out``, the caller gets each file's objective names. The check across
+    workbooks (copies of one settore's workbook, :mod:`perf_xl.duplicates`) is the pipeline's.
     """
     report = Report()
     for read in reads:
@@ -453,10 +435,9 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
         for check in (check_objective_weights, check_duplicates, check_objective_names, check_values):
             report.extend(f for f in check(rows, ctx) if (f.file, f.cell) not in reported)
         report.extend(check_formulas(read, schema, settings))
-        names[read.workbook.path] = objective_names(rows, ctx)
-    if names_out is None:
-        report.extend(check_codes_across_files([n for file_names in names.values() for n in file_names]))
-    else:
+        if names_out is not None:
+            names[read.workbook.path] = objective_names(rows, ctx)
+    if names_out is not None:
         names_out.update(names)
     report.findings.sort(key=finding_order)
     return report
@@ -470,9 +451,18 @@ def finding_order(f: Finding):
 
 
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
-    out = []
+    """The workbooks to validate, each once: the same file given twice, as a file and through its
+    folder, or through a symbolic link, is one file (compared by resolved path, first one kept)."""
+    out, seen = [], set()
     for p in map(Path, paths):
-        out.extend(find_workbooks(p) if p.is_dir() else [p])
+        for f in (find_workbooks(p) if p.is_dir() else [p]):
+            try:
+                key = f.resolve()
+            except (OSError, RuntimeError):  # a symlink loop: kept as given, the reader reports it
+                key = f.absolute()
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
     return out
 
 

@@ -362,7 +362,10 @@ def test_bad_input(case: Case, inputs, tmp_path, request):
         top, sub = src / "2024", src / "2024" / "da-controllare"
         sub.mkdir(parents=True)
         shutil.copyfile(inputs.good, top / GOOD)
-        shutil.copyfile(inputs.good, sub / ("copia-" + GOOD))
+        # another good workbook in the subfolder (another settore: a copy of the first would be a finding)
+        wf.write(sub / ("altro-" + GOOD), [wf.dataclasses.replace(r, objective_code=r.objective_code.replace("OB9", "OB8"),
+                                                                 settore="Settore Altro") for r in bi.good_rows()],
+                 info={"settore": "Settore Altro"})
         bad = sub / case.name
     else:
         src.mkdir()
@@ -403,7 +406,7 @@ def test_bad_input(case: Case, inputs, tmp_path, request):
         check_findings(case, data["findings"], {case.name})
     elif case.command == "nightly":
         data = json.loads((out / "latest.json").read_text(encoding="utf-8"))
-        good = {"2024/" + GOOD, "2024/da-controllare/copia-" + GOOD}
+        good = {"2024/" + GOOD, "2024/da-controllare/altro-" + GOOD}
         assert good <= set(data["validated"])
         skipped = {Path(s["file"]).name: s["reason"] for s in data["skipped"]}
         if case.name.startswith(("~", ".")):

@@ -147,10 +147,10 @@ def test_a_rerun_reports_exactly_what_a_fresh_run_reports(share, tmp_path):
     wf.write(extra / "a.xlsx")
     other = [dataclasses.replace(r, objective="Un altro obiettivo") if r.objective_code == "OB01" else r
              for r in wf.clean_rows()]
-    wf.write(extra / "b.xlsx", rows=other)  # OB01 named differently: a finding across workbooks
+    wf.write(extra / "b.xlsx", rows=other)  # the same settore and codes, other values: copies that differ
     reports = tmp_path / "rapporti"
     run_nightly(share, reports, now=dt.datetime(2026, 11, 1, 2, 0))
-    (extra / "a.xlsx").unlink()  # gone: its names no longer dispute OB01 with b.xlsx ...
+    (extra / "a.xlsx").unlink()  # gone: no longer a copy of b.xlsx ...
     wf.write(extra / "c.xlsx", rows=[dataclasses.replace(r, objective="Terzo nome") for r in wf.clean_rows()])
     wf.edit(share / "2022" / "da-controllare" / "formula.xlsx",
             lambda wb: wb["Indicatori"].__setitem__("L2", "1.234,5"))  # ... and a file changed
@@ -159,8 +159,9 @@ def test_a_rerun_reports_exactly_what_a_fresh_run_reports(share, tmp_path):
     fresh = run_nightly(share, tmp_path / "da-zero", now=dt.datetime(2026, 11, 2, 2, 0))
     assert len(fresh.validated) == len(again.files)
     assert _records(again.report) == _records(fresh.report)
-    across = [(Path(f.file).name, f.cell) for f in again.report if f.code == "codice-nomi-diversi"]
-    assert ("c.xlsx", "C2") in across and not any(name == "a.xlsx" for name, _ in across)
+    across = [(Path(f.file).name, f.cell) for f in again.report if f.code == "copia-in-conflitto"]
+    assert ("c.xlsx", "B3") in across and not any(name == "a.xlsx" for name, _ in across)
+    assert not any("«a.xlsx»" in f.message for f in again.report)
 
 
 def test_a_damaged_or_old_cache_costs_only_a_full_validation(share, tmp_path):

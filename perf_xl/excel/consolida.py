@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..consolidator import Consolidation, consolidate_folder, short_area_name
 from ..io.lock import AlreadyRunning, output_lock
-from ..io.summary import write_summary_json, write_summary_workbook
+from ..io.summary import sintesi_notice, write_summary_json, write_summary_workbook
 from ..schema import load_schema
 from ..settings import load_settings
 
@@ -106,8 +106,11 @@ def result_rows(outcome: ConsolidaOutcome) -> list[list]:
     for a in c.areas:
         rows.append([short_area_name(a.name), len(a.objectives), a.indicator_count,
                      None if a.score is None else round(a.score, 2), a.traffic_light or "", a.published,
-                     {True: "riprodotto", False: "NON riprodotto", None: ""}[a.reproduces]])
+                     "da verificare" if a.to_verify
+                     else {True: "riprodotto", False: "NON riprodotto", None: ""}[a.reproduces]])
     rows.append([])
+    for line in sintesi_notice(c):  # Relazione incompleta, areas to verify: as on the Sintesi
+        rows.extend([[line] + [""] * 6, []])
     rows.extend([["Scritto:", str(p)] + [""] * 5 for p in outcome.outputs])
     rows.append([f"Segnalazioni: {len(c.findings)}"] + [""] * 6)
     for f in c.findings:

@@ -3,12 +3,12 @@
 A SQLite file in the reports folder, so that a re-run costs what changed, not what the
 share holds: the size-and-time stamps of every workbook are one query; a changed
 workbook rewrites only its own rows; the findings read back are only those of files
-that have some; and the check of objective codes across workbooks asks SQLite, in C,
-for the few codes named differently somewhere, instead of walking every objective of
-every workbook in Python. One transaction per run: a crash leaves the previous cache
+that have some; and the check of copies across workbooks asks SQLite, in C, for the
+few workbooks that share a Settore and year or an objective code with another, instead
+of walking every workbook in Python. One transaction per run: a crash leaves the previous cache
 whole, and a damaged or older cache only costs a full re-validation.
 
-Paths are stored relative to the share; findings and names get the share's current
+Paths are stored relative to the share; findings and identities get the share's current
 path back when they are read.
 """
 
@@ -20,13 +20,18 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
-SCHEMA_VERSION = "3"
+from ..duplicates import Identity, normal_text
+
+SCHEMA_VERSION = "4"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, findings TEXT);
-CREATE TABLE names (rel TEXT, ord INTEGER, code TEXT, name TEXT, row INTEGER, cell TEXT);
-CREATE INDEX names_by_file ON names (rel);
-CREATE INDEX names_by_code ON names (code, name);
+CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, findings TEXT,
+                    settore TEXT, skey TEXT, year TEXT, settore_sheet TEXT, settore_cell TEXT, digest TEXT,
+                    areas TEXT);
+CREATE INDEX files_by_settore ON files (skey, year);
+CREATE TABLE codes (rel TEXT, ord INTEGER, code TEXT, year TEXT, sheet TEXT, cell TEXT);
+CREATE INDEX codes_by_file ON codes (rel);
+CREATE INDEX codes_by_code ON codes (code, year);
 """
 
 
@@ -72,15 +77,19 @@ class NightlyCache:
         """The file was saved again with the same content: only its stamp changes."""
         self._db.execute("UPDATE files SET size=?, mtime_ns=? WHERE rel=?", (size, mtime_ns, rel))
 
-    def store(self, rel: str, stamp: Stamp, findings: Iterable[dict], names: Iterable[tuple]) -> None:
-        """A validated file: its stamp, its findings (dicts without ``file``) and its objective
-        names as (code, name, row, cell)."""
-        self._db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)",
+    def store(self, rel: str, stamp: Stamp, findings: Iterable[dict], identity: Identity | None) -> None:
+        """A validated file: its stamp, its findings (dicts without ``file``) and, when its indicators
+        were read, its identity (for the check of copies across workbooks)."""
+        d = identity
+        self._db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                          (rel, stamp.size, stamp.mtime_ns, stamp.sha256,
-                          json.dumps(list(findings), ensure_ascii=False, separators=(",", ":"))))
-        self._db.execute("DELETE FROM names WHERE rel=?", (rel,))
-        self._db.executemany("INSERT INTO names VALUES (?,?,?,?,?,?)",
-                             [(rel, i, *n) for i, n in enumerate(names)])
+                          json.dumps(list(findings), ensure_ascii=False, separators=(",", ":")),
+                          *((d.settore, normal_text(d.settore), d.year, d.settore_sheet, d.settore_cell, d.digest,
+                             json.dumps(list(d.areas), ensure_ascii=False)) if d else (None,) * 7)))
+        self._db.execute("DELETE FROM codes WHERE rel=?", (rel,))
+        if d:
+            self._db.executemany("INSERT INTO codes VALUES (?,?,?,?,?,?)",
+                                 [(rel, i, code, d.year, sheet, cell) for i, (code, sheet, cell) in enumerate(d.codes)])
 
     def keep_only(self, rels: Iterable[str]) -> None:
         """Forget files no longer on the share (or not read this time: they are re-read next run)."""
@@ -89,7 +98,7 @@ class NightlyCache:
         db.execute("DELETE FROM present")
         db.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((r,) for r in rels))
         db.execute("DELETE FROM files WHERE rel NOT IN (SELECT rel FROM present)")
-        db.execute("DELETE FROM names WHERE rel NOT IN (SELECT rel FROM present)")
+        db.execute("DELETE FROM codes WHERE rel NOT IN (SELECT rel FROM present)")
 
     def findings(self, top: str) -> Iterator[tuple[str, list[dict]]]:
         """(relative path, findings with the file's current path) of every file that has some."""
@@ -97,14 +106,22 @@ class NightlyCache:
             path = os.path.join(top, rel)
             yield rel, [{"file": path, **d} for d in json.loads(text)]
 
-    def names_of_disputed_codes(self, top: str, sheet: str) -> Iterator[tuple[str, int, tuple]]:
-        """(relative path, position in the file, (file, sheet, code, name, row, cell)) of every
-        objective whose code is given more than one name somewhere: only these can disagree
-        across workbooks, so only these go to the check (the rule itself stays in Python)."""
-        query = ("SELECT rel, ord, code, name, row, cell FROM names WHERE code IN "
-                 "(SELECT code FROM names GROUP BY code HAVING COUNT(DISTINCT name) > 1)")
-        for rel, i, code, name, row, cell in self._db.execute(query):
-            yield rel, i, (os.path.join(top, rel), sheet, code, name, row, cell)
+    def identities_of_copies(self, top: str) -> Iterator[tuple[str, Identity]]:
+        """(relative path, identity with the file's current path) of every workbook that shares its
+        Settore and year, or an objective code in the same year, with another: only these can be
+        copies, and SQLite finds them (in C, over indexes), so the check costs what it reports."""
+        query = ("SELECT rel FROM files WHERE skey <> '' AND (skey, year) IN "
+                 "(SELECT skey, year FROM files WHERE skey <> '' GROUP BY skey, year HAVING COUNT(*) > 1) "
+                 "UNION SELECT rel FROM codes WHERE (code, year) IN "
+                 "(SELECT code, year FROM codes GROUP BY code, year HAVING COUNT(DISTINCT rel) > 1)")
+        rels = [r for (r,) in self._db.execute(query)]
+        for rel in rels:
+            row = self._db.execute("SELECT settore, year, settore_sheet, settore_cell, digest, areas FROM files "
+                                   "WHERE rel=?", (rel,)).fetchone()
+            codes = tuple(self._db.execute("SELECT code, sheet, cell FROM codes WHERE rel=? ORDER BY ord", (rel,)))
+            settore, year, sheet, cell, digest, areas = row
+            yield rel, Identity(os.path.join(top, rel), settore, year, sheet, cell, digest, codes,
+                                tuple(json.loads(areas)))
 
     def commit(self) -> None:
         self._db.commit()

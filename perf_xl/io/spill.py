@@ -10,6 +10,7 @@ in the order they were added, so the results equal the in-memory ones.
 
 from __future__ import annotations
 
+import json
 import pickle
 import shutil
 import sqlite3
@@ -34,7 +35,8 @@ class SpilledObjectives:
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute(
             "CREATE TABLE parts (seq INTEGER PRIMARY KEY, area TEXT, sortkey TEXT, code TEXT, name TEXT,"
-            " responsabile TEXT, settore TEXT, num REAL, den REAL, count INTEGER, weight_sum REAL, facts BLOB)")
+            " responsabile TEXT, settore TEXT, num REAL, den REAL, count INTEGER, weight_sum REAL, facts BLOB,"
+            " source INTEGER)")
         # each objective's score as the first pass over an area computed it, for the outputs that
         # list every objective's score (the JSON): read back without merging and scoring again
         self._db.execute("CREATE TABLE scores (area TEXT, seq INTEGER, code TEXT, name TEXT, settore TEXT,"
@@ -89,10 +91,16 @@ class SpilledObjectives:
     def add(self, parts: Iterable[ObjectivePart]) -> None:
         self.add_rows(self.rows(parts))
 
-    def add_rows(self, rows: list[tuple]) -> None:
+    def add_rows(self, rows: list[tuple], source: int | None = None) -> None:
+        """Store parts; ``source`` tags them with the workbook they come from (see :meth:`drop_sources`)."""
         self._db.executemany(
-            "INSERT INTO parts (area, sortkey, code, name, responsabile, settore, num, den, count, weight_sum, facts)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            "INSERT INTO parts (area, sortkey, code, name, responsabile, settore, num, den, count, weight_sum, facts,"
+            " source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [(*r, source) for r in rows])
+
+    def drop_sources(self, sources: Iterable[int]) -> None:
+        """Forget the parts of these workbooks (copies of another, found once every workbook was read)."""
+        self._db.execute("DELETE FROM parts WHERE source IN (SELECT value FROM json_each(?))",
+                         (json.dumps(list(sources)),))  # one pass over the table, whatever the number
 
     def by_area(self, settings: Settings) -> dict[str, "AreaObjectives"]:
         if not self._indexed:

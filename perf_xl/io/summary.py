@@ -21,6 +21,7 @@ import xlsxwriter
 from ..consolidator import Consolidation, area_dict, short_area_name, summary_dict, summary_head
 from ..schema import schemas_dir
 from ..settings import LIGHTS, Settings, load_settings
+from ..wording import count
 from .cells import write_value
 from .csv_out import write_csv
 from .atomic import atomic_path, write_text_atomic
@@ -120,6 +121,8 @@ def _formats(book, settings: Settings) -> dict:
         "objective": book.add_format({"bold": True, "bg_color": "#DDEBF7", "valign": "top"}),
         "bold": book.add_format({"bold": True}),
         "link": book.add_format({"font_color": "blue", "underline": 1, "valign": "top"}),
+        "alert": book.add_format({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE", "text_wrap": True,
+                                  "valign": "top"}),
     }
     for light in LIGHTS:
         f[light] = book.add_format({"bg_color": "#" + settings.color(light), "bold": True, "align": "center",
@@ -155,9 +158,26 @@ def sintesi_row(a) -> dict:
         "number": a.number, "short_name": short_area_name(a.name), "area": a.name, "objectives": len(a.objectives),
         "indicators": a.indicator_count, "score": None if a.score is None else round(a.score, 2),
         "traffic_light": a.traffic_light, "published": a.published, "difference": a.difference,
-        "check": {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces],
-        "explanation": "\n".join(a.explanation),
+        "check": ("da verificare" if a.to_verify
+                  else {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces]),
+        "explanation": "\n".join((*a.to_verify, *a.explanation)),
     }
+
+
+def sintesi_notice(c: Consolidation) -> list[str]:
+    """The lines above the Sintesi's title when the Relazione cannot be published as it is:
+    workbooks not used (*Relazione incompleta*) and versions of a workbook that disagree."""
+    lines = []
+    if c.files and c.not_used:
+        names = ", ".join(f"«{Path(f).name}»" for f in c.not_used)
+        n = count(len(c.not_used), "cartella di lavoro non è stata usata", "cartelle di lavoro non sono state usate")
+        lines.append(f"Relazione incompleta: {n} (il file o il suo foglio Indicatori non si legge): {names}. "
+                     "I loro obiettivi non sono conteggiati nelle aree: correggere i file (vedere «Note e anomalie») "
+                     "e consolidare di nuovo.")
+    if c.conflicts:
+        lines.append(f"Aree da verificare: {count(len(c.conflicts), 'copia', 'copie')} di una cartella di lavoro "
+                     "con valori diversi (vedere la colonna «Verifica» e «Note e anomalie»).")
+    return lines
 
 
 def write_summary_csv(path: str | Path, c: Consolidation) -> Path:
@@ -170,9 +190,15 @@ def write_summary_csv(path: str | Path, c: Consolidation) -> Path:
 def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_names: dict) -> None:
     cols = lay["columns"]
     title = f"{lay['title']} {c.year or ''}" + (f" — Comune di {c.comune}" if c.comune else "")
-    ws.write_string(0, 0, title.strip(), fmts["title"])
-    ws.write_string(1, 0, lay["subtitle"], fmts["subtitle"])
-    hr = 3
+    notice = sintesi_notice(c)  # first, where nobody can miss it: the Relazione is incomplete or to check
+    for i, line in enumerate(notice):
+        ws.merge_range(i, 0, i, len(cols) - 1, "", fmts["alert"])
+        ws.write_string(i, 0, line, fmts["alert"])
+        ws.set_row(i, 15 * (1 + len(line) // 180))
+    top = len(notice) + (1 if notice else 0)
+    ws.write_string(top, 0, title.strip(), fmts["title"])
+    ws.write_string(top + 1, 0, lay["subtitle"], fmts["subtitle"])
+    hr = top + 3
     _header(ws, hr, cols, fmts)
     ws.set_row(hr, 30)
     for i, a in enumerate(c.areas):
@@ -182,12 +208,14 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
             key = col["key"]
             if key == "traffic_light" and a.traffic_light:
                 fmt = fmts[a.traffic_light]
+            elif key == "check" and a.to_verify:
+                fmt = fmts["alert"]
             elif key == "explanation":
                 fmt = fmts["text"]
             else:
                 fmt = _num(book, fmts, col.get("format"))
-            if key == "area":
-                ws.write_url(r, j, f"internal:'{sheet_names[a.name]}'!A1", fmts["link"], a.name)
+            if key == "short_name":  # the name a user reads is the link to the area's sheet
+                ws.write_url(r, j, f"internal:'{sheet_names[a.name]}'!A1", fmts["link"], values[key])
             else:
                 write_value(ws, r, j, values[key], fmt)
     ws.freeze_panes(hr + 1, 0)
