@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_order, area_result,
+from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_key, area_order, area_result,
                                  areas_from_objectives, objective_parts)
 from .io.reader import read_settore_workbook
 from .io.spill import AreaObjectives, SpilledObjectives
-from .model import WARNING, AreaInfo, AreaResult, Finding, Report
+from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
 from .schema import WorkbookSchema, load_schema
 from .settings import Settings, load_settings
 
@@ -44,6 +44,8 @@ class FileOutcome:
     parts: list[ObjectivePart] = field(default_factory=list)
     spill_rows: list[tuple] = field(default_factory=list)  # the parts, ready for the spill file
     names: list = field(default_factory=list)  # ObjectiveName fields as plain tuples
+    # each area the rows name, with where it is first named: (area, sheet, cell, row)
+    area_cells: list[tuple[str, str, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -100,6 +102,7 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
         o.readable = True
         o.info = read.workbook.info
         o.areas = read.workbook.areas
+        o.area_cells = _area_cells(read)
         if job.consolidate:
             parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
             if job.detail:
@@ -107,6 +110,39 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
             else:
                 o.spill_rows = SpilledObjectives.rows(parts)
     return [outcomes[p] for p in job.paths]
+
+
+def _area_cells(read) -> list[tuple[str, str, str, int]]:
+    """Each distinct area of a workbook's rows, with the sheet, cell and row where it first appears."""
+    col = read.columns.get("area")
+    if col is None:
+        return []
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(col + 1)
+    first: dict[str, tuple[str, str, str, int]] = {}
+    for r in read.workbook.rows:
+        if r.area and r.area not in first:
+            first[r.area] = (r.area, r.sheet, f"{letter}{r.row}", r.row)
+    return list(first.values())
+
+
+def unknown_areas(outcomes: Iterable[tuple[str, list[tuple[str, str, str, int]]]],
+                  tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> list[Finding]:
+    """An error for each row area that no Aree sheet lists, even read as a person reads it (case,
+    apostrophes, spaces): it would otherwise silently become an area of its own."""
+    known = {area_key(a.name) for _, areas in tables for a in areas}
+    if not known:
+        return []  # no Aree sheet at all: already a finding of its own (foglio-mancante)
+    out = []
+    for file, cells in outcomes:
+        for area, sheet, cell, row in cells:
+            if area_key(area) not in known:
+                out.append(Finding(file, sheet, cell, row, "Linea strategica", "area-sconosciuta", ERROR,
+                                   f"La linea strategica «{area}» in {cell} non corrisponde a nessuna area dei fogli "
+                                   "Aree: correggerla come scritta nel foglio Aree (o aggiungerla lì). Finché non è "
+                                   "corretta forma un'area a sé.", area))
+    return out
 
 
 def _batches(paths: list[str], size: int, taper: int = 0) -> Iterator[tuple[str, ...]]:
@@ -121,20 +157,22 @@ def _batches(paths: list[str], size: int, taper: int = 0) -> Iterator[tuple[str,
 
 
 def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[list[AreaInfo], list[Finding]]:
-    """One area table from every workbook's Aree sheet; disagreements are findings."""
+    """One area table from every workbook's Aree sheet; disagreements are findings. Areas are matched
+    as a person reads them (:func:`~perf_xl.core.consolidation.area_key`): the first spelling met is kept."""
     merged: dict[str, AreaInfo] = {}
     where: dict[str, str] = {}
     findings = []
     for file, areas in tables:
         for a in areas:
-            prev = merged.get(a.name)
+            key = area_key(a.name)
+            prev = merged.get(key)
             if prev is None:
-                merged[a.name], where[a.name] = a, file
+                merged[key], where[key] = a, file
             elif (prev.number, prev.published) != (a.number, a.published):
                 findings.append(Finding(
                     file, "Aree", "", None, "Linea strategica", "area-discordante", WARNING,
-                    f"L'area «{a.name}» ha numero o % pubblicata diversi da quelli di {Path(where[a.name]).name}: "
-                    f"usati quelli di {Path(where[a.name]).name}.", a.name))
+                    f"L'area «{a.name}» ha numero o % pubblicata diversi da quelli di {Path(where[key]).name}: "
+                    f"usati quelli di {Path(where[key]).name}.", a.name))
     return sorted(merged.values(), key=lambda a: a.number), findings
 
 
@@ -198,7 +236,16 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     result = RunResult(files=files, detail=keep)
     # a comune's objectives in memory; thousands of workbooks' on disk, so memory stays flat
     acc = ObjectiveAccumulator() if keep else SpilledObjectives()
-    tables, names, years = [], [], set()
+    tables, names, years, area_cells = [], [], set(), []
+    spelling: dict[str, str] = {}  # an area as written -> the first spelling of it met (see area_key)
+    first_spelling: dict[str, str] = {}
+
+    def spelled(area: str) -> str:
+        s = spelling.get(area)
+        if s is None:
+            s = spelling[area] = first_spelling.setdefault(area_key(area), area)
+        return s
+
     for o in iter_outcomes(files, validate=validate, consolidate=consolidate, detail=keep, workers=workers,
                            settings=settings, schema=schema, batch_files=batch_files):
         result.report.extend(o.findings)
@@ -206,14 +253,24 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         if not o.readable:
             result.unreadable.append(o.path)
             continue
+        # one area however it is written (case, apostrophes, spaces): every part under one spelling
+        for a in o.areas:
+            spelled(a.name)
         if keep:
+            for p in o.parts:
+                if spelled(p.area) is not p.area:
+                    p.area = spelling[p.area]
             acc.add(o.parts)
         else:
-            acc.add_rows(o.spill_rows)
+            acc.add_rows([r if spelled(r[0]) is r[0] else (spelling[r[0]], *r[1:]) for r in o.spill_rows])
         tables.append((o.path, o.areas))
+        if o.area_cells:
+            area_cells.append((o.path, o.area_cells))
         if o.info.get("year"):
             years.add(o.info["year"])
         result.comune = result.comune or o.info.get("comune", "")
+    if validate or consolidate:
+        result.report.extend(unknown_areas(area_cells, tables))
     if validate:
         result.report.extend(check_codes_across_files(names))
         result.report.findings.sort(key=finding_order)
