@@ -125,3 +125,16 @@ def test_broken_workbook_does_not_stop_the_others(tmp_path):
     bad = [f for f in c.findings if f.code == "file-non-excel"]
     assert len(bad) == 1 and bad[0].file.endswith("rotto.xlsx")
     assert c.indicator_count > 0
+
+
+def test_area_names_are_matched_as_a_person_reads_them():
+    from perf_xl.core.consolidation import area_key, area_order
+    from perf_xl.model import AreaInfo
+
+    same = ["LINEA STRATEGICA SULL'AMBIENTE", "LINEA STRATEGICA SULL\u2019AMBIENTE", "linea strategica sull'ambiente",
+            "  LINEA\u00a0STRATEGICA   SULL' AMBIENTE ", "Linea Strategica Sull\u2018Ambiente"]
+    assert len({area_key(n) for n in same}) == 1
+    assert area_key("LINEA STRATEGICA SULLO SPORT") != area_key(same[0])
+    order = area_order(["linea strategica sull\u2019ambiente", "ALTRO"], [AreaInfo(3, same[0], 96.25)])
+    assert order == [("linea strategica sull\u2019ambiente", AreaInfo(3, same[0], 96.25)),
+                     ("ALTRO", AreaInfo(4, "ALTRO", None))]
