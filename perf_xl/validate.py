@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 
 from .core import formulas
 from .core.scoring import normal_polarity
-from .io.formula_scan import CellCursor, as_stored, last_formula_row, rows_with_template
+from .io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
 from .io.reader import ReadResult, find_workbooks
 from .model import ERROR, WARNING, Finding, IndicatorRow, Report
 from .numbers import format_italian, parse_number_text
@@ -398,6 +398,15 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     sentinel = str(_SENTINEL_ROW).encode()
     # the common case: exactly the template's formula for its own row, compared as stored
     ok = {c.key: rows_with_template(data, letters[c.key], as_stored(native[c.key]), sentinel) for c in computed}
+    rows = {excel_row for excel_row, _ in read.raw_rows}
+    if any(not rows <= found for found in ok.values()):
+        # a cell not found as expected: first make sure the sheet is in the layout the byte scans
+        # know (a writer may put s="…" before r="…"); if it was not, look again in the rewritten XML
+        full = canonical_sheet(data)
+        if full is not data:
+            data = read.indicators_xml = full
+            ok = {c.key: rows_with_template(data, letters[c.key], as_stored(native[c.key]), sentinel)
+                  for c in computed}
     cursor = None
     out = []
     for excel_row, _ in read.raw_rows:

@@ -182,6 +182,8 @@ def test_error_cells_are_found_in_one_pass():
            b'</row></sheetData>')
     assert error_cells(xml) == [("L", 2, "#N/A"), ("O", 2, "#DIV/0!")]
     assert error_cells(b"<sheetData/>") == []
+    # whatever the writer's layout: a prefix, attributes in another order
+    assert error_cells(b'<x:row r="5"><x:c s="3" t="e" r="L5"><x:v>#REF!</x:v></x:c></x:row>') == [("L", 5, "#REF!")]
 
 
 def test_non_finite_numbers_are_no_numbers():

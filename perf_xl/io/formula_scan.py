@@ -225,12 +225,16 @@ class CellCursor:
 # --- any valid OOXML into the layout the byte scans know -------------------------------------------
 
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s>/]")
 _ODD_CELL = re.compile(rb'<c(?: (?!r=")|>)')  # a cell whose first attribute is not r="…"
 
 
-def canonical_sheet(data: bytes) -> bytes:
+def canonical_sheet(data: bytes, thorough: bool = True) -> bytes:
     """The sheet's XML in the layout the byte scans know: ``data`` itself when it already is (the
-    common case: a few passes in C, nothing copied), else rewritten from a real XML parse.
+    common case: nothing copied), else rewritten from a real XML parse. ``thorough=False`` looks
+    only at the root element and the first cell (O(1): a writer lays out every cell alike); the
+    formula check makes the thorough check (one pass in C) only when a cell was not found as
+    expected, so the common case pays nothing for it.
 
     The layout: no namespace prefixes on the sheet's elements and every cell starting ``<c r="``.
     Anything else (``<x:c r="P2">``, ``<c s="1" r="P2">``, ``<c r='P2'>``, a cell without ``r``)
@@ -238,7 +242,7 @@ def canonical_sheet(data: bytes) -> bytes:
     t="…"><f>…</f><v>…</v></c></row>``; only what the formula check reads is kept. A sheet that
     does not parse, or declares a DTD (entities: refused, never expanded), is returned as it is.
     """
-    if _common_layout(data):
+    if _common_layout(data, thorough):
         return data
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         return data
@@ -248,16 +252,19 @@ def canonical_sheet(data: bytes) -> bytes:
         return data
 
 
-def _common_layout(data: bytes) -> bool:
+def _common_layout(data: bytes, thorough: bool = True) -> bool:
     """Whether the byte scans can read ``data`` as it is: the root element without a prefix, cells
-    without one (``<c r="`` found where there are rows), and no cell whose first attribute is not
-    ``r``. One regular-expression pass in C (a fraction of a millisecond for a settore's sheet)."""
+    without one (``<c r="`` found where there are rows), and (``thorough``) no cell whose first
+    attribute is not ``r``: one regular-expression pass in C, 0.1 ms for a settore's sheet."""
     root = _FIRST_TAG.search(data)
     if root is None or b":" in root.group(1):
         return False
-    if data.find(b'<c r="') < 0 and data.find(b"<row") >= 0:
-        return False  # rows, but no cell as the scans know it (prefixed cells in a default-namespace sheet)
-    return _ODD_CELL.search(data) is None
+    first = data.find(b"<c ")
+    if first < 0:  # no cell as the scans know it: an empty sheet, or cells without r, or prefixed
+        return data.find(b"<c>") < 0 and _PREFIXED_CELL.search(data) is None
+    if not data.startswith(b'<c r="', first):
+        return False
+    return not thorough or _ODD_CELL.search(data) is None
 
 
 def _esc(text: str | None, attr: bool = False) -> bytes:
@@ -328,24 +335,26 @@ def _rewrite(data: bytes) -> bytes:
     return b"".join(out)
 
 
-_ERROR_ATTR = b' t="e"'
-_CELL_HEAD = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
+_ERROR_ATTR = b't="e"'
+_CELL_TAG = re.compile(rb'<(?:\w+:)?c\s')
+_R_ATTR = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
 
 
 def error_cells(data: bytes) -> list[tuple[str, int, str]]:
-    """(column letter, row, error value) of every cell holding an error value (``t="e"``), in a sheet
-    in the layout of :func:`canonical_sheet`. One ``bytes.find`` pass: a sheet without errors (the
-    common case) costs no Python per cell."""
+    """(column letter, row, error value) of every cell holding an error value (``t="e"``), whatever
+    the order of its attributes or its namespace prefix. One ``bytes.find`` pass: a sheet without
+    errors (the common case) costs no Python per cell."""
     out = []
     i = data.find(_ERROR_ATTR)
     while i >= 0:
-        start = data.rfind(b"<c ", 0, i)
+        start = data.rfind(b"<", 0, i)
         head_end = data.find(b">", start) if start >= 0 else -1
-        m = _CELL_HEAD.match(data, start) if start >= 0 and head_end > i else None
-        if m:
-            end = data.find(b"</c>", head_end)
-            v = _V.search(data, head_end, end if end >= 0 else len(data))
-            value = html.unescape(v.group(1).decode("utf-8", "replace")) if v and v.group(1) else "#N/D"
-            out.append((m.group(1).decode(), int(m.group(2)), value))
+        if head_end > i and data[i - 1:i].isspace() and _CELL_TAG.match(data, start):
+            m = _R_ATTR.search(data, start, head_end)
+            if m:
+                end = data.find(b"c>", head_end)  # </c> or </x:c>
+                v = _V.search(data, head_end, end if end >= 0 else len(data))
+                value = html.unescape(v.group(1).decode("utf-8", "replace")) if v and v.group(1) else "#N/D"
+                out.append((m.group(1).decode(), int(m.group(2)), value))
         i = data.find(_ERROR_ATTR, i + 1)
     return out

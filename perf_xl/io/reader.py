@@ -215,7 +215,7 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
     rows = _read_indicators(grid(schema.indicators.name), schema, sink, str(path), result)
     if result.columns and zf is not None:
         xml = sheet_xml(zf, actual.get(schema.indicators.name, schema.indicators.name), data)
-        result.indicators_xml = None if xml is None else canonical_sheet(xml)
+        result.indicators_xml = None if xml is None else canonical_sheet(xml, thorough=False)
         if result.indicators_xml is not None:
             _error_values(result, schema, sink)
     result.workbook = SettoreWorkbook(info=info, areas=tuple(areas), rows=tuple(rows), path=str(path))
