@@ -20,6 +20,7 @@ from typing import Iterable, Mapping, Sequence
 from ..model import AreaInfo, AreaResult, IndicatorRow, ObjectiveResult, ScoredIndicator, SettoreSummary
 from ..numbers import format_italian
 from ..settings import Settings
+from ..wording import number
 from . import scoring
 
 
@@ -277,10 +278,10 @@ def explain_difference(area: AreaResult) -> list[str]:
                     + (f" — {detail}." if detail else "."))
     for o in objs:
         if abs(o.weight_sum - 100) > 0.005:
-            msgs.append(f"Obiettivo {o.code} «{o.name[:80]}»: i pesi sommano a {o.weight_sum:g} invece di 100 "
+            msgs.append(f"Obiettivo {o.code} «{o.name[:80]}»: i pesi sommano a {number(o.weight_sum)} invece di 100 "
                         f"({_lines(o)}).")
         for ref, name, pub, pct in o.mismatches:
-            msgs.append(f"{ref}: % Ragg pubblicata {pub:g} ma le regole danno {_pct(pct)} («{name}»).")
+            msgs.append(f"{ref}: % Ragg pubblicata {number(pub)} ma le regole danno {_pct(pct)} («{name}»).")
     for k in (1, 2) if n <= EXCLUSION_SEARCH_LIMIT else ():
         for combo in itertools.combinations(range(n), k):
             rest = [o.score for j, o in enumerate(objs) if j not in combo]
