@@ -256,6 +256,10 @@ def test_a_header_moved_to_row_2_is_one_finding_saying_the_sheet_was_not_read(tm
     found = [f for f in _findings(data) if f["sheet"] == "Indicatori"]
     assert [(f["code"], f["cell"]) for f in found] == [("intestazione-mancante", "A1")]
     assert "riga 2" in found[0]["message"] and "non è stato letto" in found[0]["message"]
+    bi.good_workbook(src / "buono.xlsx")
+    run, data = consolidate(src, tmp_path)
+    assert ("intestazione-mancante", "A1") in codes(_findings(data), "riga2.xlsx")
+    assert data["totals"]["indicators"] == 4  # the good workbook's only
 
 
 # --- 5. odd files on the share --------------------------------------------------------------------
@@ -353,6 +357,9 @@ def test_the_formula_check_parses_any_valid_ooxml(tmp_path, rewrite):
     assert codes(found, "scritto-altrove.xlsx") == set(), found
     assert ("formula-sovrascritta", "P3") in codes(found, "rotto-altrove.xlsx")
     assert not any(f["code"] == "formula-sovrascritta" and f["cell"] != "P3" for f in found)
+    run, data = consolidate(src, tmp_path)
+    assert codes(_findings(data), "scritto-altrove.xlsx") == set()
+    assert data["totals"]["indicators"] == 8
 
 
 # --- 8. error values cached in input cells --------------------------------------------------------
