@@ -220,7 +220,7 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: N
             entry = old.get(rel)
             # every file is read and hashed, every run: a workbook replaced by another of the same size
             # and modification time (``os.utime`` set back, a copy that keeps times) is still noticed;
-            # measured, this keeps a re-run of an unchanged share at ~1-2 % of a full run (README)
+            # measured, this keeps a re-run of an unchanged share at about 2-3 % of a full run (README)
             data, problem = _read_stable(Path(p))
             if problem:
                 transient.append(problem)

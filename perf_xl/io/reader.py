@@ -199,15 +199,16 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
     def grid(name: str) -> list[list] | None:
         if name not in actual:
             sink.add(name, "", None, "", "foglio-mancante",
-                     f"Manca il foglio «{name}» previsto dal modello: non è stato letto.")
+                     f"Manca il foglio «{name}» previsto dal modello (i suoi dati non sono stati letti): "
+                     "ripristinarlo dal modello o controllarne il nome.")
             return None
         try:
             return book.get_sheet_by_name(actual[name]).to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own types for damaged sheet data
             result.sheet_names = [n for n in result.sheet_names if n not in (name, actual[name])]
             sink.add(name, "", None, "", "foglio-illeggibile",
-                     f"Il foglio «{name}» è danneggiato e non si legge ({type(exc).__name__}): non è stato letto. "
-                     "Aprire il file in Excel, che di solito lo ripara, e salvarlo di nuovo.", str(exc)[:200])
+                     f"Il foglio «{name}» è danneggiato e non è stato letto ({type(exc).__name__}): aprire il file "
+                     "in Excel, che di solito lo ripara, e salvarlo di nuovo.", str(exc)[:200])
             return None
 
     info = _read_info(grid(schema.info.name), schema, sink)
