@@ -409,7 +409,7 @@ def _error_values(result: ReadResult, schema: WorkbookSchema, sink: _Sink) -> No
         cell = f"{letter}{row}"
         sink.add(layout.name, cell, row, col.label, "errore-in-cella",
                  f"La cella {cell} ({col.label}) contiene l'errore {value}: scrivere il valore al posto dell'errore "
-                 "(finché resta, l'indicatore non entra nel punteggio).", value)
+                 "(finché resta, la cella è considerata vuota).", value)
         result.reported.add((sink.file, cell))
 
 
