@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_order, area_result,
+from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_key, area_order, area_result,
                                  areas_from_objectives, objective_parts)
 from .duplicates import Identity, find_duplicates, identity_of, value_digest
-from .io.reader import read_settore_workbook
+from .io.reader import indicators_not_read, read_settore_workbook
 from .io.spill import AreaObjectives, SpilledObjectives
 from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
 from .schema import WorkbookSchema, load_schema
@@ -46,6 +46,8 @@ class FileOutcome:
     spill_rows: list[tuple] = field(default_factory=list)  # the parts, ready for the spill file
     usable: bool = False  # its indicators were read (the file opened and its Indicatori sheet was read)
     identity: Identity | None = None  # for the check of copies across workbooks (when usable)
+    # each area the rows name, with where it is first named: (area, sheet, cell, row)
+    area_cells: list[tuple[str, str, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -63,22 +65,18 @@ class RunResult:
 
 
 # the reader's error findings that mean a workbook's indicators were not read (the workbook could not be used)
-_NOT_READ_CODES = {"foglio-mancante", "foglio-illeggibile", "intestazione-mancante"}
 _COLUMN_CODES = {"colonna-mancante", "colonna-rinominata"}
 
 
 def indicators_read(findings: Iterable[Finding], schema: WorkbookSchema) -> bool:
-    """False when the reader's findings say the file or its Indicatori sheet could not be read:
-    the file itself (``file-*``), the sheet missing, damaged or without its header, a required
-    column missing or renamed."""
+    """False when the reader's findings say the file or its Indicatori sheet could not be read
+    (:func:`~perf_xl.io.reader.indicators_not_read`), or a required column is missing or renamed."""
     sheet = schema.indicators.name
     required = {c.label for c in schema.indicators.columns if c.required}
     for f in findings:
         if f.severity != ERROR:
             continue
-        if f.code.startswith("file-"):
-            return False
-        if f.sheet == sheet and (f.code in _NOT_READ_CODES or (f.code in _COLUMN_CODES and f.column in required)):
+        if indicators_not_read(f, sheet) or (f.sheet == sheet and f.code in _COLUMN_CODES and f.column in required):
             return False
     return True
 
@@ -127,6 +125,7 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
         o.usable = indicators_read(read.findings, schema)
         if o.usable:
             o.identity = identity_of(p, o.info, o.areas, read.workbook.rows, read.columns, schema, job.digests)
+        o.area_cells = _area_cells(read)
         if job.consolidate:
             parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
             if job.detail:
@@ -134,6 +133,39 @@ def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
             else:
                 o.spill_rows = SpilledObjectives.rows(parts)
     return [outcomes[p] for p in job.paths]
+
+
+def _area_cells(read) -> list[tuple[str, str, str, int]]:
+    """Each distinct area of a workbook's rows, with the sheet, cell and row where it first appears."""
+    col = read.columns.get("area")
+    if col is None:
+        return []
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(col + 1)
+    first: dict[str, tuple[str, str, str, int]] = {}
+    for r in read.workbook.rows:
+        if r.area and r.area not in first:
+            first[r.area] = (r.area, r.sheet, f"{letter}{r.row}", r.row)
+    return list(first.values())
+
+
+def unknown_areas(outcomes: Iterable[tuple[str, list[tuple[str, str, str, int]]]],
+                  tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> list[Finding]:
+    """An error for each row area that no Aree sheet lists, even read as a person reads it (case,
+    apostrophes, spaces): it would otherwise silently become an area of its own."""
+    known = {area_key(a.name) for _, areas in tables for a in areas}
+    if not known:
+        return []  # no Aree sheet at all: already a finding of its own (foglio-mancante)
+    out = []
+    for file, cells in outcomes:
+        for area, sheet, cell, row in cells:
+            if area_key(area) not in known:
+                out.append(Finding(file, sheet, cell, row, "Linea strategica", "area-sconosciuta", ERROR,
+                                   f"La linea strategica «{area}» in {cell} non corrisponde a nessuna area dei fogli "
+                                   "Aree: correggerla come scritta nel foglio Aree (o aggiungerla lì). Finché non è "
+                                   "corretta forma un'area a sé.", area))
+    return out
 
 
 def _batches(paths: list[str], size: int, taper: int = 0) -> Iterator[tuple[str, ...]]:
@@ -148,20 +180,22 @@ def _batches(paths: list[str], size: int, taper: int = 0) -> Iterator[tuple[str,
 
 
 def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[list[AreaInfo], list[Finding]]:
-    """One area table from every workbook's Aree sheet; disagreements are findings."""
+    """One area table from every workbook's Aree sheet; disagreements are findings. Areas are matched
+    as a person reads them (:func:`~perf_xl.core.consolidation.area_key`): the first spelling met is kept."""
     merged: dict[str, AreaInfo] = {}
     where: dict[str, str] = {}
     findings = []
     for file, areas in tables:
         for a in areas:
-            prev = merged.get(a.name)
+            key = area_key(a.name)
+            prev = merged.get(key)
             if prev is None:
-                merged[a.name], where[a.name] = a, file
+                merged[key], where[key] = a, file
             elif (prev.number, prev.published) != (a.number, a.published):
                 findings.append(Finding(
                     file, "Aree", "", None, "Linea strategica", "area-discordante", WARNING,
-                    f"L'area «{a.name}» ha numero o % pubblicata diversi da quelli di {Path(where[a.name]).name}: "
-                    f"usati quelli di {Path(where[a.name]).name}.", a.name))
+                    f"L'area «{a.name}» ha numero o % pubblicata diversi da quelli di {Path(where[key]).name}: "
+                    f"usati quelli di {Path(where[key]).name}.", a.name))
     return sorted(merged.values(), key=lambda a: a.number), findings
 
 
@@ -238,7 +272,16 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     # in memory, each workbook's parts wait until the copies are known (the accumulator merges in
     # place); on disk they are stored at once, tagged with the workbook, and a copy's are deleted
     held: list[tuple[str, list]] = []
-    tables, idents, years = [], [], {}
+    tables, idents, years, area_cells = [], [], {}, []
+    spelling: dict[str, str] = {}  # an area as written -> the first spelling of it met (see area_key)
+    first_spelling: dict[str, str] = {}
+
+    def spelled(area: str) -> str:
+        s = spelling.get(area)
+        if s is None:
+            s = spelling[area] = first_spelling.setdefault(area_key(area), area)
+        return s
+
     for i, o in enumerate(iter_outcomes(files, validate=validate, consolidate=consolidate, detail=keep,
                                         workers=workers, settings=settings, schema=schema,
                                         batch_files=batch_files)):
@@ -251,11 +294,20 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
             result.not_used.append(o.path)
         if o.identity is not None:
             idents.append(o.identity)
+        # one area however it is written (case, apostrophes, spaces): every part under one spelling
+        for a in o.areas:
+            spelled(a.name)
         if keep:
+            for p in o.parts:
+                if spelled(p.area) is not p.area:
+                    p.area = spelling[p.area]
             held.append((o.path, o.parts))
         else:
-            acc.add_rows(o.spill_rows, source=i)
+            acc.add_rows([r if spelled(r[0]) is r[0] else (spelling[r[0]], *r[1:]) for r in o.spill_rows],
+                         source=i)
         tables.append((o.path, o.areas))
+        if o.area_cells:
+            area_cells.append((o.path, o.area_cells))
         if o.info.get("year"):
             years[o.path] = o.info["year"]
         result.comune = result.comune or o.info.get("comune", "")
@@ -263,6 +315,8 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     result.excluded = [f for f in files if f in dups.excluded]
     result.conflicts = dups.conflicts
     result.report.extend(dups.findings)
+    if validate or consolidate:
+        result.report.extend(unknown_areas(area_cells, tables))
     if validate:
         result.report.findings.sort(key=finding_order)
     used_years = {y for f, y in years.items() if f not in dups.excluded}

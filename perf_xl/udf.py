@@ -110,8 +110,8 @@ def _elementwise(fn, *args):
 
 
 def _polarity(v) -> str:
-    p = _text(v)
-    if p not in ("crescente", "decrescente", "binario"):
+    p = scoring.normal_polarity(_text(v))
+    if p not in scoring.POLARITIES:
         raise _BadInput
     return p
 

@@ -32,7 +32,8 @@ from pandera.errors import SchemaErrors
 from openpyxl.utils import get_column_letter
 
 from .core import formulas
-from .io.formula_scan import CellCursor, as_stored, last_formula_row, rows_with_template
+from .core.scoring import normal_polarity
+from .io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
 from .io.reader import ReadResult, find_workbooks
 from .model import ERROR, WARNING, Finding, IndicatorRow, Report
 from .numbers import format_italian, parse_number_text
@@ -138,12 +139,17 @@ def _cell_message(code: str, col: Column, cell: str, value) -> tuple[str, str]:
             return "tipo-non-numerico", f"La cella {cell} ({col.label}) contiene una data o un orario: scrivere un numero."
         return "valore-non-numerico", f"La cella {cell} ({col.label}) deve contenere un numero, non «{value}»."
     if code == "valore-non-ammesso":
+        meant = normal_polarity(value) if col.key == "polarity" and isinstance(value, str) else ""
+        if meant in col.allowed:  # "DECRESCENTE", "decrescente ": scored as meant, reported all the same
+            return code, (f"La cella {cell} ({col.label}) contiene «{value}» invece di «{meant}»: il calcolo la "
+                          f"legge come {meant}, ma va scelta dall'elenco a discesa (le formule del modello "
+                          "potrebbero non riconoscerla).")
         return code, (f"La cella {cell} ({col.label}) contiene «{value}»: scegliere uno tra "
                       f"{', '.join(col.allowed)} dall'elenco a discesa.")
     if code == "peso-fuori-intervallo":
-        return code, f"Il peso in {cell} è {_it(value)}: deve essere tra 0 e 100."
+        return code, f"Il peso in {cell} è {number(value)}: deve essere tra 0 e 100."
     if code == "atteso-negativo":
-        return code, f"Il target atteso in {cell} è negativo ({_it(value)}): inserire un valore maggiore o uguale a 0."
+        return code, f"Il target atteso in {cell} è negativo ({number(value)}): inserire un valore maggiore o uguale a 0."
     return code, f"La cella {cell} ({col.label}) non supera il controllo «{code}»."
 
 
@@ -195,6 +201,8 @@ def check_cells(reads: list[ReadResult], schema: WorkbookSchema) -> list[Finding
         if col.key not in read.columns:
             continue  # the column is missing or renamed in this file: already one structure finding
         cell = f"{letters[file_idx[i]][col.key]}{rows[i]}"
+        if read.reported and (read.workbook.path, cell) in read.reported:
+            continue  # an error value or a non-finite number: already reported by the reader
         value = df.at[i, col.key]
         code, message = _cell_message(str(case.check), col, cell, value)
         findings.append(Finding(read.workbook.path, layout.name, cell, rows[i], col.label, code, ERROR,
@@ -299,17 +307,18 @@ def objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> list[ObjectiveName]:
 def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
     """Per-row rules that depend on polarity: atteso 0, binary values, consuntivo still empty."""
     for r in rows:
-        if r.polarity == "crescente" and r.target == 0:
+        polarity = normal_polarity(r.polarity)
+        if polarity == "crescente" and r.target == 0:
             yield ctx.finding(r, "target", "atteso-zero", ERROR,
                               f"Target atteso 0 su un indicatore crescente (riga {r.row}): la % di raggiungimento "
                               "non si può calcolare. Indicare un target maggiore di 0.", 0)
-        if r.polarity == "binario":
+        if polarity == "binario":
             for key in ("target", "actual"):
                 v = getattr(r, key)
                 if v is not None and v not in (0, 1):
                     yield ctx.finding(r, key, "binario-non-01", ERROR,
                                       f"Indicatore binario con {ctx.schema.indicators.column(key).label.lower()} "
-                                      f"{_it(v)} in {ctx.cell(key, r.row)}: usare 1 = fatto, 0 = non fatto.", v)
+                                      f"{number(v)} in {ctx.cell(key, r.row)}: usare 1 = fatto, 0 = non fatto.", v)
         if r.actual is None:
             yield ctx.finding(r, "actual", "consuntivo-mancante", WARNING,
                               f"Consuntivo non ancora inserito in {ctx.cell('actual', r.row)}.")
@@ -371,6 +380,15 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     sentinel = str(_SENTINEL_ROW).encode()
     # the common case: exactly the template's formula for its own row, compared as stored
     ok = {c.key: rows_with_template(data, letters[c.key], as_stored(native[c.key]), sentinel) for c in computed}
+    rows = {excel_row for excel_row, _ in read.raw_rows}
+    if any(not rows <= found for found in ok.values()):
+        # a cell not found as expected: first make sure the sheet is in the layout the byte scans
+        # know (a writer may put s="…" before r="…"); if it was not, look again in the rewritten XML
+        full = canonical_sheet(data)
+        if full is not data:
+            data = read.indicators_xml = full
+            ok = {c.key: rows_with_template(data, letters[c.key], as_stored(native[c.key]), sentinel)
+                  for c in computed}
     cursor = None
     out = []
     for excel_row, _ in read.raw_rows:
@@ -428,6 +446,8 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
     # one problem, one finding: a cell the cell checks reported (VERO in a number, "24.29") is not
     # reported again by the row checks (as a consuntivo still missing)
     reported = {(f.file, f.cell) for f in cell_findings}
+    for read in ok:
+        reported |= read.reported
     names: dict[str, list[ObjectiveName]] = {}
     for read in ok:
         ctx = _Ctx(schema, {k: get_column_letter(i + 1) for k, i in read.columns.items()})

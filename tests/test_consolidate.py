@@ -174,3 +174,32 @@ def test_explanation_says_all_85_percent(settings):
                                 actual=actual, file="/x/a.xlsx", row=k + 1) for k, actual in enumerate((8.5, 10.0))]
     (area,) = consolidate(rows, [AreaInfo(1, wf.AREA, 95.0)], settings)
     assert any("all'85,00 % sotto il pubblicato" in line for line in area.explanation), area.explanation
+
+
+def test_area_names_are_matched_as_a_person_reads_them():
+    from perf_xl.core.consolidation import area_key, area_order
+    from perf_xl.model import AreaInfo
+
+    same = ["LINEA STRATEGICA SULL'AMBIENTE", "LINEA STRATEGICA SULL\u2019AMBIENTE", "linea strategica sull'ambiente",
+            "  LINEA\u00a0STRATEGICA   SULL' AMBIENTE ", "Linea Strategica Sull\u2018Ambiente"]
+    assert len({area_key(n) for n in same}) == 1
+    assert area_key("LINEA STRATEGICA SULLO SPORT") != area_key(same[0])
+    order = area_order(["linea strategica sull\u2019ambiente", "ALTRO"], [AreaInfo(3, same[0], 96.25)])
+    assert order == [("linea strategica sull\u2019ambiente", AreaInfo(3, same[0], 96.25)),
+                     ("ALTRO", AreaInfo(4, "ALTRO", None))]
+
+
+def test_explanations_write_numbers_as_a_person_does(settings):
+    import dataclasses
+
+    import workbook_factory as wf
+    from perf_xl.core.consolidation import consolidate
+    from perf_xl.model import AreaInfo
+
+    rows = wf.clean_rows()[:2]
+    rows = [dataclasses.replace(rows[0], weight=20.2), dataclasses.replace(rows[1], weight=20.4,
+                                                                           published_achievement=93.5)]
+    (area,) = consolidate(rows, [AreaInfo(1, wf.AREA, 50.0)], settings)
+    text = " ".join(area.explanation)
+    assert "i pesi sommano a 40,6 invece di 100" in text and "40.6" not in text
+    assert "% Ragg pubblicata 93,5 ma" in text

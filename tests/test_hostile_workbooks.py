@@ -148,3 +148,76 @@ def test_a_member_that_inflates_past_its_declared_size_is_cut_short(clean, tmp_p
     t = time.monotonic()
     validate_paths([liar])  # a finding or none, never a crash
     assert time.monotonic() - t < 30
+
+
+def test_the_formula_check_reads_any_layout_as_it_reads_the_common_one(settings):
+    """canonical_sheet leaves a sheet in the common layout as it is, and the rewrite of any sheet by
+    a real XML parse gives exactly the same formula findings (every shipped workbook)."""
+    from conftest import SHIPPED_2022
+    from perf_xl.io.formula_scan import _rewrite, canonical_sheet
+    from perf_xl.io.reader import read_settore_workbook
+    from perf_xl.schema import load_schema
+    from perf_xl.validate import check_formulas
+
+    schema = load_schema()
+    for path in sorted(SHIPPED_2022.glob("*.xlsx")):
+        read = read_settore_workbook(path, schema)
+        xml = read.indicators_xml
+        assert canonical_sheet(xml) is xml
+        expected = check_formulas(read, schema, settings)
+        read.indicators_xml = _rewrite(xml)
+        assert canonical_sheet(read.indicators_xml) is read.indicators_xml
+        assert check_formulas(read, schema, settings) == expected, path.name
+
+
+def test_a_sheet_with_a_dtd_is_never_parsed_by_the_rewrite():
+    from perf_xl.io.formula_scan import canonical_sheet
+
+    xml = b'<!DOCTYPE x [<!ENTITY a "b">]><x:worksheet xmlns:x="u"><x:sheetData/></x:worksheet>'
+    assert canonical_sheet(xml) is xml
+
+
+def test_error_cells_are_found_in_one_pass():
+    from perf_xl.io.formula_scan import error_cells
+
+    xml = (b'<sheetData><row r="2"><c r="L2" s="3" t="e"><v>#N/A</v></c><c r="M2" t="str"><f>A</f><v>x</v></c>'
+           b'<c r="N2" t="inlineStr"><is><t> t="e" typed</t></is></c><c r="O2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+           b'</row></sheetData>')
+    assert error_cells(xml) == [("L", 2, "#N/A"), ("O", 2, "#DIV/0!")]
+    assert error_cells(b"<sheetData/>") == []
+    # whatever the writer's layout: a prefix, attributes in another order
+    assert error_cells(b'<x:row r="5"><x:c s="3" t="e" r="L5"><x:v>#REF!</x:v></x:c></x:row>') == [("L", 5, "#REF!")]
+
+
+def test_non_finite_numbers_are_no_numbers():
+    from perf_xl.io.reader import to_number
+
+    assert [to_number(v) for v in (float("nan"), float("inf"), -float("inf"), 1e308 * 10, "inf", "NaN", 2.5)] == [
+        None, None, None, None, None, None, 2.5]
+
+
+def test_stable_bytes_never_opens_what_is_not_a_regular_file(tmp_path):
+    import errno
+    import os
+
+    from pathlib import Path
+
+    from perf_xl.io.reader import NotRegularFile, TooLarge, stable_bytes, unreadable_message
+
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(NotRegularFile) as info:
+        stable_bytes(tmp_path / "pipe")  # would block forever if opened for reading as a file
+    assert "FIFO" in info.value.kind
+    with pytest.raises(NotRegularFile):
+        stable_bytes(Path("/dev/zero"))
+    big = tmp_path / "big.xlsx"
+    with open(big, "wb") as fh:
+        fh.truncate(300 * 1024 * 1024)
+    with pytest.raises(TooLarge):
+        stable_bytes(big)
+    os.symlink(tmp_path / "loop", tmp_path / "loop")
+    with pytest.raises(OSError) as err:
+        stable_bytes(tmp_path / "loop")
+    message = unreadable_message(err.value)
+    assert "rimanda a se stesso" in message and "Too many" not in message
+    assert "Permission" not in unreadable_message(PermissionError(errno.EACCES, "Permission denied"))

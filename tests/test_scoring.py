@@ -68,3 +68,12 @@ def test_invalid_settings_are_refused():
         Settings(decreasing_ratio="other")
     with pytest.raises(SettingsError):
         Settings(green=50, yellow=60)
+
+
+@pytest.mark.parametrize("spelling", ["DECRESCENTE", "decrescente ", " Decrescente", "decrescente"])
+def test_polarity_is_scored_as_the_dirigente_meant(spelling):
+    s = Settings()
+    assert scoring.normal_polarity(spelling) == "decrescente"
+    assert scoring.achievement(30, 25, spelling, s) == 100.0
+    assert scoring.deviation(30, 25, spelling) == 5
+    assert scoring.normal_polarity(None) == ""

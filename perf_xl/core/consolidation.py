@@ -8,9 +8,11 @@ objectives and the source lines behind the difference (never forcing a match).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -20,6 +22,22 @@ from ..numbers import format_italian
 from ..settings import Settings
 from ..wording import count, number, percent, quoted, shorten, with_article
 from . import scoring
+
+
+_APOSTROPHES = str.maketrans({c: "'" for c in "\u2019\u2018\u02bc\u0060\u00b4\u2032"})
+
+
+@functools.lru_cache(maxsize=4096)
+def area_key(name: str) -> str:
+    """An area name as a person reads it, for matching: ``LINEA STRATEGICA SULL’AMBIENTE``,
+    ``linea strategica sull'ambiente`` and ``LINEA  STRATEGICA\u00a0SULL'AMBIENTE`` are one area.
+
+    Case, typographic apostrophes (as Word and Outlook write them) and extra or non-breaking
+    spaces do not count. The one normalisation of area names: rows to the Aree tables, Aree
+    tables across workbooks, objectives to their areas all match by it.
+    """
+    text = unicodedata.normalize("NFKC", name).translate(_APOSTROPHES)
+    return re.sub(r"'\s+", "'", " ".join(text.split())).casefold()
 
 
 def score_row(row: IndicatorRow, settings: Settings) -> ScoredIndicator:
@@ -146,7 +164,7 @@ class ObjectiveAccumulator:
 
     def add(self, parts: Iterable[ObjectivePart]) -> None:
         for p in parts:
-            key = (p.area, p.code)
+            key = (area_key(p.area), p.code)
             if key in self.parts:
                 self.parts[key].merge(p)
             else:
@@ -155,10 +173,13 @@ class ObjectiveAccumulator:
     def by_area(self, settings: Settings) -> dict[str, tuple[ObjectiveResult, ...]]:
         """Each area's scored objectives in code order; the parts are released as they are converted."""
         groups: dict[str, list[ObjectiveResult]] = {}
+        spelled: dict[str, str] = {}  # area key -> the first spelling met (parts are added in file order)
+        for p in self.parts.values():
+            spelled.setdefault(area_key(p.area), p.area)
         parts, self.parts = self.parts, {}
         while parts:
             _, p = parts.popitem()
-            groups.setdefault(p.area, []).append(objective_result(p, settings))
+            groups.setdefault(spelled[area_key(p.area)], []).append(objective_result(p, settings))
         return {area: tuple(sorted(objs, key=lambda o: natural_key(o.code))) for area, objs in groups.items()}
 
 
@@ -189,11 +210,19 @@ def areas_from_objectives(by_area: Mapping[str, Sequence[ObjectiveResult]], area
 
 
 def area_order(names: Iterable[str], areas: Iterable[AreaInfo]) -> list[tuple[str, AreaInfo]]:
-    """(name, numbering) of each area in the published order; an area that no Aree sheet lists comes last."""
-    known = {a.name: a for a in areas}
+    """(name, numbering) of each area in the published order; an area that no Aree sheet lists comes last.
+
+    Areas are matched as a person reads them (:func:`area_key`); ``name`` stays the key of ``names``
+    (the objectives' spelling), the numbering and the name shown are the Aree sheet's."""
+    known: dict[str, AreaInfo] = {}
+    for a in areas:
+        known.setdefault(area_key(a.name), a)
     next_number = max((a.number for a in known.values()), default=0) + 1
-    return [(name, known.get(name, AreaInfo(next_number, name, None)))
-            for name in sorted(names, key=lambda n: (known[n].number if n in known else next_number, n))]
+
+    def info(n: str) -> AreaInfo:
+        return known.get(area_key(n)) or AreaInfo(next_number, n, None)
+
+    return [(name, info(name)) for name in sorted(names, key=lambda n: (info(n).number, n))]
 
 
 def area_result(name: str, info: AreaInfo, objs: Sequence[ObjectiveResult], settings: Settings) -> AreaResult:
@@ -214,7 +243,7 @@ def area_result(name: str, info: AreaInfo, objs: Sequence[ObjectiveResult], sett
         s_score = scoring.area_score(s_scores)  # a settore's share: the same plain mean as the area's
         summaries.append(SettoreSummary(settore, resp, n_obj, n_ind, s_score,
                                         scoring.traffic_light(s_score, settings)))
-    result = AreaResult(number=info.number, name=name, objectives=objs, score=score,
+    result = AreaResult(number=info.number, name=info.name, objectives=objs, score=score,
                         traffic_light=scoring.traffic_light(score, settings), published=info.published,
                         indicator_count=indicators, settori=tuple(summaries))
     if result.reproduces is False:

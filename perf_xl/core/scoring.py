@@ -15,6 +15,17 @@ from typing import Iterable
 
 from ..settings import Settings
 
+POLARITIES = ("crescente", "decrescente", "binario")
+
+
+def normal_polarity(polarity) -> str:
+    """The polarity a dirigente meant: ``"DECRESCENTE"``, ``"decrescente "`` -> ``"decrescente"``
+    (trimmed and in lower case, as the UDFs read it). The one normalisation of polarity: the
+    scoring uses it, while validation still reports a spelling outside the drop-down list."""
+    if polarity in POLARITIES:
+        return polarity
+    return polarity.strip().lower() if isinstance(polarity, str) else ""
+
 
 def achievement(target: float | None, actual: float | None, polarity: str, settings: Settings) -> float | None:
     """% Ragg of one indicator, in [0, 100]; None when it cannot be computed yet.
@@ -24,6 +35,8 @@ def achievement(target: float | None, actual: float | None, polarity: str, setti
     """
     if target is None or actual is None:
         return None
+    if polarity not in POLARITIES:
+        polarity = normal_polarity(polarity)
     if polarity == "binario":
         return 100.0 if actual >= 1 else 0.0
     if polarity == "decrescente":
@@ -46,7 +59,7 @@ def deviation(target: float | None, actual: float | None, polarity: str) -> floa
     """Scostamento, signed so that positive means better than the target."""
     if target is None or actual is None:
         return None
-    if polarity == "decrescente":
+    if normal_polarity(polarity) == "decrescente":
         return target - actual
     return actual - target
 

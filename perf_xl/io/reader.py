@@ -9,6 +9,9 @@ read-only; nothing is ever written back.
 from __future__ import annotations
 
 import io
+import math
+import os
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -20,9 +23,25 @@ from openpyxl.utils import get_column_letter
 from ..model import ERROR, WARNING, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
-from .formula_scan import sheet_parts, sheet_xml
+from ..wording import number, os_reason
+from .formula_scan import canonical_sheet, error_cells, sheet_parts, sheet_xml
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+# what a folder may hold as a settore workbook: the formats perf_xl reads (.xlsx, .xlsm) and those a
+# settore may have saved instead (.xls, .xlsb, LibreOffice's .ods), which are reported, never skipped
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+
+# codes that mean "this workbook's indicators were not read" (the workbook counts as not used):
+# every finding of these codes, and foglio-mancante / foglio-illeggibile on the Indicatori sheet
+FILE_NOT_READ_CODES = frozenset({
+    "file-vuoto", "file-non-excel", "file-illeggibile", "file-protetto", "formato-xls", "formato-xlsb", "formato-ods",
+    "file-non-accessibile", "file-non-regolare", "file-in-scrittura", "file-sospetto", "intestazione-mancante"})
+SHEET_NOT_READ_CODES = frozenset({"foglio-mancante", "foglio-illeggibile"})
+
+
+def indicators_not_read(finding: Finding, indicators_sheet: str = "Indicatori") -> bool:
+    """Whether ``finding`` says the workbook's indicators were not read (so it is missing from a total)."""
+    return finding.code in FILE_NOT_READ_CODES or (
+        finding.code in SHEET_NOT_READ_CODES and finding.sheet == indicators_sheet)
 
 
 @dataclass
@@ -37,9 +56,12 @@ class ReadResult:
     # column key -> 0-based column index where the header was found
     columns: dict[str, int] = field(default_factory=dict)
     sheet_names: list[str] = field(default_factory=list)
-    # the Indicatori sheet's XML, from the same bytes as the values (for the formula check);
-    # None when the sheet was not read or its XML does not unpack
+    # the Indicatori sheet's XML, from the same bytes as the values (for the formula check), in
+    # the layout the byte scans know (see formula_scan.canonical_sheet); None when the sheet was
+    # not read or its XML does not unpack
     indicators_xml: bytes | None = None
+    # cells already reported by the reader (a non-finite number, an error value): (file, cell)
+    reported: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _cell(col0: int, row1: int) -> str:
@@ -68,21 +90,38 @@ def to_number(v) -> float | None:
     """The number a cell means, leniently (``"24,29"`` typed as text gives 24.29).
 
     Validation reports such cells; scoring still uses what the dirigente meant.
-    Booleans, dates and other text give None.
+    Booleans, dates, other text and non-finite numbers (``NaN``, ``inf``) give None.
     """
     if v is None or v == "" or isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
-        return float(v)
+        v = float(v)
+        return v if math.isfinite(v) else None
     if isinstance(v, str):
-        return parse_italian_number(v)
+        x = parse_italian_number(v)
+        return x if x is None or math.isfinite(x) else None
     return None
+
+
+def sheet_key(name: str) -> str:
+    """A sheet name as a person reads it: ``Indicatori ``, ``INDICATORI`` and ``Indicatori`` are one."""
+    return " ".join(name.split()).casefold()
 
 
 def _header_map(grid: list[list], layout: SheetLayout, sink: _Sink) -> dict[str, int]:
     h = layout.header_row - 1
     header = [_text(v) for v in grid[h]] if len(grid) > h else []
-    positions = {label: i for i, label in enumerate(header) if label}
+    positions: dict[str, int] = {}
+    for i, label in enumerate(header):
+        if not label:
+            continue
+        first = positions.setdefault(label, i)
+        if first != i and label in layout.labels:
+            a, b = _cell(first, layout.header_row), _cell(i, layout.header_row)
+            sink.add(layout.name, b, layout.header_row, label, "colonna-doppia",
+                     f"L'intestazione «{label}» compare due volte, in {a} e in {b}: è stata letta solo la colonna "
+                     f"{get_column_letter(first + 1)}. Eliminare o rinominare la colonna {get_column_letter(i + 1)}.",
+                     label)
     found: dict[str, int] = {}
     for col in layout.columns:
         if col.label in positions:
@@ -138,28 +177,48 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
     result.sheet_names = list(book.sheet_names)
     for code, sheet, message in _active_content(zf):
         sink.add(sheet, "", None, "", code, message, severity=WARNING)
-    for extra in [n for n in book.sheet_names if n not in schema.sheet_names]:
+    # a sheet renamed by a slip (``Indicatori ``, ``INDICATORI``) is read, with an avviso
+    actual = {n: n for n in schema.sheet_names if n in names}
+    by_key: dict[str, str] = {}
+    for n in book.sheet_names:
+        by_key.setdefault(sheet_key(n), n)
+    for n in schema.sheet_names:
+        found = by_key.get(sheet_key(n))
+        if n not in actual and found is not None and found not in schema.sheet_names:
+            actual[n] = found
+            sink.add(found, "", None, "", "foglio-rinominato",
+                     f"Il foglio «{found}» è stato letto come «{n}»: ripristinare il nome esatto del modello "
+                     f"(«{n}»), che altri programmi cercano così.", found, severity=WARNING)
+    used = set(actual.values())
+    result.sheet_names += [n for n in actual if n not in names]
+    for extra in [n for n in book.sheet_names if n not in schema.sheet_names and n not in used]:
         sink.add(extra, "", None, "", "foglio-in-piu",
                  f"Il foglio «{extra}» non fa parte del modello: non viene letto (spostare i dati nei fogli previsti).",
                  extra, severity=WARNING)
 
     def grid(name: str) -> list[list] | None:
-        if name not in names:
-            sink.add(name, "", None, "", "foglio-mancante", f"Manca il foglio «{name}» previsto dal modello.")
+        if name not in actual:
+            sink.add(name, "", None, "", "foglio-mancante",
+                     f"Manca il foglio «{name}» previsto dal modello (i suoi dati non sono stati letti): "
+                     "ripristinarlo dal modello o controllarne il nome.")
             return None
         try:
-            return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            return book.get_sheet_by_name(actual[name]).to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own types for damaged sheet data
+            result.sheet_names = [n for n in result.sheet_names if n not in (name, actual[name])]
             sink.add(name, "", None, "", "foglio-illeggibile",
-                     f"Il foglio «{name}» è danneggiato e non si legge ({type(exc).__name__}): aprire il file in "
-                     "Excel, che di solito lo ripara, e salvarlo di nuovo.", str(exc)[:200])
+                     f"Il foglio «{name}» è danneggiato e non è stato letto ({type(exc).__name__}): aprire il file "
+                     "in Excel, che di solito lo ripara, e salvarlo di nuovo.", str(exc)[:200])
             return None
 
     info = _read_info(grid(schema.info.name), schema, sink)
     areas = _read_areas(grid(schema.areas.name), schema, sink)
     rows = _read_indicators(grid(schema.indicators.name), schema, sink, str(path), result)
     if result.columns and zf is not None:
-        result.indicators_xml = sheet_xml(zf, schema.indicators.name, data)
+        xml = sheet_xml(zf, actual.get(schema.indicators.name, schema.indicators.name), data)
+        result.indicators_xml = None if xml is None else canonical_sheet(xml, thorough=False)
+        if result.indicators_xml is not None:
+            _error_values(result, schema, sink)
     result.workbook = SettoreWorkbook(info=info, areas=tuple(areas), rows=tuple(rows), path=str(path))
     result.findings = sink.findings
     return result
@@ -180,11 +239,41 @@ class TooLarge(ValueError):
         self.size = size
 
 
-def stable_bytes(path: Path, limit: int | None = None) -> bytes | None:
+class NotRegularFile(ValueError):
+    """Not a regular file (a FIFO, a device, a socket): never read, it could block or never end."""
+
+    def __init__(self, mode: int):
+        super().__init__(mode)
+        self.mode = mode
+
+    @property
+    def kind(self) -> str:
+        """What it is, in Italian."""
+        if stat.S_ISFIFO(self.mode):
+            return "una pipe con nome (FIFO)"
+        if stat.S_ISSOCK(self.mode):
+            return "un socket"
+        if stat.S_ISCHR(self.mode) or stat.S_ISBLK(self.mode):
+            return "un dispositivo"
+        if stat.S_ISDIR(self.mode):
+            return "una cartella"
+        return "un file speciale"
+
+
+def stable_bytes(path: Path, limit: int | None = MAX_FILE_BYTES) -> bytes | None:
     """The file's bytes read whole, or None when it changed while being read (someone is saving
-    it): never half old, half new. OSError when it cannot be read; :class:`TooLarge` over ``limit``.
-    The one rule for this, used by every reader of workbooks (the nightly's included)."""
-    before = path.stat()
+    it): never half old, half new. OSError when it cannot be read; :class:`TooLarge` over ``limit``;
+    :class:`NotRegularFile` for a FIFO, a device or a socket (checked on the open file, before
+    reading: a FIFO would block, ``/dev/zero`` never ends). The one rule for this, used by every
+    reader of workbooks (the nightly's included)."""
+    # opened without blocking (a FIFO would wait for a writer) and checked on the open file
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        before = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(before.st_mode):
+        raise NotRegularFile(before.st_mode)
     if limit is not None and before.st_size > limit:
         raise TooLarge(before.st_size)
     data = path.read_bytes()
@@ -194,17 +283,33 @@ def stable_bytes(path: Path, limit: int | None = None) -> bytes | None:
     return data
 
 
+def too_large_message(size: int) -> str:
+    return (f"Il file pesa {number(size / (1024 * 1024), 0)} MB: troppo per un file di settore, non viene letto. "
+            "Forse contiene immagini o fogli non necessari: toglierli e salvare di nuovo.")
+
+
+def not_regular_message(exc: NotRegularFile) -> str:
+    return (f"Non è un file normale ma {exc.kind}: non viene letto. Salvare la cartella di lavoro come file .xlsx "
+            "normale.")
+
+
+def unreadable_message(exc: OSError) -> str:
+    """Why a file cannot be read, in Italian (never the system's English text)."""
+    hint = {13: " Controllare i permessi del file.", 1: " Controllare i permessi del file.",
+            16: " Riprovare quando il file è stato chiuso."}.get(exc.errno or 0, "")
+    return f"Il file non si può leggere: {os_reason(exc)}.{hint}"
+
+
 def _snapshot(path: Path) -> tuple[bytes, tuple[str, str] | None]:
     """The file's bytes, or why they are not a workbook worth parsing (before any parser sees them)."""
     try:
         data = stable_bytes(path, MAX_FILE_BYTES)
     except TooLarge as exc:
-        return b"", ("file-sospetto", f"Il file pesa {exc.size // (1024 * 1024)} MB: troppo per un file di "
-                     "settore, non viene letto. Forse contiene immagini o fogli non necessari: toglierli e salvare "
-                     "di nuovo.")
+        return b"", ("file-sospetto", too_large_message(exc.size))
+    except NotRegularFile as exc:
+        return b"", ("file-non-regolare", not_regular_message(exc))
     except OSError as exc:
-        return b"", ("file-non-accessibile",
-                     f"Il file non si può leggere ({exc.strerror}): forse è aperto o senza permessi.")
+        return b"", ("file-non-accessibile", unreadable_message(exc))
     if data is None:
         return b"", ("file-in-scrittura", "Il file è cambiato mentre veniva letto (qualcuno lo sta salvando): "
                      "non è stato letto. Riprovare quando il salvataggio è terminato.")
@@ -220,7 +325,22 @@ def _snapshot(path: Path) -> tuple[bytes, tuple[str, str] | None]:
     if not head.startswith(b"PK"):
         return data, ("file-non-excel", "Il file non è una cartella di lavoro Excel (non è un file .xlsx valido): "
                       "forse è un altro tipo di file rinominato.")
+    if path.suffix.lower() == ".ods" or _is_ods(data):
+        return data, ODS_PROBLEM
+    if path.suffix.lower() == ".xlsb":
+        return data, XLSB_PROBLEM
     return data, None
+
+
+ODS_PROBLEM = ("formato-ods", "Il file è nel formato di LibreOffice (.ods), che perf_xl non può controllare (formule "
+               "comprese): aprirlo e salvarlo come .xlsx (File > Salva con nome > Cartella di lavoro Excel 2007-365).")
+XLSB_PROBLEM = ("formato-xlsb", "Il file è una cartella di lavoro binaria di Excel (.xlsb), che perf_xl non può "
+                "controllare (formule comprese): aprirlo in Excel e salvarlo come .xlsx.")
+
+
+def _is_ods(data: bytes) -> bool:
+    """An OpenDocument spreadsheet (whatever its name): its first part is ``mimetype``, stored as is."""
+    return data[30:38] == b"mimetype" and b"opendocument.spreadsheet" in data[38:140]
 
 
 def _open_zip(data: bytes) -> tuple[zipfile.ZipFile | None, tuple[str, str] | None]:
@@ -231,6 +351,11 @@ def _open_zip(data: bytes) -> tuple[zipfile.ZipFile | None, tuple[str, str] | No
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
         return None, None
+    names = set(zf.namelist())
+    if "xl/workbook.bin" in names:
+        return None, XLSB_PROBLEM
+    if "xl/workbook.xml" not in names and "mimetype" in names and "content.xml" in names:
+        return None, ODS_PROBLEM
     for info in zf.infolist():
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_PART_BYTES or (info.file_size > 4 * 1024 * 1024 and ratio > MAX_RATIO):
@@ -268,6 +393,36 @@ def _active_content(zf: zipfile.ZipFile | None) -> list[tuple[str, str, str]]:
         found.append(("collegamenti-esterni", "", "La cartella di lavoro contiene collegamenti ad altri file: perf_xl "
                       "non li segue e usa i valori salvati. Sostituire i collegamenti con i valori."))
     return found
+
+
+def _error_values(result: ReadResult, schema: WorkbookSchema, sink: _Sink) -> None:
+    """Input cells holding an error value (``#N/A``, ``#REF!``, pasted or left by a formula typed
+    over the template): python-calamine reads them as empty, the sheet's XML says what they hold.
+    Each is one error, and the cell is not reported again as empty or missing."""
+    layout = schema.indicators
+    by_letter = {get_column_letter(result.columns[c.key] + 1): c for c in layout.columns
+                 if not c.computed and c.key in result.columns}
+    for letter, row, value in error_cells(result.indicators_xml):
+        col = by_letter.get(letter)
+        if col is None or row <= layout.header_row:
+            continue
+        cell = f"{letter}{row}"
+        sink.add(layout.name, cell, row, col.label, "errore-in-cella",
+                 f"La cella {cell} ({col.label}) contiene l'errore {value}: scrivere il valore al posto dell'errore "
+                 "(finché resta, la cella è considerata vuota).", value)
+        result.reported.add((sink.file, cell))
+
+
+def _non_finite(sink: _Sink, result: ReadResult, layout: SheetLayout, key: str, col: int, row: int,
+                value: float) -> None:
+    """A cell holding NaN or an infinite number (as some programs other than Excel store them)."""
+    label = layout.column(key).label
+    cell = _cell(col, row)
+    what = "«NaN» (non è un numero)" if value != value else "un numero infinito"
+    sink.add(layout.name, cell, row, label, "numero-non-finito",
+             f"La cella {cell} ({label}) contiene {what}, scritto da un programma diverso da Excel: scrivere il "
+             "valore corretto (finché resta, la cella è considerata vuota).", str(value))
+    result.reported.add((sink.file, cell))
 
 
 def _read_info(g, schema: WorkbookSchema, sink: _Sink) -> dict:
@@ -314,11 +469,19 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
         sink.add(layout.name, f"A{layout.header_row}", layout.header_row, "", "intestazione-mancante",
                  "Il foglio è vuoto: manca la riga di intestazione del modello.")
         return []
-    cols = _header_map(g, layout, sink)
-    if not any(k in cols for k in ("indicator", "objective_code")):
+    header = {_text(v) for v in g[layout.header_row - 1]}
+    if not any(layout.column(k).label in header for k in ("indicator", "objective_code")):
+        # one finding, not one per column: the header is elsewhere (rows inserted above) or gone
+        labels = set(layout.labels)
+        moved = next((r + 1 for r in range(layout.header_row, min(len(g), 30))
+                      if len(labels & {_text(v) for v in g[r]}) >= 3), None)
+        where = (f" (le intestazioni sono alla riga {moved}: eliminare le righe inserite sopra)" if moved
+                 else ": ripristinarla dal modello")
         sink.add(layout.name, f"A{layout.header_row}", layout.header_row, "", "intestazione-mancante",
-                 f"Riga {layout.header_row} senza le intestazioni del modello: il foglio non è stato letto.")
+                 f"La riga {layout.header_row} non contiene le intestazioni del modello{where}. Il foglio non è "
+                 "stato letto.")
         return []
+    cols = _header_map(g, layout, sink)
     result.columns = cols
     inputs = [c for c in layout.columns if not c.computed and c.key in cols]
     input_idx = [cols[c.key] for c in inputs]
@@ -348,7 +511,13 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
             values[key] = v.strip() if v.__class__ is str else _text(v)
         for key, i in numeric:
             v = row[i]
-            values[key] = v if v.__class__ is float else to_number(v)
+            if v.__class__ is float and v - v == 0.0:  # a finite number (NaN and inf fail this)
+                values[key] = v
+            else:
+                values[key] = to_number(v)
+                if v.__class__ is float:
+                    _non_finite(sink, result, layout, key, i, excel_row, v)
+                    row[i] = ""  # a missing value for the cell checks, reported once here
         out.append(IndicatorRow(file=file, sheet=sheet, row=excel_row, **values))
     return out
 
