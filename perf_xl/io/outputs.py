@@ -131,16 +131,17 @@ def check_outputs(outputs: Sequence[tuple[str, str | Path | None, Sequence[str],
     must end with one of its suffixes, no two may be the same file, and none may be an input.
     """
     given = [(opt, Path(p), sfx, what) for opt, p, sfx, what in outputs if p]
-    for opt, p, sfx, what in given:
-        if p.suffix.lower() not in sfx:
-            ends = " o ".join(sfx)
-            raise OutputRefused(f"Il file di {opt} «{p.name}» deve finire in {ends} ({what}): indicare per esempio "
-                                f"«{p.stem or 'file'}{sfx[0]}». Non è stato scritto nulla.")
     for i, (opt_a, a, _, _) in enumerate(given):
         for opt_b, b, _, _ in given[i + 1:]:
             if same_file(a, b):
                 raise OutputRefused(f"{opt_a} e {opt_b} indicano lo stesso file «{a}»: uno sostituirebbe l'altro. "
                                     "Indicare due file diversi. Non è stato scritto nulla.")
+    for opt, p, sfx, what in given:
+        if p.suffix.lower() not in sfx:
+            ends = " o ".join(sfx)
+            label = f"Il file di {opt}" if opt.startswith("-") else "Il file"
+            raise OutputRefused(f"{label} «{p.name}» deve finire in {ends} ({what}): indicare per esempio "
+                                f"«{p.stem or 'file'}{sfx[0]}». Non è stato scritto nulla.")
     existing = [(opt, p) for opt, p, _, _ in given if os.path.exists(p)]
     if not existing:
         return  # an output that does not exist yet cannot be an input
