@@ -188,8 +188,8 @@ def _settings(path):
     try:
         return load_settings(path)
     except (SettingsError, ValueError) as exc:
-        where = f"«{path}»" if path else "predefinite (schemas/settings.toml)"
-        raise CommandError(f"Impostazioni {where} non valide: {exc}") from exc
+        where = f"«{path}»" if path else "schemas/settings.toml"
+        raise CommandError(f"Impostazioni non valide in {where}: {exc}") from exc
 
 
 def _print_findings(findings, limit: int = 30) -> None:

@@ -139,7 +139,9 @@ def _check_targets(text: Path, out_dir: Path, targets: list[Path], overwrite: bo
         return
     existing = [t for t in targets if os.path.lexists(t)]
     if existing:
-        shown = ", ".join(f"«{t.name}»" for t in existing[:10]) + (", …" if len(existing) > 10 else "")
+        shown = ", ".join(f"«{t.name}»" for t in existing[:10])
+        if len(existing) > 10:
+            shown += f" e altre {len(existing) - 10}"
         if len(existing) == 1:
             what, them = "Esiste già 1 cartella di lavoro che l'importazione sostituirebbe", "sostituirla"
         else:
