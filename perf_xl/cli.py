@@ -44,7 +44,7 @@ def os_error_message(exc: OSError, outputs: Snapshot | None = None) -> str:
     reason = os_reason(exc)
     if isinstance(exc, OutputNotWritten):
         written = outputs.written() if outputs is not None else []
-        where = f"«{exc.target.name}» in {exc.target.resolve().parent}"
+        where = f"«{exc.target.name}» in «{exc.target.resolve().parent}»"
         if exc.previous_kept:
             kept = "il file precedente è rimasto intatto"
         elif written:
@@ -142,8 +142,7 @@ class _Group(click.Group):
             raise CommandError(os_error_message(exc)) from exc
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        if prog_name is None and os.path.basename(sys.argv[0]) in ("cli.py", "__main__.py", "-c"):
-            prog_name = "perf-xl"  # python -m perf_xl.cli
+        prog_name = prog_name or "perf-xl"  # also as python -m perf_xl.cli, or perf-xl.exe on Windows
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
@@ -153,7 +152,9 @@ class _Group(click.Group):
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             except click.UsageError as exc:
-                click.echo(click_it.usage_error_text(exc), err=True)
+                argv = list(args) if args is not None else sys.argv[1:]
+                text = click_it.usage_error_text(exc, self, prog_name, argv)
+                click.echo(text, err=True)
                 code = exc.exit_code
             except click.ClickException as exc:
                 exc.show()

@@ -136,10 +136,21 @@ def install() -> None:
 _QUOTED_HINT = re.compile(r"'(--?[\w-]+|\[?[A-ZÀ-Ý_]+\]?(?:\.\.\.)?)'")
 
 
-def usage_error_text(exc: click.UsageError) -> str:
+def _context_of(group: click.Group | None, prog_name: str, args: list[str]) -> click.Context | None:
+    """The context of the command in ``args``, for an error click raised without one (an option
+    without its value is found by the parser before the command has a context)."""
+    if group is None:
+        return None
+    top = click.Context(group, info_name=prog_name)
+    command = group.commands.get(args[0]) if args else None
+    return click.Context(command, info_name=args[0], parent=top) if command is not None else top
+
+
+def usage_error_text(exc: click.UsageError, group: click.Group | None = None, prog_name: str = "perf-xl",
+                     args: list[str] | None = None) -> str:
     """The usage line, where to find help, and the error, in Italian."""
     lines = []
-    ctx = exc.ctx
+    ctx = exc.ctx or _context_of(group, prog_name, args or [])
     if ctx is not None:
         lines.append(ctx.get_usage())
         if ctx.command.get_help_option(ctx) is not None:
