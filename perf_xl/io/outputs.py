@@ -123,6 +123,11 @@ def _file_id(path: str | Path):
     return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
 
 
+def _label(option: str) -> str:
+    """*Il file di --out*, or *Il file* for an output without an option (an argument, a Config cell)."""
+    return f"Il file di {option}" if option.startswith("-") else "Il file"
+
+
 def check_outputs(outputs: Sequence[tuple[str, str | Path | None, Sequence[str], str]],
                   inputs: Iterable[str | Path] = ()) -> None:
     """Raise :class:`OutputRefused` unless every output may be written.
@@ -139,8 +144,7 @@ def check_outputs(outputs: Sequence[tuple[str, str | Path | None, Sequence[str],
     for opt, p, sfx, what in given:
         if p.suffix.lower() not in sfx:
             ends = " o ".join(sfx)
-            label = f"Il file di {opt}" if opt.startswith("-") else "Il file"
-            raise OutputRefused(f"{label} «{p.name}» deve finire in {ends} ({what}): indicare per esempio "
+            raise OutputRefused(f"{_label(opt)} «{p.name}» deve finire in {ends} ({what}): indicare per esempio "
                                 f"«{p.stem or 'file'}{sfx[0]}». Non è stato scritto nulla.")
     existing = [(opt, p) for opt, p, _, _ in given if os.path.exists(p)]
     if not existing:
@@ -153,7 +157,7 @@ def check_outputs(outputs: Sequence[tuple[str, str | Path | None, Sequence[str],
             continue
         for opt, p in existing:
             if os.path.samestat(st, ids[opt]):
-                raise OutputRefused(f"Il file di {opt} «{p}» è uno dei file letti ({Path(src).name}): scriverlo lo "
+                raise OutputRefused(f"{_label(opt)} «{p}» è uno dei file letti ({Path(src).name}): scriverlo lo "
                                     "sostituirebbe. Indicare un altro file. Non è stato scritto nulla.")
 
 
