@@ -300,7 +300,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
         with _writing(written), output_lock(out):
             write_summary_outputs(c, out, json_file, csv_file, settings, workers=workers)
     except AlreadyRunning as exc:
-        raise CommandError(f"Un altro consolidamento sta scrivendo {out} (blocco {exc}): riprovare più tardi. "
+        raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
                            "Non è stato scritto nulla.") from exc
     echo(f"{count(len(c.files), 'cartella di lavoro', 'cartelle di lavoro')}, "
          f"{count(c.objective_count, 'obiettivo', 'obiettivi')}, {count(c.indicator_count, 'indicatore', 'indicatori')}")
@@ -420,9 +420,20 @@ def nightly_cmd(share, reports_dir, workers, settings_path):
                        folders=[reports / "runs"])
     try:
         with _writing(written):
-            result = run_nightly(share, reports_dir, load_schema(), settings, workers=workers)
+            try:
+                result = run_nightly(share, reports_dir, load_schema(), settings, workers=workers)
+            except OSError as exc:
+                inside = exc.filename is None or Path(os.path.abspath(exc.filename)).is_relative_to(
+                    Path(os.path.abspath(reports)))
+                if isinstance(exc, OutputNotWritten) or _is_broken_pipe(exc) or not inside:
+                    raise
+                # the folder, its lock or its cache: the user asked for the folder, so name it
+                raise CommandError(f"Impossibile scrivere nella cartella dei rapporti «{reports.resolve()}»: "
+                                   f"{os_reason(exc)}. Controllare il percorso e i permessi e riprovare. "
+                                   f"{written.summary()}") from exc
     except AlreadyRunning as exc:
-        raise CommandError(f"Un'altra esecuzione notturna è in corso (blocco {exc}): riprovare più tardi.") from exc
+        raise CommandError(f"Un'altra esecuzione notturna è in corso sulla cartella dei rapporti «{reports}»: "
+                           "riprovare più tardi. Non è stato scritto nulla.") from exc
     except NightlyError as exc:
         raise CommandError(str(exc)) from exc
     c = counts(result.report)

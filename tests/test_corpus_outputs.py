@@ -259,6 +259,11 @@ def test_read_only_output_folder_names_the_output_not_the_lock(tmp_path, src):
             msg = refused(cli(["consolidate", src, "--out", out], tmp_path), "Impossibile scrivere «Relazione_2024.xlsx»",
                           "non è stato scritto nulla")
             assert ".lock" not in msg and ".tmp" not in msg
+        msg = refused(cli(["nightly", src, "--reports", folder / "rapporti"], tmp_path),
+                      f"Impossibile scrivere nella cartella dei rapporti «{folder / 'rapporti'}»", "Non è stato scritto nulla")
+        assert ".lock" not in msg
+        msg = refused(cli(["nightly", src, "--reports", folder], tmp_path), "cartella dei rapporti")
+        assert "nightly.lock" not in msg
         blocker = tmp_path / "un-file"
         blocker.write_text("x")
         msg = refused(cli(["validate", src, "--json", blocker / "v.json"], tmp_path), "Impossibile scrivere «v.json»")
@@ -315,8 +320,11 @@ def test_validate_into_head_ends_quietly(tmp_path):
     (["consolidate", "--out"], ["l'opzione «--out» richiede un valore"]),
     (["comando-sbagliato"], ["il comando «comando-sbagliato» non esiste"]),
     (["consolidate", "a", "b"], ["la cartella «a» non esiste"]),
+    (["audit", "relazione.txt", "altro.txt"], ["argomento in più non previsto: altro.txt."]),
+    (["nightly", "."], ["manca l'opzione obbligatoria «--reports»"]),
 ], ids=lambda x: x[0] if isinstance(x, list) and x and x[0].startswith(("c", "v", "n", "i")) else None)
 def test_click_usage_errors_in_italian(tmp_path, args, words):
+    (tmp_path / "relazione.txt").write_text("testo", encoding="utf-8")
     r = cli(args, tmp_path)
     msg = refused(r, *words)
     assert "Error:" not in msg and "Usage" not in msg and "Invalid" not in msg and "Missing" not in msg

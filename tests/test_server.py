@@ -16,7 +16,7 @@ from conftest import ROOT, SHIPPED_2022
 from perf_xl.excel.server import server_available
 
 needs_server = pytest.mark.skipif(not server_available(),
-                                  reason="xlwings Server not installed: pip install 'perf-xl[server]'")
+                                  reason="xlwings Server not installed: pip install '.[server]'")
 
 
 def test_core_package_does_not_depend_on_the_server():
@@ -28,7 +28,7 @@ def test_core_package_does_not_depend_on_the_server():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not server_available():
-        pytest.skip("xlwings Server not installed: pip install 'perf-xl[server]'")
+        pytest.skip("xlwings Server not installed: pip install '.[server]'")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
