@@ -143,6 +143,7 @@ class _Group(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         prog_name = prog_name or "perf-xl"  # also as python -m perf_xl.cli, or perf-xl.exe on Windows
+        _pipe["closed"] = False
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
