@@ -289,9 +289,12 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
         return [("--out", out, XLSX, WORKBOOK), ("--json", json_file, (".json",), "un file JSON"),
                 ("--csv", csv_file, (".csv",), "un file CSV per Excel")]
 
-    _refused(check_outputs, outputs(out_file))
+    from .io.reader import find_workbooks
+
     if folder:
         _require_workbooks(folder)
+    # before reading anything (the default --out, named after the year, is checked once it is known)
+    _refused(check_outputs, outputs(out_file), inputs=find_workbooks(folder) if folder else ())
     settings = _settings(settings_path)
     c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers, detail=detail)
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")

@@ -123,3 +123,14 @@ def test_click_templates_translate_the_words_click_fills_in():
     assert click_it.gettext("{name} {filename!r} does not exist.").format(name="Directory", filename="x") == \
         "la cartella «x» non esiste."
     assert click_it.gettext("a message click adds later") == "a message click adds later"
+
+
+def test_case_is_ignored_where_the_file_system_ignores_it(tmp_path, monkeypatch):
+    """On Windows or macOS «R.xlsx» and «r.XLSX» are one file; on Linux (here) two."""
+    import perf_xl.io.outputs as outputs
+
+    assert not same_file(tmp_path / "R.json", tmp_path / "r.JSON")
+    monkeypatch.setattr(outputs, "_case_insensitive", lambda folder: True)
+    assert same_file(tmp_path / "R.json", tmp_path / "r.JSON")
+    with pytest.raises(OutputRefused, match="indicano lo stesso file"):
+        check_outputs([("--json", tmp_path / "R.json", (".json",), ""), ("--csv", tmp_path / "r.JSON", (".json",), "")])
