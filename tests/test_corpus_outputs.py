@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -25,7 +26,7 @@ import pytest
 
 import relazione_writer as rw
 import workbook_factory as wf
-from cli_runner import LAUNCHER, PEAK_RSS_MB, WALL_SECONDS, is_italian, run_cli
+from cli_runner import ADDRESS_SPACE_BYTES, LAUNCHER, PEAK_RSS_MB, WALL_SECONDS, is_italian, run_cli
 from conftest import VALDORIA, deep_hashes
 from perf_xl.excel.server import server_available
 
@@ -280,8 +281,11 @@ def _piped(args: list[str], head: list[str], cwd: Path):
     rss = cwd / ".peak-rss-pipe"
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     start = time.monotonic()
+    def limit_memory():  # as run_cli: a hard stop for a runaway parser
+        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_BYTES, ADDRESS_SPACE_BYTES))
+
     writer = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER, str(rss), *args], cwd=cwd, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit_memory)
     reader = subprocess.Popen(head, stdin=writer.stdout, stdout=subprocess.PIPE)
     writer.stdout.close()  # only head reads the pipe now
     shown, _ = reader.communicate(timeout=60)
