@@ -44,7 +44,7 @@ def os_error_message(exc: OSError, outputs: Snapshot | None = None) -> str:
     reason = os_reason(exc)
     if isinstance(exc, OutputNotWritten):
         written = outputs.written() if outputs is not None else []
-        where = f"«{exc.target.name}» in «{exc.target.resolve().parent}»"
+        where = f"«{exc.target.name}» in «{Path(os.path.abspath(exc.target)).parent}»"
         if exc.previous_kept:
             kept = "il file precedente è rimasto intatto"
         elif written:
