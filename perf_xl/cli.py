@@ -5,18 +5,26 @@ Exit codes: 0 done, 1 done but the data has errors, 2 the command could not run.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, click_it
 from .io.atomic import OutputNotWritten
+from .io.outputs import OutputRefused, Snapshot, check_outputs, no_workbooks_message
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
-from .wording import count, wrap
+from .wording import count, os_reason, shorten, wrap
+
+click_it.install()  # click's own messages (usage errors, bad values) in Italian, before the commands are built
+
+XLSX = (".xlsx",)
+WORKBOOK = "una cartella di lavoro Excel"
 
 
 class CommandError(click.ClickException):
@@ -26,45 +34,143 @@ class CommandError(click.ClickException):
 
     def show(self, file=None) -> None:
         # click would say "Error:"; the whole line is for an Italian office
-        click.echo(f"Errore: {self.format_message()}", file=file, err=file is None)
+        with contextlib.suppress(OSError):
+            click.echo(f"Errore: {self.format_message()}", file=file, err=file is None)
 
 
-_OS_REASONS = {
-    errno.ENOSPC: "il disco è pieno",
-    errno.EROFS: "il disco è di sola lettura",
-    errno.ENOENT: "il file o la cartella non esiste (spostato o cancellato?)",
-    errno.ENOTDIR: "una parte del percorso è un file, non una cartella",
-    errno.EEXIST: "una parte del percorso è un file, non una cartella",
-    errno.EACCES: "accesso negato",
-    errno.EPERM: "accesso negato",
-}
-
-
-def os_error_message(exc: OSError) -> str:
-    """What a user reads when a file cannot be read or written: which file, why, what to do."""
-    reason = _OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+def os_error_message(exc: OSError, outputs: Snapshot | None = None) -> str:
+    """What a user reads when a file cannot be read or written: which file, why, what to do, and
+    (with ``outputs``) which of the command's outputs were written before it and which were not."""
+    reason = os_reason(exc)
     if isinstance(exc, OutputNotWritten):
-        where = f"«{exc.target.name}» in {exc.target.resolve().parent}"
-        kept = "il file precedente è rimasto intatto" if exc.previous_kept else "non è stato scritto nulla"
-        if isinstance(exc.cause, PermissionError):
-            return (f"Impossibile scrivere {where}: il file è aperto in un altro programma (Excel?) o la cartella "
+        written = outputs.written() if outputs is not None else []
+        where = f"«{exc.target.name}» in «{Path(os.path.abspath(exc.target)).parent}»"
+        if exc.previous_kept:
+            kept = "il file precedente è rimasto intatto"
+        elif written:
+            kept = f"«{exc.target.name}» non è stato creato"
+        else:
+            kept = "non è stato scritto nulla"
+        cause = exc.cause
+        if isinstance(cause, PermissionError) or cause.errno in (errno.EACCES, errno.EPERM):
+            text = (f"Impossibile scrivere {where}: il file è aperto in un altro programma (Excel?) o la cartella "
                     f"non è scrivibile. Chiuderlo e riprovare: {kept}.")
-        if exc.errno == errno.ENOSPC:
-            return f"Impossibile scrivere {where}: il disco è pieno. Liberare spazio e riprovare: {kept}."
-        return f"Impossibile scrivere {where}: {reason}. Controllare il percorso e riprovare: {kept}."
+        elif cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            text = f"Impossibile scrivere {where}: {os_reason(cause)}. Liberare spazio e riprovare: {kept}."
+        else:
+            text = f"Impossibile scrivere {where}: {os_reason(cause)}. Controllare il percorso e riprovare: {kept}."
+        if written:
+            text += " " + outputs.summary(exc.target)
+        return text
     name = f" «{exc.filename}»" if exc.filename else ""
     return f"Impossibile accedere a{name}: {reason}."
 
 
+@contextlib.contextmanager
+def _writing(outputs: Snapshot):
+    """Around a command's writes: an I/O failure says which outputs were and were not written."""
+    try:
+        yield
+    except OSError as exc:
+        if _is_broken_pipe(exc):
+            raise
+        raise CommandError(os_error_message(exc, outputs)) from exc
+
+
+def _refused(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except OutputRefused as exc:
+        raise CommandError(str(exc)) from exc
+
+
+# --- a closed pipe (perf-xl validate … | head) ------------------------------------------------------
+
+_pipe = {"closed": False}
+
+
+def _is_broken_pipe(exc: BaseException) -> bool:
+    return isinstance(exc, BrokenPipeError) or (isinstance(exc, OSError) and exc.errno == errno.EPIPE)
+
+
+def _pipe_closed() -> None:
+    """The reader of our output went away: what is still printed goes nowhere, quietly (also the
+    interpreter's last flush), and the command goes on writing the files it was asked for."""
+    _pipe["closed"] = True
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def echo(message: str = "") -> None:
+    """``click.echo`` to the console, where a closed pipe is not an error."""
+    if _pipe["closed"]:
+        return
+    try:
+        click.echo(message)
+    except OSError as exc:
+        if not _is_broken_pipe(exc):
+            raise
+        _pipe_closed()
+
+
+class _Command(click.Command):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[OPZIONI]")
+        super().__init__(*args, **kwargs)
+
+
 class _Group(click.Group):
     """Turns I/O failures (an output open in Excel, a full disk, a vanished file) into a clear
-    Italian message and exit 2, never a traceback."""
+    Italian message and exit 2, never a traceback; shows click's usage errors in Italian; ends
+    quietly with exit 0 when the reader of the output has gone (``| head``)."""
+
+    command_class = _Command
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[OPZIONI]")
+        kwargs.setdefault("subcommand_metavar", "COMANDO [ARGOMENTI]...")
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except OSError as exc:
+            if _is_broken_pipe(exc):
+                raise
             raise CommandError(os_error_message(exc)) from exc
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        prog_name = prog_name or "perf-xl"  # also as python -m perf_xl.cli, or perf-xl.exe on Windows
+        _pipe["closed"] = False
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            try:
+                rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                code = rv if isinstance(rv, int) else 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except click.UsageError as exc:
+                argv = list(args) if args is not None else sys.argv[1:]
+                text = click_it.usage_error_text(exc, self, prog_name, argv)
+                click.echo(text, err=True)
+                code = exc.exit_code
+            except click.ClickException as exc:
+                exc.show()
+                code = exc.exit_code
+            except (click.Abort, KeyboardInterrupt, EOFError):
+                click.echo("Interrotto.", err=True)
+                code = 1
+        except OSError as exc:
+            if not _is_broken_pipe(exc):
+                raise
+            _pipe_closed()
+            code = 0
+        if _pipe["closed"] and code == 1:
+            code = 0  # the reader closed the pipe (| head): not a failure of the command
+        sys.exit(code)
 
 
 udf_option = click.option(
@@ -84,7 +190,8 @@ def _settings(path):
     try:
         return load_settings(path)
     except (SettingsError, ValueError) as exc:
-        raise CommandError(f"Impostazioni non valide ({path}): {exc}") from exc
+        where = f"«{path}»" if path else "schemas/settings.toml"
+        raise CommandError(f"Impostazioni non valide in {where}: {exc}") from exc
 
 
 def _print_findings(findings, limit: int = 30) -> None:
@@ -94,10 +201,17 @@ def _print_findings(findings, limit: int = 30) -> None:
         where = " ".join(x for x in (Path(f.file).name if f.file else "", f.sheet, f.cell) if x)
         # whole, wrapped at spaces (never cut); an explanation's lines one under the other
         for k, part in enumerate(p for p in f.message.split("\n") if p.strip()):
-            click.echo(wrap(f"  [{f.severity}] {where}: {part}" if k == 0 else part, width=110, first_indent="" if k == 0
+            echo(wrap(f"  [{f.severity}] {where}: {part}" if k == 0 else part, width=110, first_indent="" if k == 0
                             else "      ", indent="      "))
     if len(findings) > limit:
-        click.echo(f"  {more_findings(len(findings) - limit)}.")
+        echo(f"  {more_findings(len(findings) - limit)}.")
+
+
+def _require_workbooks(folder, recursive: bool = False) -> None:
+    """A folder without settore workbooks is a wrong folder, not an empty success (exit 2)."""
+    message = no_workbooks_message(folder, recursive=recursive)
+    if message:
+        raise CommandError(message)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,38 +224,50 @@ def main() -> None:
 
 
 @main.command("import-relazione")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--year", type=int, default=None,
               help="Year of the plan (default: read from the text; a year that differs from the text's is refused).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder where one workbook per settore is written.")
+@click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
+              help="Replace workbooks that already exist in the folder (by default nothing is replaced).")
 @udf_option
 @settings_option
-def import_relazione_cmd(file, year, out_dir, udf, settings_path):
+def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
     """Import a Relazione text export (tab-separated) into one settore workbook per settore.
 
+    Existing workbooks are never replaced unless --sovrascrivi is given; two settori whose names give
+    the same file name get distinct names (-2, -3, …).
     Example: perf-xl import-relazione relazione_2022.txt --year 2022 --out workbooks/2022
     """
-    from .importer import NotRelazioneText, import_relazione
+    from .importer import ImportRefused, NotRelazioneText, import_relazione
 
+    settings = _settings(settings_path)
+    outputs = Snapshot(folders=[out_dir])
     try:
-        result = import_relazione(file, out_dir, year=year, settings=_settings(settings_path),
-                                  formula_mode="udf" if udf else "native")
+        with _writing(outputs):
+            result = import_relazione(file, out_dir, year=year, settings=settings,
+                                      formula_mode="udf" if udf else "native", overwrite=overwrite)
+    except ImportRefused as exc:
+        raise CommandError(str(exc)) from exc
     except NotRelazioneText as exc:
         raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
-    click.echo(f"Anno {result.year or 'non indicato'}: {result.areas} aree, {result.objectives} obiettivi, "
-               f"{result.indicators} indicatori, {len(result.written)} cartelle di lavoro in {out_dir}")
+    echo(f"Anno {result.year or 'non indicato'}: {count(result.areas, 'area', 'aree')}, "
+         f"{count(result.objectives, 'obiettivo', 'obiettivi')}, {count(result.indicators, 'indicatore', 'indicatori')}, "
+         f"{count(len(result.written), 'cartella di lavoro', 'cartelle di lavoro')} in {out_dir}")
     for p in result.written:
-        click.echo(f"  {p}")
+        echo(f"  {p}")
+    for settore, wanted, name in result.renamed:
+        echo(f"Nota: «{settore}» darebbe lo stesso nome di file di un altro settore ({wanted}): scritto in {name}.")
     if result.findings:
-        click.echo(f"{count(len(result.findings), 'segnalazione', 'segnalazioni')} sulla Relazione:")
+        echo(f"{count(len(result.findings), 'segnalazione', 'segnalazioni')} sulla Relazione:")
         _print_findings(result.findings)
     if not result.written:
         sys.exit(1)
 
 
 @main.command("consolidate")
-@click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False))
+@click.argument("folder", metavar="[CARTELLA]", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
               help="Area summary workbook to write (default: Relazione_<year>.xlsx in the current folder).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None,
@@ -157,42 +283,57 @@ def import_relazione_cmd(file, year, out_dir, udf, settings_path):
 def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, workers, settings_path):
     """Merge every settore workbook of FOLDER into the area summary workbook.
 
-    FOLDER defaults to the shipped 2022 workbooks. Example:
+    FOLDER defaults to the shipped 2022 workbooks. The outputs must end in .xlsx, .json and .csv, be
+    distinct and not be one of the workbooks read; nothing is written when FOLDER holds no workbook.
+    Example:
     perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json --csv aree_2022.csv
     """
     from .consolidator import consolidate_folder, short_area_name
+    from .io.lock import AlreadyRunning, output_lock
     from .io.summary import write_summary_outputs
 
-    from .io.lock import AlreadyRunning, output_lock
+    def outputs(out):
+        return [("--out", out, XLSX, WORKBOOK), ("--json", json_file, (".json",), "un file JSON"),
+                ("--csv", csv_file, (".csv",), "un file CSV per Excel")]
 
+    from .io.reader import find_workbooks
+
+    if folder:
+        _require_workbooks(folder)
+    # before reading anything (the default --out, named after the year, is checked once it is known)
+    _refused(check_outputs, outputs(out_file), inputs=find_workbooks(folder) if folder else ())
     settings = _settings(settings_path)
     c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers, detail=detail)
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
+    _refused(check_outputs, outputs(out), inputs=c.files)
+    written = Snapshot([out, json_file, csv_file])
     try:
-        with output_lock(out):
+        with _writing(written), output_lock(out):
             write_summary_outputs(c, out, json_file, csv_file, settings, workers=workers)
     except AlreadyRunning as exc:
-        raise CommandError(f"Un altro consolidamento sta scrivendo {out} (blocco {exc}): riprovare più tardi.") from exc
-    click.echo(f"{len(c.files)} cartelle di lavoro, {c.objective_count} obiettivi, {c.indicator_count} indicatori")
-    click.echo(f"{'N.':>3}  {'Area':<32} {'Ob.':>4} {'Ind.':>5} {'Calcolato':>10} {'Pubblicato':>11}  Barometro")
+        raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
+                           "Non è stato scritto nulla.") from exc
+    echo(f"{count(len(c.files), 'cartella di lavoro', 'cartelle di lavoro')}, "
+         f"{count(c.objective_count, 'obiettivo', 'obiettivi')}, {count(c.indicator_count, 'indicatore', 'indicatori')}")
+    echo(f"{'N.':>3}  {'Area':<32} {'Ob.':>4} {'Ind.':>5} {'Calcolato':>10} {'Pubblicato':>11}  Barometro")
     for a in c.areas:
         score = "—" if a.score is None else format_italian(a.score)
         pub = "—" if a.published is None else format_italian(a.published)
         flag = "  da verificare" if a.to_verify else "" if a.reproduces in (True, None) else "  ≠ pubblicato"
-        click.echo(f"{a.number:>3}  {short_area_name(a.name)[:32]:<32} {len(a.objectives):>4} {a.indicator_count:>5} "
+        echo(f"{a.number:>3}  {shorten(short_area_name(a.name), 32):<32} {len(a.objectives):>4} {a.indicator_count:>5} "
                    f"{score:>10} {pub:>11}  {a.traffic_light or '—'}{flag}")
         for line in (*a.to_verify, *a.explanation):
-            click.echo(wrap(line, width=110, first_indent="       - ", indent="         "))
+            echo(wrap(line, width=110, first_indent="       - ", indent="         "))
     for line in consolidation_warnings(c):
-        click.echo(line)
+        echo(line)
     if c.findings:
-        click.echo(f"Segnalazioni ({len(c.findings)}):")
+        echo(f"Segnalazioni ({len(c.findings)}):")
         _print_findings(c.findings)
-    click.echo(f"Relazione scritta in {out.resolve()}")
+    echo(f"Relazione scritta in {out.resolve()}")
     if json_file:
-        click.echo(f"JSON scritto in {Path(json_file).resolve()}")
+        echo(f"JSON scritto in {Path(json_file).resolve()}")
     if csv_file:
-        click.echo(f"CSV scritto in {Path(csv_file).resolve()}")
+        echo(f"CSV scritto in {Path(csv_file).resolve()}")
     if not c.trustworthy:
         sys.exit(1)
 
@@ -217,41 +358,51 @@ def consolidation_warnings(c) -> list[str]:
 
 
 @main.command("validate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", metavar="PERCORSO...", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Write the findings as JSON.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Write the findings as a workbook (.xlsx), one row per finding with a link to the cell.")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
               help="Write the findings as CSV for Excel (';', UTF-8, decimal comma), same columns as --report.")
-@click.option("--limit", type=int, default=200, show_default=True, help="Findings shown on the console.")
+@click.option("--limit", type=click.IntRange(0), default=200, show_default=True, help="Findings shown on the console.")
 @workers_option
 @settings_option
 def validate_cmd(paths, json_file, report_file, csv_file, limit, workers, settings_path):
     """Validate settore workbooks (files or folders): what is wrong, and where.
 
-    Exit 0 when there is no error, 1 when there are errors, 2 when the command could not run.
+    Exit 0 when there is no error, 1 when there are errors, 2 when the command could not run (also a
+    folder without workbooks, or an output that would replace an input).
     Example: perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx --csv findings.csv
     """
     from .io.report import format_table, write_report_csv, write_report_json, write_report_workbook
     from .validate import validate_paths
 
+    outputs = [("--json", json_file, (".json",), "un file JSON"), ("--report", report_file, XLSX, WORKBOOK),
+               ("--csv", csv_file, (".csv",), "un file CSV per Excel")]
+    _refused(check_outputs, outputs)
+    for p in paths:
+        if Path(p).is_dir():
+            _require_workbooks(p)
     v = validate_paths(paths, load_schema(), _settings(settings_path), workers=workers)
-    click.echo(f"{len(v.files)} cartelle di lavoro controllate.")
-    click.echo(format_table(v.report, limit=limit))
-    if json_file:
-        write_report_json(json_file, v.report, v.files)
-        click.echo(f"JSON scritto in {Path(json_file).resolve()}")
-    if report_file:
-        write_report_workbook(report_file, v.report)
-        click.echo(f"Rapporto scritto in {Path(report_file).resolve()}")
-    if csv_file:
-        write_report_csv(csv_file, v.report)
-        click.echo(f"CSV scritto in {Path(csv_file).resolve()}")
+    _refused(check_outputs, outputs, inputs=v.files)
+    written = Snapshot([json_file, report_file, csv_file])
+    echo(f"{count(len(v.files), 'cartella di lavoro controllata', 'cartelle di lavoro controllate')}.")
+    echo(format_table(v.report, limit=limit))
+    with _writing(written):
+        if json_file:
+            write_report_json(json_file, v.report, v.files)
+            echo(f"JSON scritto in {Path(json_file).resolve()}")
+        if report_file:
+            write_report_workbook(report_file, v.report)
+            echo(f"Rapporto scritto in {Path(report_file).resolve()}")
+        if csv_file:
+            write_report_csv(csv_file, v.report)
+            echo(f"CSV scritto in {Path(csv_file).resolve()}")
     sys.exit(0 if v.report.valid else 1)
 
 
 @main.command("audit")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Write the findings as JSON.")
 @settings_option
 def audit_cmd(file, json_file, settings_path):
@@ -264,6 +415,7 @@ def audit_cmd(file, json_file, settings_path):
     from .io.report import format_table, write_report_json
     from .relazione.audit import audit_relazione
 
+    _refused(check_outputs, [("--json", json_file, (".json",), "un file JSON")], inputs=[file])
     encoding: list = []
     try:
         text = read_relazione_text(file, encoding)
@@ -271,15 +423,16 @@ def audit_cmd(file, json_file, settings_path):
         raise CommandError(str(exc)) from exc
     report = audit_relazione(text, str(file), _settings(settings_path))
     report.findings[:0] = encoding
-    click.echo(format_table(report))
+    echo(format_table(report))
     if json_file:
-        write_report_json(json_file, report, [str(file)])
-        click.echo(f"JSON scritto in {Path(json_file).resolve()}")
+        with _writing(Snapshot([json_file])):
+            write_report_json(json_file, report, [str(file)])
+        echo(f"JSON scritto in {Path(json_file).resolve()}")
     sys.exit(0 if not len(report) else 1)
 
 
 @main.command("nightly")
-@click.argument("share", type=click.Path(exists=True, file_okay=False))
+@click.argument("share", metavar="CONDIVISA", type=click.Path(exists=True, file_okay=False))
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for reports, cache, history and lock (never inside SHARE).")
 @workers_option
@@ -289,24 +442,43 @@ def nightly_cmd(share, reports_dir, workers, settings_path):
 
     Writes reports/runs/report-<time>.json, .xlsx and .csv, reports/latest.json, .xlsx and .csv and appends to
     reports/history.csv. Exit 0 without errors, 1 with errors, 2 when the run could not start
-    (for example another run is still going). Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl
+    (for example another run is still going, or SHARE holds no workbook at all).
+    Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl
     """
     from .io.lock import AlreadyRunning
     from .io.report import counts
     from .nightly import NightlyError, run_nightly
 
+    settings = _settings(settings_path)
+    _require_workbooks(share, recursive=True)
+    reports = Path(reports_dir)
+    written = Snapshot([reports / f"latest{s}" for s in (".json", ".xlsx", ".csv")] + [reports / "history.csv"],
+                       folders=[reports / "runs"])
     try:
-        result = run_nightly(share, reports_dir, load_schema(), _settings(settings_path), workers=workers)
+        with _writing(written):
+            try:
+                result = run_nightly(share, reports_dir, load_schema(), settings, workers=workers)
+            except OSError as exc:
+                inside = exc.filename is None or Path(os.path.abspath(exc.filename)).is_relative_to(
+                    Path(os.path.abspath(reports)))
+                if isinstance(exc, OutputNotWritten) or _is_broken_pipe(exc) or not inside:
+                    raise
+                # the folder, its lock or its cache: the user asked for the folder, so name it
+                raise CommandError(f"Impossibile scrivere nella cartella dei rapporti «{reports.resolve()}»: "
+                                   f"{os_reason(exc)}. Controllare il percorso e i permessi e riprovare. "
+                                   f"{written.summary()}") from exc
     except AlreadyRunning as exc:
-        raise CommandError(f"Un'altra esecuzione notturna è in corso (blocco {exc}): riprovare più tardi.") from exc
+        raise CommandError(f"Un'altra esecuzione notturna è in corso sulla cartella dei rapporti «{reports}»: "
+                           "riprovare più tardi. Non è stato scritto nulla.") from exc
     except NightlyError as exc:
         raise CommandError(str(exc)) from exc
     c = counts(result.report)
-    click.echo(f"{len(result.files)} cartelle di lavoro: {len(result.validated)} controllate, "
-               f"{len(result.reused)} invariate; {len(result.skipped)} file saltati; "
-               f"{c['errors']} errori, {c['warnings']} avvisi.")
+    echo(f"{count(len(result.files), 'cartella di lavoro', 'cartelle di lavoro')}: "
+         f"{count(len(result.validated), 'controllata', 'controllate')}, {count(len(result.reused), 'invariata', 'invariate')}; "
+         f"{count(len(result.skipped), 'file saltato', 'file saltati')}; "
+         f"{count(c['errors'], 'errore', 'errori')}, {count(c['warnings'], 'avviso', 'avvisi')}.")
     for p in result.outputs:
-        click.echo(f"  {p}")
+        echo(f"  {p}")
     sys.exit(0 if result.report.valid else 1)
 
 
@@ -324,53 +496,73 @@ def make_consolidatore_cmd(out_file, folder, year, output, json_path):
     """
     from .excel.consolidatore import make_consolidatore
 
+    _refused(check_outputs, [("--out", out_file, (".xlsm",),
+                              "la cartella di lavoro di controllo, con la macro del pulsante Consolida")])
+    out = Path(out_file)
+    written = Snapshot([out, out.with_suffix(".py")])
     try:
-        paths = make_consolidatore(out_file, folder=folder, year=year, output=output, json_path=json_path)
+        with _writing(written):
+            paths = make_consolidatore(out_file, folder=folder, year=year, output=output, json_path=json_path)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     for p in paths:
-        click.echo(f"Scritto {Path(p).resolve()}")
+        echo(f"Scritto {Path(p).resolve()}")
 
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
 def serve_cmd(host, port):
     """Start xlwings Server (Office.js) with perf_xl's custom functions and the consolida script.
 
-    Needs the optional extra: pip install 'perf-xl[server]'. Licence: PolyForm Noncommercial 1.0.0
-    (XLWINGS_LICENSE_KEY=noncommercial, allowed for a public institution) or a commercial xlwings licence.
+    Needs the optional extra, installed from the repository's folder: pip install '.[server]'.
+    Licence: PolyForm Noncommercial 1.0.0 (XLWINGS_LICENSE_KEY=noncommercial, allowed for a public
+    institution) or a commercial xlwings licence. A port already in use is an error (exit 2).
     Example: perf-xl serve --host 127.0.0.1 --port 8000
     """
-    from .excel.server import serve, server_available
+    from .excel.server import INSTALL_HINT, port_problem, serve, server_available
 
     if not server_available():
-        raise CommandError("xlwings Server non è installato: pip install 'perf-xl[server]'")
+        raise CommandError(INSTALL_HINT)
+    problem = port_problem(host, port)
+    if problem:
+        raise CommandError(problem)
     serve(host=host, port=port)
 
 
 @main.command("new-workbook")
-@click.argument("out_file", type=click.Path(dir_okay=False))
+@click.argument("out_file", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--settore", required=True, help="Name of the settore.")
 @click.option("--year", type=int, required=True, help="Year of the plan.")
 @click.option("--comune", default="", help="Name of the comune.")
-@click.option("--rows", type=int, default=100, show_default=True, help="Empty indicator rows to prepare.")
+@click.option("--rows", type=click.IntRange(0, 100000), default=100, show_default=True,
+              help="Empty indicator rows to prepare.")
+@click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
+              help="Replace FILE if it already exists (by default an existing file is never replaced).")
 @udf_option
 @settings_option
-def new_workbook_cmd(out_file, settore, year, comune, rows, udf, settings_path):
+def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, settings_path):
     """Write an empty settore workbook (the template) for a dirigente to fill in.
 
+    An existing file is never replaced unless --sovrascrivi is given.
     Example: perf-xl new-workbook 2023_polizia-locale.xlsx --settore "Settore Polizia Locale" --year 2023
     """
     from .io.template import write_settore_workbook
     from .model import SettoreWorkbook
 
+    _refused(check_outputs, [("FILE", out_file, XLSX, WORKBOOK)])
+    if os.path.lexists(out_file) and not overwrite:
+        raise CommandError(f"Il file «{out_file}» esiste già e non è stato toccato: per sostituirlo con un modello "
+                           "vuoto (i dati che contiene andrebbero persi) aggiungere --sovrascrivi, oppure indicare "
+                           "un altro nome. Non è stato scritto nulla.")
     schema = load_schema()
+    settings = _settings(settings_path)
     wb = SettoreWorkbook(info={"year": year, "settore": settore, "schema_version": schema.version,
                                "source": "modello vuoto", "comune": comune}, areas=(), rows=())
-    write_settore_workbook(out_file, wb, schema, _settings(settings_path), spare_rows=rows,
-                           formula_mode="udf" if udf else "native")
-    click.echo(f"Modello scritto in {Path(out_file).resolve()}")
+    with _writing(Snapshot([out_file])):
+        write_settore_workbook(out_file, wb, schema, settings, spare_rows=rows,
+                               formula_mode="udf" if udf else "native")
+    echo(f"Modello scritto in {Path(out_file).resolve()}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,11 @@ class ImportResult:
     objectives: int = 0
     areas: int = 0
     year: int | None = None
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)  # (settore, name it would have had, name given)
+
+
+class ImportRefused(ValueError):
+    """The import would replace a file (an existing workbook, the input text): nothing was written."""
 
 
 def slug(text: str, max_len: int = 60) -> str:
@@ -203,8 +208,11 @@ def build_settore_workbooks(text: str, file: str, year: int | None, schema: Work
 
 def import_relazione(path: str | Path, out_dir: str | Path, year: int | None = None,
                      schema: WorkbookSchema | None = None, settings: Settings | None = None,
-                     formula_mode: str = "native") -> ImportResult:
-    """Write ``out_dir/<year>_<settore>.xlsx`` for every settore of the Relazione at ``path``."""
+                     formula_mode: str = "native", overwrite: bool = False) -> ImportResult:
+    """Write ``out_dir/<year>_<settore>.xlsx`` for every settore of the Relazione at ``path``.
+
+    Nothing is written when a workbook would replace an existing file (unless ``overwrite``) or
+    the input text (:class:`ImportRefused`); two settori never share a file (see :func:`file_names`)."""
     schema = schema or load_schema()
     settings = settings or load_settings()
     encoding: list[Finding] = []
@@ -213,11 +221,57 @@ def import_relazione(path: str | Path, out_dir: str | Path, year: int | None = N
     findings = encoding + findings
     result = ImportResult(findings=findings, year=the_year)
     out_dir = Path(out_dir)
-    for wb in books:
-        name = f"{the_year or 'anno'}_{slug(wb.info['settore'])}.xlsx"
-        result.written.append(write_settore_workbook(out_dir / name, wb, schema, settings,
-                                                     formula_mode=formula_mode))
+    names = file_names(books, the_year, result.renamed)
+    targets = [out_dir / name for name in names]
+    _check_targets(Path(path), out_dir, targets, overwrite)
+    for wb, target in zip(books, targets):
+        result.written.append(write_settore_workbook(target, wb, schema, settings, formula_mode=formula_mode))
         result.indicators += len(wb.rows)
         result.objectives += len({(r.area, r.objective_code) for r in wb.rows})
     result.areas = len({a.name for wb in books for a in wb.areas})
     return result
+
+
+def file_names(books: list[SettoreWorkbook], year: int | None, renamed: list | None = None) -> list[str]:
+    """``<year>_<settore>.xlsx`` for each workbook, distinct: a settore whose name gives a file name
+    already taken (two names that differ only in accents, punctuation or case, or past 60
+    characters) gets ``-2``, ``-3``…, recorded in ``renamed``."""
+    used: set[str] = set()
+    names = []
+    for wb in books:
+        base = f"{year or 'anno'}_{slug(wb.info['settore'])}"
+        stem, n = base, 2
+        while stem.casefold() in used:
+            stem, n = f"{base}-{n}", n + 1
+        used.add(stem.casefold())
+        names.append(f"{stem}.xlsx")
+        if stem != base and renamed is not None:
+            renamed.append((wb.info["settore"], f"{base}.xlsx", f"{stem}.xlsx"))
+    return names
+
+
+def _check_targets(text: Path, out_dir: Path, targets: list[Path], overwrite: bool) -> None:
+    """Before anything is written: no workbook may replace the input text, nor (without ``overwrite``)
+    an existing file."""
+    import os
+
+    from .io.outputs import same_file
+
+    for t in targets:
+        if same_file(t, text):
+            raise ImportRefused(f"Il testo della Relazione «{text}» sarebbe sostituito dalla cartella di lavoro "
+                                f"«{t.name}»: indicare un'altra cartella con --out. Non è stato scritto nulla.")
+    if overwrite:
+        return
+    existing = [t for t in targets if os.path.lexists(t)]
+    if existing:
+        shown = ", ".join(f"«{t.name}»" for t in existing[:10])
+        if len(existing) > 10:
+            shown += f" e altre {len(existing) - 10}"
+        if len(existing) == 1:
+            what, them = "Esiste già 1 cartella di lavoro che l'importazione sostituirebbe", "sostituirla"
+        else:
+            what, them = f"Esistono già {len(existing)} cartelle di lavoro che l'importazione sostituirebbe", "sostituirle"
+        raise ImportRefused(
+            f"{what}, in «{out_dir}»: {shown}. Non è stato scritto nulla: per {them} aggiungere --sovrascrivi, "
+            "oppure indicare un'altra cartella con --out.")

@@ -7,6 +7,7 @@ native Excel formulas of the templates both read this one object.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,28 +32,79 @@ class Settings:
     def __post_init__(self) -> None:
         if self.decreasing_ratio not in DECREASING_RATIOS:
             raise SettingsError(
-                f"decreasing_ratio must be one of {DECREASING_RATIOS}, not {self.decreasing_ratio!r}"
+                f"la chiave decreasing_ratio vale «{self.decreasing_ratio}», ma i valori ammessi sono "
+                + " e ".join(f"«{v}»" for v in DECREASING_RATIOS) + "."
             )
         if not (0 <= self.yellow <= self.green <= 100):
-            raise SettingsError("traffic_light thresholds need 0 <= yellow <= green <= 100")
+            raise SettingsError(
+                f"le soglie traffic_light.yellow ({_n(self.yellow)}) e traffic_light.green ({_n(self.green)}) "
+                "devono essere numeri tra 0 e 100, con yellow non maggiore di green."
+            )
+        for light, color in self.colors:
+            if not re.fullmatch(r"[0-9A-Fa-f]{6}", color):
+                raise SettingsError(
+                    f"la chiave traffic_light.colors.{light} vale «{color}», ma deve essere un colore "
+                    "RGB esadecimale di sei cifre, per esempio «63BE7B»."
+                )
 
     def color(self, light: str) -> str:
         return dict(self.colors)[light]
 
 
+def _n(x) -> str:
+    from .wording import number
+
+    return number(x)
+
+
+def _number(raw: dict, key: str, default: float) -> float:
+    value = raw.get(key.rsplit(".", 1)[-1], default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SettingsError(f"la chiave {key} vale «{value}», ma deve essere un numero tra 0 e 100 (per esempio 90).")
+    return float(value)
+
+
+def _table(raw: dict, key: str) -> dict:
+    value = raw.get(key.rsplit(".", 1)[-1], {})
+    if not isinstance(value, dict):
+        raise SettingsError(f"la chiave {key} deve essere una sezione [{key}], non «{value}».")
+    return value
+
+
+def _known(raw: dict, where: str, keys: tuple[str, ...]) -> None:
+    unknown = [k for k in raw if k not in keys]
+    if unknown:
+        prefix = f"{where}." if where else ""
+        allowed = ", ".join(prefix + k for k in keys)
+        raise SettingsError(f"la chiave {prefix}{unknown[0]} non è prevista: le chiavi ammesse sono {allowed}.")
+
+
 def parse_settings(text: str) -> Settings:
-    raw = tomllib.loads(text)
-    tl = raw.get("traffic_light", {})
-    colors = tl.get("colors", {})
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        where = f" (riga {line.group(1)})" if line else ""
+        raise SettingsError(f"il file non è un TOML valido{where}: controllare virgolette, «=» e sezioni [ ].") from exc
+    _known(raw, "", ("decreasing_ratio", "traffic_light"))
+    tl = _table(raw, "traffic_light")
+    _known(tl, "traffic_light", ("green", "yellow", "colors"))
+    colors = _table(tl, "traffic_light.colors")
+    _known(colors, "traffic_light.colors", LIGHTS)
     default = Settings()
+    ratio = raw.get("decreasing_ratio", default.decreasing_ratio)
     return Settings(
-        decreasing_ratio=raw.get("decreasing_ratio", default.decreasing_ratio),
-        green=float(tl.get("green", default.green)),
-        yellow=float(tl.get("yellow", default.yellow)),
+        decreasing_ratio=ratio if isinstance(ratio, str) else repr(ratio),
+        green=_number(tl, "traffic_light.green", default.green),
+        yellow=_number(tl, "traffic_light.yellow", default.yellow),
         colors=tuple((name, str(colors.get(name, default.color(name))).lstrip("#")) for name in LIGHTS),
     )
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
     p = Path(path) if path else schemas_dir() / "settings.toml"
-    return parse_settings(p.read_text(encoding="utf-8"))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError("il file non è in UTF-8: salvarlo in UTF-8 e riprovare.") from exc
+    return parse_settings(text)

@@ -108,9 +108,11 @@ def test_summary_workbook_layout(tmp_path):
 
 
 def test_empty_folder_is_reported_not_crashed(tmp_path):
+    """A folder without workbooks is a wrong folder: exit 2, nothing written (issue 10)."""
     r = CliRunner().invoke(main, ["consolidate", str(tmp_path), "--out", str(tmp_path / "R.xlsx")])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert "Nessuna cartella di lavoro" in r.output
+    assert not list(tmp_path.iterdir())
 
 
 def test_broken_workbook_does_not_stop_the_others(tmp_path):

@@ -171,4 +171,4 @@ def test_a_nightly_cache_that_cannot_be_written_keeps_the_previous_one(tmp_path,
     assert _snapshot(reports) == before  # not a byte changed: cache, latest, history
     monkeypatch.undo()
     r = CliRunner().invoke(main, args)
-    assert r.exit_code == 0 and "1 controllate, 1 invariate" in r.output  # the old cache still knows s.xlsx
+    assert r.exit_code == 0 and "1 controllata, 1 invariata" in r.output  # the old cache still knows s.xlsx

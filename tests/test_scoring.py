@@ -77,3 +77,21 @@ def test_polarity_is_scored_as_the_dirigente_meant(spelling):
     assert scoring.achievement(30, 25, spelling, s) == 100.0
     assert scoring.deviation(30, 25, spelling) == 5
     assert scoring.normal_polarity(None) == ""
+
+
+@pytest.mark.parametrize("text, words", [
+    ('decreasing_ratio = "boh"\n', ["decreasing_ratio", "«boh»", "«plain» e «gzoom»"]),
+    ('[traffic_light]\ngreen = 50\nyellow = 70\n', ["traffic_light.yellow (70)", "traffic_light.green (50)"]),
+    ('[traffic_light]\nyellow = "basso"\n', ["traffic_light.yellow", "«basso»", "numero"]),
+    ('[traffic_light.colors]\nverde = "verde"\n', ["traffic_light.colors.verde", "esadecimale"]),
+    ('[traffic_light]\nrosso = 10\n', ["traffic_light.rosso", "traffic_light.green, traffic_light.yellow"]),
+    ('decreasing_ratio = 1 2\n', ["TOML", "riga 1"]),
+])
+def test_settings_errors_name_the_key_and_the_allowed_values_in_italian(text, words):
+    from perf_xl.settings import parse_settings
+
+    with pytest.raises(SettingsError) as err:
+        parse_settings(text)
+    message = str(err.value)
+    assert all(w in message for w in words), message
+    assert "must" not in message and "one of" not in message

@@ -105,3 +105,15 @@ def test_consolida_script_over_http(server, tmp_path):
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert {a["short_name"]: a["score"] for a in data["areas"]}["Ambiente"] == 96.25
     assert (tmp_path / "Relazione.xlsx").exists()
+
+
+def test_the_install_hint_names_what_pip_can_install():
+    """There is no perf-xl on a public index: the hint installs the extra from the repository's folder."""
+    from click.testing import CliRunner
+
+    from perf_xl.cli import main
+    from perf_xl.excel.server import INSTALL_HINT
+
+    help_text = CliRunner().invoke(main, ["serve", "--help"]).output
+    for text in (INSTALL_HINT, help_text):
+        assert "pip install '.[server]'" in " ".join(text.split()) and "perf-xl[server]" not in text

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..consolidator import Consolidation, consolidate_folder, short_area_name
 from ..io.lock import AlreadyRunning, output_lock
+from ..io.outputs import OutputRefused, check_outputs, no_workbooks_message
 from ..io.summary import sintesi_notice, write_summary_json, write_summary_workbook
 from ..schema import load_schema
 from ..settings import load_settings
@@ -85,9 +86,18 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> ConsolidaOut
     folder = _resolve(config.folder, base)
     if not folder.is_dir():
         raise ConfigError(f"La cartella «{folder}» indicata nel foglio Config non esiste.")
+    empty = no_workbooks_message(folder)
+    if empty:
+        raise ConfigError(empty)
     c = consolidate_folder(folder, load_schema(), settings)
     outcome = ConsolidaOutcome(consolidation=c)
     out = _resolve(config.output, base)
+    try:  # the button never writes onto a settore workbook, nor the JSON onto the Relazione
+        check_outputs([("Relazione", out, (".xlsx",), "una cartella di lavoro Excel"),
+                       ("JSON", _resolve(config.json, base) if config.json else None, (".json",), "un file JSON")],
+                      inputs=c.files)
+    except OutputRefused as exc:
+        raise ConfigError(str(exc)) from exc
     try:
         with output_lock(out):
             outcome.outputs.append(write_summary_workbook(out, c, settings))

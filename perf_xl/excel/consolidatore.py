@@ -49,9 +49,13 @@ def make_consolidatore(out: str | Path, folder: str = "", year: int | None = Non
     """Write ``out`` (.xlsm) and ``<stem>.py`` beside it; return both paths."""
     out = Path(out)
     if out.suffix.lower() != ".xlsm":
-        raise ValueError("the control workbook must be an .xlsm file")
+        raise ValueError(f"La cartella di lavoro di controllo «{out.name}» deve finire in .xlsm (contiene la macro "
+                         "del pulsante Consolida). Non è stato scritto nulla.")
     if not out.stem.isidentifier():
-        raise ValueError(f"{out.stem!r} must be a valid Python module name (RunPython imports it)")
+        raise ValueError(f"Il nome «{out.stem}» non va bene per la cartella di lavoro di controllo: deve essere un "
+                         "nome di modulo Python (lettere, cifre e _, senza spazi né trattini, non iniziare con una "
+                         "cifra), perché il pulsante lo importa. Per esempio «Consolidatore.xlsm». Non è stato "
+                         "scritto nulla.")
     values = {"folder": folder, "year": year, "output": output or f"Relazione_{year or 'performance'}.xlsx",
               "json": json_path, "settings": settings_path}
     with atomic_path(out) as tmp:
