@@ -287,6 +287,8 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
                                         batch_files=batch_files)):
         result.report.extend(o.findings)
         if not o.readable:
+            if not any(f.severity == ERROR for f in o.findings):
+                continue  # not a workbook at all (a FIFO named .xlsx): skipped with its avviso
             result.unreadable.append(o.path)
             result.not_used.append(o.path)
             continue

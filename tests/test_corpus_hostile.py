@@ -302,6 +302,24 @@ def test_validate_never_opens_a_fifo_or_a_device_named_as_a_workbook(tmp_path):
         italian(found)
 
 
+def test_a_fifo_or_a_device_in_the_folder_is_skipped_with_an_avviso(tmp_path):
+    """In a folder, not only by name: never opened, never silent, and the Relazione stays complete."""
+    src = tmp_path / "in"
+    src.mkdir()
+    bi.good_workbook(src / "buono.xlsx")
+    os.mkfifo(src / "pipe.xlsx")
+    os.symlink("/dev/zero", src / "zero.xlsx")
+    run, data = validate(src, tmp_path)
+    assert run.exit == 0, run.stdout
+    found = {Path(f["file"]).name: f for f in _findings(data)}
+    assert set(found) == {"pipe.xlsx", "zero.xlsx"}
+    assert all(f["code"] == "file-non-regolare" and f["severity"] == "avviso" for f in found.values())
+    italian(list(found.values()))
+    run, data = consolidate(src, tmp_path)
+    assert run.exit == 0 and data["complete"] is True and data["not_used"] == [], run.stdout
+    assert {Path(f["file"]).name for f in data["findings"] if f["code"] == "file-non-regolare"} == set(found)
+
+
 # --- 6. a workbook replaced with the same size and time ------------------------------------------
 
 def test_the_nightly_notices_a_changed_file_with_the_same_size_and_time(tmp_path):

@@ -34,7 +34,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # every finding of these codes, and foglio-mancante / foglio-illeggibile on the Indicatori sheet
 FILE_NOT_READ_CODES = frozenset({
     "file-vuoto", "file-non-excel", "file-illeggibile", "file-protetto", "formato-xls", "formato-xlsb", "formato-ods",
-    "file-non-accessibile", "file-non-regolare", "file-in-scrittura", "file-sospetto", "intestazione-mancante"})
+    "file-non-accessibile", "file-in-scrittura", "file-sospetto", "intestazione-mancante"})
 SHEET_NOT_READ_CODES = frozenset({"foglio-mancante", "foglio-illeggibile"})
 
 
@@ -162,7 +162,9 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
     if problem is None:
         zf, problem = _open_zip(data)
     if problem:
-        sink.add("", "", None, "", problem[0], problem[1])
+        # a FIFO, a device or a socket named like a workbook is no settore's workbook: skipped with an avviso
+        sink.add("", "", None, "", problem[0], problem[1],
+                 severity=WARNING if problem[0] == "file-non-regolare" else ERROR)
         result.findings = sink.findings
         return result
     try:
@@ -523,7 +525,21 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
 
 
 def find_workbooks(folder: str | Path) -> list[Path]:
-    """Settore workbooks in a folder (not recursive), skipping Office lock files (``~$…``)."""
+    """Settore workbooks in a folder (not recursive), skipping Office lock files (``~$…``) and hidden files.
+
+    Anything named like a workbook that is not a folder is returned, regular file or not: the reader
+    never opens a FIFO or a device, and reports it (``file-non-regolare``) instead of a silent skip.
+    """
     folder = Path(folder)
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(("~$", ".")))
+    out = []
+    with os.scandir(folder) as entries:
+        for e in entries:
+            if e.name.startswith(("~$", ".")) or os.path.splitext(e.name)[1].lower() not in WORKBOOK_SUFFIXES:
+                continue
+            try:
+                if e.is_dir():
+                    continue
+            except OSError:
+                pass
+            out.append(Path(e.path))
+    return sorted(out)
