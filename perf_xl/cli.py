@@ -304,6 +304,15 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     _refused(check_outputs, outputs(out_file), inputs=find_workbooks(folder) if folder else ())
     settings = _settings(settings_path)
     c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers, detail=detail)
+    used = [f for f in c.files if f not in set(c.not_used) | set(c.excluded)]
+    if c.files and not used:
+        # a Relazione without a single workbook would replace a good one with an empty one
+        _print_findings(c.findings)
+        which = ("L'unica cartella di lavoro" if len(c.files) == 1
+                 else f"Nessuna delle {len(c.files)} cartelle di lavoro")
+        verb = "non si può usare" if len(c.files) == 1 else "si può usare"
+        raise CommandError(f"{which} di «{c.folder}» {verb} (vedere le segnalazioni): non è stato scritto nulla e "
+                           "l'eventuale Relazione precedente è rimasta intatta.")
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
     _refused(check_outputs, outputs(out), inputs=c.files)
     written = Snapshot([out, json_file, csv_file])
@@ -313,7 +322,8 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
                            "Non è stato scritto nulla.") from exc
-    echo(f"{count(len(c.files), 'cartella di lavoro', 'cartelle di lavoro')}, "
+    left_out = f" ({count(len(c.excluded), 'copia non conteggiata', 'copie non conteggiate')})" if c.excluded else ""
+    echo(f"{count(len(c.files), 'cartella di lavoro', 'cartelle di lavoro')}{left_out}, "
          f"{count(c.objective_count, 'obiettivo', 'obiettivi')}, {count(c.indicator_count, 'indicatore', 'indicatori')}")
     echo(f"{'N.':>3}  {'Area':<32} {'Ob.':>4} {'Ind.':>5} {'Calcolato':>10} {'Pubblicato':>11}  Barometro")
     for a in c.areas:
@@ -489,8 +499,12 @@ def nightly_cmd(share, reports_dir, workers, settings_path):
 @click.option("--year", type=int, default=None, help="Year of the plan (Config sheet).")
 @click.option("--relazione", "output", default="", help="Where the button writes the Relazione (Config sheet).")
 @click.option("--json", "json_path", default="", help="Where the button also writes the JSON (Config sheet).")
-def make_consolidatore_cmd(out_file, folder, year, output, json_path):
+@click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
+              help="Replace the control workbook and its .py twin if they exist (by default nothing is replaced).")
+def make_consolidatore_cmd(out_file, folder, year, output, json_path, overwrite):
     """Write Consolidatore.xlsm, the control workbook with the Consolida button.
+
+    An existing control workbook (or its .py twin) is never replaced unless --sovrascrivi is given.
 
     Example: perf-xl make-consolidatore --out Consolidatore.xlsm --folder "\\\\server\\Performance\\2022" --year 2022
     """
@@ -499,6 +513,13 @@ def make_consolidatore_cmd(out_file, folder, year, output, json_path):
     _refused(check_outputs, [("--out", out_file, (".xlsm",),
                               "la cartella di lavoro di controllo, con la macro del pulsante Consolida")])
     out = Path(out_file)
+    existing = [p for p in (out, out.with_suffix(".py")) if os.path.lexists(p)]
+    if existing and not overwrite:
+        names = " e ".join(f"«{p}»" for p in existing)
+        raise CommandError(f"{'Esistono già' if len(existing) > 1 else 'Esiste già'} {names} e non "
+                           f"{'sono stati toccati' if len(existing) > 1 else 'è stato toccato'}: per sostituire "
+                           "la cartella di lavoro di controllo (e la sua configurazione) aggiungere --sovrascrivi, "
+                           "oppure indicare un altro nome con --out. Non è stato scritto nulla.")
     written = Snapshot([out, out.with_suffix(".py")])
     try:
         with _writing(written):

@@ -406,7 +406,7 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
                 out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "formula-sovrascritta",
                                    ERROR, f"La cella {cell} ({c.label}) deve contenere la formula del modello, ma "
                                    f"contiene {'un valore scritto a mano' if value is not None else 'nulla'}: "
-                                   f"ripristinare la formula ={expected[:80]}{'…' if len(expected) > 80 else ''}",
+                                   f"ripristinare la formula ={expected}",
                                    value))
                 continue
             if got.is_error:

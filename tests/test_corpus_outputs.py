@@ -121,6 +121,21 @@ def test_a_folder_of_unreadable_workbooks_is_not_empty(tmp_path):
     assert "Nessuna cartella di lavoro" not in r.stderr
 
 
+def test_a_folder_where_no_workbook_can_be_used_never_replaces_a_good_relazione(tmp_path, src):
+    """Only an .ods and a damaged file: reported, and the good Relazione of an earlier run stays whole."""
+    relazione = tmp_path / "Relazione_2024.xlsx"
+    cli(["consolidate", src, "--out", relazione], tmp_path, exit=0)
+    before = sha(relazione)
+    folder = tmp_path / "inutilizzabili"
+    folder.mkdir()
+    (folder / "settore.ods").write_bytes(b"PK\x03\x04 not really")
+    (folder / "rotto.xlsx").write_bytes(b"")
+    r = cli(["consolidate", folder, "--out", relazione, "--json", tmp_path / "r.json"], tmp_path)
+    refused(r, "Nessuna delle 2 cartelle di lavoro", "non è stato scritto nulla")
+    assert "formato-ods" in r.stdout or "settore.ods" in r.stdout  # the reasons are shown
+    assert sha(relazione) == before and not (tmp_path / "r.json").exists()
+
+
 # --- 2. no overwrite without asking ---------------------------------------------------------------------
 
 def test_new_workbook_never_replaces_a_filled_workbook_unless_asked(tmp_path, src):
@@ -371,3 +386,13 @@ def test_one_workbook_is_said_in_the_singular(tmp_path):
     assert r.stdout.startswith("1 cartella di lavoro, 2 obiettivi, 4 indicatori")
     r = cli(["nightly", "uno", "--reports", "rapporti"], tmp_path, exit=0)
     assert r.stdout.startswith("1 cartella di lavoro: 1 controllata, 0 invariate; 0 file saltati; 0 errori,")
+
+
+def test_make_consolidatore_never_replaces_a_control_workbook_unless_asked(tmp_path):
+    """The Segretario's Config sheet may be filled in: an existing Consolidatore.xlsm stays."""
+    target = tmp_path / "Consolidatore.xlsm"
+    cli(["make-consolidatore", "--out", target], tmp_path, exit=0)
+    before = sha(target)
+    refused(cli(["make-consolidatore", "--out", target], tmp_path), "Esistono già", "--sovrascrivi")
+    assert sha(target) == before
+    cli(["make-consolidatore", "--out", target, "--sovrascrivi"], tmp_path, exit=0)

@@ -16,6 +16,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ..core import formulas, scoring
+from ..wording import shorten
 from ..model import IndicatorRow, SettoreWorkbook
 from ..schema import Column, WorkbookSchema, load_schema
 from ..settings import LIGHTS, Settings, load_settings
@@ -129,16 +130,16 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
         if c.type == "choice":
             ws.data_validation(first - 1, col0, last - 1, col0, {
                 "validate": "list", "source": list(c.allowed), "error_title": c.label,
-                "error_message": f"Valori ammessi: {', '.join(c.allowed)}.", "input_title": c.label[:32],
-                "input_message": (c.help or "")[:255]})
+                "error_message": f"Valori ammessi: {', '.join(c.allowed)}.", "input_title": shorten(c.label, 32),
+                "input_message": shorten(c.help or "", 255)})
         elif c.type == "number" and c.key == "weight":
             ws.data_validation(first - 1, col0, last - 1, col0, {
                 "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
                 "error_title": c.label, "error_message": "Il peso è un numero tra 0 e 100.",
-                "input_title": c.label[:32], "input_message": (c.help or "")[:255]})
+                "input_title": shorten(c.label, 32), "input_message": shorten(c.help or "", 255)})
         elif c.help:
             ws.data_validation(first - 1, col0, last - 1, col0, {
-                "validate": "any", "input_title": c.label[:32], "input_message": c.help[:255]})
+                "validate": "any", "input_title": shorten(c.label, 32), "input_message": shorten(c.help, 255)})
     # the traffic light's colour, from the settings' thresholds and colours
     tl = layout.column("traffic_light").position - 1
     for light in LIGHTS:
