@@ -56,7 +56,7 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
         from pandera.errors import SchemaErrors
 
         from perf_xl.schema import load_schema
-        from perf_xl.validate import _cell_message, cell_schema
+        from perf_xl.app.validation import _cell_message, cell_schema
 
         warnings.filterwarnings("ignore")
         schema = load_schema()
@@ -67,12 +67,12 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
     elif mode == "reference":
         import python_calamine
     else:
-        from perf_xl import pipeline, validate  # noqa: F401  (pandas and pandera load here, not in the timing)
-        from perf_xl.consolidator import consolidate_folder
+        from perf_xl.app import run, validation  # noqa: F401  (pandas and pandera load here, not in the timing)
+        from perf_xl.app.consolidate import consolidate_folder
         from perf_xl.io.report import write_report_json
         from perf_xl.io.summary import write_summary_outputs
-        from perf_xl.nightly import run_nightly
-        from perf_xl.validate import validate_paths
+        from perf_xl.app.nightly import run_nightly
+        from perf_xl.app.validation import validate_paths
     imports = time.perf_counter() - t_import
     files = sorted(p for p in folder.iterdir() if p.suffix == ".xlsx")
     t0 = time.perf_counter()

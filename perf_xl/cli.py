@@ -240,7 +240,7 @@ def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
     the same file name get distinct names (-2, -3, …).
     Example: perf-xl import-relazione relazione_2022.txt --year 2022 --out workbooks/2022
     """
-    from .importer import ImportRefused, NotRelazioneText, import_relazione
+    from .app.importer import ImportRefused, NotRelazioneText, import_relazione
 
     settings = _settings(settings_path)
     outputs = Snapshot(folders=[out_dir])
@@ -288,7 +288,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     Example:
     perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json --csv aree_2022.csv
     """
-    from .consolidator import consolidate_folder, short_area_name
+    from .app.consolidate import consolidate_folder, short_area_name
     from .io.lock import AlreadyRunning, output_lock
     from .io.summary import write_summary_outputs
 
@@ -385,7 +385,7 @@ def validate_cmd(paths, json_file, report_file, csv_file, limit, workers, settin
     Example: perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx --csv findings.csv
     """
     from .io.report import format_table, write_report_csv, write_report_json, write_report_workbook
-    from .validate import validate_paths
+    from .app.validation import validate_paths
 
     outputs = [("--json", json_file, (".json",), "un file JSON"), ("--report", report_file, XLSX, WORKBOOK),
                ("--csv", csv_file, (".csv",), "un file CSV per Excel")]
@@ -421,9 +421,9 @@ def audit_cmd(file, json_file, settings_path):
     Exit 0 when everything is consistent, 1 when something is not.
     Example: perf-xl audit relazione_2022.txt --json audit.json
     """
-    from .importer import NotRelazioneText, read_relazione_text
+    from .app.importer import NotRelazioneText, read_relazione_text
     from .io.report import format_table, write_report_json
-    from .relazione.audit import audit_relazione
+    from .core.relazione.audit import audit_relazione
 
     _refused(check_outputs, [("--json", json_file, (".json",), "un file JSON")], inputs=[file])
     encoding: list = []
@@ -457,7 +457,7 @@ def nightly_cmd(share, reports_dir, workers, settings_path):
     """
     from .io.lock import AlreadyRunning
     from .io.report import counts
-    from .nightly import NightlyError, run_nightly
+    from .app.nightly import NightlyError, run_nightly
 
     settings = _settings(settings_path)
     _require_workbooks(share, recursive=True)

@@ -6,8 +6,8 @@ from click.testing import CliRunner
 
 from conftest import VALDORIA
 from perf_xl.cli import main
-from perf_xl.importer import read_relazione_text
-from perf_xl.relazione.audit import audit_relazione
+from perf_xl.app.importer import read_relazione_text
+from perf_xl.core.relazione.audit import audit_relazione
 
 
 def test_audit_of_the_seed_lists_exactly_the_inconsistencies(seed_path, settings):

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 import bad_inputs as bi
 from conftest import VALDORIA
 from perf_xl.cli import main
-from perf_xl.relazione.parser import parse_relazione
+from perf_xl.core.relazione.parser import parse_relazione
 
 TEXT = VALDORIA.read_text(encoding="utf-8")
 
@@ -50,7 +50,7 @@ def test_import_of_a_text_with_no_indicators_fails_clearly(tmp_path):
 # --- decoding: line by line, control characters, what is not a text -----------------------------------
 
 def test_only_the_lines_that_are_not_utf8_are_read_as_windows_1252(tmp_path):
-    from perf_xl.importer import read_relazione_text
+    from perf_xl.app.importer import read_relazione_text
 
     lines = ["Città di Valdoria", "Attività\tsvolte", "Qualità del servizio", "fine"]
     src = tmp_path / "misto.txt"
@@ -62,7 +62,7 @@ def test_only_the_lines_that_are_not_utf8_are_read_as_windows_1252(tmp_path):
 
 
 def test_control_characters_are_removed_and_reported_by_line(tmp_path):
-    from perf_xl.importer import read_relazione_text
+    from perf_xl.app.importer import read_relazione_text
 
     src = tmp_path / "nul.txt"
     src.write_bytes("uno\n\fdue\tcon\x00nul\r\ntre\x07\x07\n".encode("utf-8"))
@@ -75,7 +75,7 @@ def test_control_characters_are_removed_and_reported_by_line(tmp_path):
 
 
 def test_utf16_with_and_without_bom(tmp_path):
-    from perf_xl.importer import read_relazione_text
+    from perf_xl.app.importer import read_relazione_text
 
     for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
         src = tmp_path / f"{encoding}.txt"
@@ -87,7 +87,7 @@ def test_utf16_with_and_without_bom(tmp_path):
 def test_a_workbook_or_a_binary_file_is_not_a_relazione_text(tmp_path):
     import pytest
 
-    from perf_xl.importer import NotRelazioneText, read_relazione_text
+    from perf_xl.app.importer import NotRelazioneText, read_relazione_text
 
     bi.good_workbook(tmp_path / "X.xlsx")
     (tmp_path / "relazione.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)))
@@ -101,7 +101,7 @@ def test_a_workbook_or_a_binary_file_is_not_a_relazione_text(tmp_path):
 def test_year_given_must_match_the_text():
     import pytest
 
-    from perf_xl.importer import NotRelazioneText, build_settore_workbooks
+    from perf_xl.app.importer import NotRelazioneText, build_settore_workbooks
     from perf_xl.schema import load_schema
 
     with pytest.raises(NotRelazioneText, match="Relazione sulla Performance 2023, ma è stato indicato --year 2022"):

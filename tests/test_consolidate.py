@@ -7,8 +7,8 @@ from click.testing import CliRunner
 
 from conftest import SHIPPED_2022, VALDORIA, tree_hashes
 from perf_xl.cli import main
-from perf_xl.consolidator import consolidate_folder, short_area_name
-from perf_xl.importer import import_relazione
+from perf_xl.app.consolidate import consolidate_folder, short_area_name
+from perf_xl.app.importer import import_relazione
 from perf_xl.io.reader import read_settore_workbook
 
 REPRODUCED = {"Ambiente": 96.25, "Rigenerazione urbana": 100, "Smart city e PA efficiente": 100,

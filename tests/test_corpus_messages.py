@@ -85,8 +85,8 @@ def test_long_objective_name_is_whole_or_shortened_at_a_word_and_the_console_wra
 
 
 def test_audit_of_the_seed_lists_every_line_of_every_explanation(seed_path, tmp_path, settings):
-    from perf_xl.importer import read_relazione_text
-    from perf_xl.relazione.audit import audit_relazione
+    from perf_xl.app.importer import read_relazione_text
+    from perf_xl.core.relazione.audit import audit_relazione
 
     shared = tmp_path / "testo"
     shared.mkdir()

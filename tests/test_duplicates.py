@@ -7,8 +7,8 @@ import os
 import pytest
 
 import workbook_factory as wf
-from perf_xl.duplicates import Identity, find_duplicates, looks_like_copy, normal_text
-from perf_xl.validate import collect_paths
+from perf_xl.core.duplicates import Identity, find_duplicates, looks_like_copy, normal_text
+from perf_xl.app.validation import collect_paths
 
 
 @pytest.mark.parametrize("name", [
@@ -100,7 +100,7 @@ def test_copies_are_left_out_in_memory_on_disk_and_with_workers(tmp_path, detail
     import shutil
 
     import bad_inputs as bi
-    from perf_xl.pipeline import run
+    from perf_xl.app.run import run
 
     folder = tmp_path / "cartella"
     folder.mkdir()
@@ -122,7 +122,7 @@ def test_copies_are_left_out_in_memory_on_disk_and_with_workers(tmp_path, detail
 def test_the_values_digest_ignores_where_the_rows_are_and_the_file():
     import dataclasses
 
-    from perf_xl.duplicates import value_digest
+    from perf_xl.core.duplicates import value_digest
     from perf_xl.model import AreaInfo
 
     rows, areas = wf.clean_rows(), [AreaInfo(1, "X", None), AreaInfo(2, "Y", 96.25)]

@@ -6,10 +6,10 @@ import pytest
 
 import bad_inputs as bi
 import workbook_factory as wf
-from perf_xl.consolidator import consolidate_folder
+from perf_xl.app.consolidate import consolidate_folder
 from perf_xl.io import atomic
 from perf_xl.io.summary import write_summary_json
-from perf_xl.validate import validate_paths
+from perf_xl.app.validation import validate_paths
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ def test_the_formula_check_reads_any_layout_as_it_reads_the_common_one(settings)
     from perf_xl.io.formula_scan import _rewrite, canonical_sheet
     from perf_xl.io.reader import read_settore_workbook
     from perf_xl.schema import load_schema
-    from perf_xl.validate import check_formulas
+    from perf_xl.app.validation import check_formulas
 
     schema = load_schema()
     for path in sorted(SHIPPED_2022.glob("*.xlsx")):

@@ -13,7 +13,7 @@ import workbook_factory as wf
 from conftest import SHIPPED_2022, deep_hashes
 from perf_xl.cli import main
 from perf_xl.io.lock import exclusive_lock
-from perf_xl.nightly import NightlyError, run_nightly
+from perf_xl.app.nightly import NightlyError, run_nightly
 
 
 @pytest.fixture

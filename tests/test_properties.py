@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, assume, given, settings as hsettings, strate
 
 from perf_xl.core import scoring
 from perf_xl.core.consolidation import consolidate
-from perf_xl.importer import build_settore_workbooks
+from perf_xl.app.importer import build_settore_workbooks
 from perf_xl.model import AreaInfo
-from perf_xl.relazione.parser import parse_relazione, to_indicator_rows
+from perf_xl.core.relazione.parser import parse_relazione, to_indicator_rows
 from perf_xl.schema import load_schema
 from perf_xl.settings import Settings
 from relazione_writer import Ind, Obj, render

@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 
 from conftest import VALDORIA
-from perf_xl.importer import read_relazione_text
-from perf_xl.relazione.parser import parse_relazione, to_indicator_rows
+from perf_xl.app.importer import read_relazione_text
+from perf_xl.core.relazione.parser import parse_relazione, to_indicator_rows
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ import openpyxl
 import pytest
 
 from test_libreoffice_recalc import _check, strip_cached_values
-from perf_xl.importer import import_relazione
+from perf_xl.app.importer import import_relazione
 from perf_xl.io.libreoffice import recalculate_many
 from perf_xl.io.reader import read_settore_workbook
 from perf_xl.schema import load_schema
-from perf_xl.validate import validate_paths
+from perf_xl.app.validation import validate_paths
 
 L = load_schema().indicators
 

@@ -1,7 +1,7 @@
 """The scoring rules of the comune's measurement system, as plain functions.
 
 Each rule is implemented once here; the native Excel formulas of the templates are
-generated from the same settings in :mod:`perf_xl.core.formulas`, and a test checks
+generated from the same settings in :mod:`perf_xl.formulas`, and a test checks
 that LibreOffice's results equal these functions on every shipped row.
 
 Values are unrounded: a printed % Ragg is rounded to an integer, an area score to two

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..consolidator import Consolidation, consolidate_folder, short_area_name
+from ..app.consolidate import Consolidation, consolidate_folder, short_area_name
 from ..io.lock import AlreadyRunning, output_lock
 from ..io.outputs import OutputRefused, check_outputs, no_workbooks_message
 from ..io.summary import sintesi_notice, write_summary_json, write_summary_workbook

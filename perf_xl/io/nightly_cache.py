@@ -20,7 +20,7 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
-from ..duplicates import Identity, normal_text
+from ..core.duplicates import Identity, normal_text
 
 SCHEMA_VERSION = "4"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check
 _SCHEMA = """

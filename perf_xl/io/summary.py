@@ -18,7 +18,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from ..consolidator import Consolidation, area_dict, short_area_name, summary_dict, summary_head
+from ..app.consolidate import Consolidation, area_dict, short_area_name, summary_dict, summary_head
 from ..schema import schemas_dir
 from ..settings import LIGHTS, Settings, load_settings
 from ..wording import count

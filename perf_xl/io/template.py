@@ -15,7 +15,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from ..core import formulas, scoring
+from .. import formulas
+from ..core import scoring
 from ..wording import shorten
 from ..model import IndicatorRow, SettoreWorkbook
 from ..schema import Column, WorkbookSchema, load_schema

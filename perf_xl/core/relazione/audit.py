@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from ..core.consolidation import consolidate
-from ..core import scoring
-from ..model import ERROR, WARNING, AreaInfo, Finding, Report
-from ..numbers import format_italian
-from ..settings import Settings
-from ..wording import number, quoted
+from ..consolidation import consolidate
+from .. import scoring
+from ...model import ERROR, WARNING, AreaInfo, Finding, Report
+from ...numbers import format_italian
+from ...settings import Settings
+from ...wording import number, quoted
 from .parser import SHEET, parse_relazione, to_indicator_rows
 
 

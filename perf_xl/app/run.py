@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_key, area_order, area_result,
+from ..core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_key, area_order, area_result,
                                  areas_from_objectives, objective_parts)
-from .duplicates import Identity, find_duplicates, identity_of, value_digest
-from .io.reader import indicators_not_read, read_settore_workbook
-from .io.spill import AreaObjectives, SpilledObjectives
-from .model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
-from .schema import WorkbookSchema, load_schema
-from .settings import Settings, load_settings
+from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
+from ..io.reader import indicators_not_read, read_settore_workbook
+from ..io.spill import AreaObjectives, SpilledObjectives
+from ..model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
+from ..schema import WorkbookSchema, load_schema
+from ..settings import Settings, load_settings
 
 BATCH_FILES = 64  # workbooks per batch: pandera's per-call cost amortised, memory bounded
 DETAIL_LIMIT = 100  # up to this many workbooks (a comune has dozens) the Relazione lists every indicator
@@ -94,7 +94,7 @@ class _Job:
 
 def process_batch(job: _Job) -> list[FileOutcome]:
     """Read, validate and score one batch of workbooks (runs in a worker or in-process)."""
-    from .validate import validate_reads
+    from .validation import validate_reads
 
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a batch allocates many small long-lived objects: collecting meanwhile only costs time
@@ -260,7 +260,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         schema: WorkbookSchema | None = None, batch_files: int = BATCH_FILES) -> RunResult:
     """Validate and/or consolidate ``paths`` in one pass; ``detail=None`` keeps every
     indicator for the Relazione up to DETAIL_LIMIT workbooks."""
-    from .validate import finding_order
+    from .validation import finding_order
 
     settings = settings or load_settings()
     schema = schema or load_schema()

@@ -30,7 +30,7 @@ from typing import Callable, Iterable, NamedTuple
 
 from openpyxl.utils import get_column_letter
 
-from .model import ERROR, WARNING, Finding, IndicatorRow
+from ..model import ERROR, WARNING, Finding, IndicatorRow
 
 IDENTICAL = "copia-identica"
 CONFLICT = "copia-in-conflitto"

@@ -29,19 +29,19 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .io.atomic import atomic_path, write_text_atomic
-from .io.csv_out import HISTORY, append_csv
-from .io.lock import exclusive_lock
-from .io.nightly_cache import NightlyCache, Stamp
-from .io.reader import (WORKBOOK_SUFFIXES, NotRegularFile, TooLarge, not_regular_message, stable_bytes,
+from ..io.atomic import atomic_path, write_text_atomic
+from ..io.csv_out import HISTORY, append_csv
+from ..io.lock import exclusive_lock
+from ..io.nightly_cache import NightlyCache, Stamp
+from ..io.reader import (WORKBOOK_SUFFIXES, NotRegularFile, TooLarge, not_regular_message, stable_bytes,
                         too_large_message, unreadable_message)
-from .io.report import counts, report_dict, write_report_csv, write_report_workbook
-from .model import ERROR, WARNING, Finding, Report
-from .schema import WorkbookSchema, load_schema
-from .settings import Settings, load_settings
-from .pipeline import iter_outcomes
-from .duplicates import find_duplicates
-from .wording import os_reason
+from ..io.report import counts, report_dict, write_report_csv, write_report_workbook
+from ..model import ERROR, WARNING, Finding, Report
+from ..schema import WorkbookSchema, load_schema
+from ..settings import Settings, load_settings
+from .run import iter_outcomes
+from ..core.duplicates import find_duplicates
+from ..wording import os_reason
 
 CACHE_FILE = "cache.sqlite"
 OLD_CACHE_FILE = "cache.json"

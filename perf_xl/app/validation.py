@@ -31,15 +31,15 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 from openpyxl.utils import get_column_letter
 
-from .core import formulas
-from .core.scoring import normal_polarity
-from .io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
-from .io.reader import ReadResult, find_workbooks
-from .model import ERROR, WARNING, Finding, IndicatorRow, Report
-from .numbers import format_italian, parse_number_text
-from .schema import Column, WorkbookSchema
-from .settings import Settings
-from .wording import number, quoted
+from .. import formulas
+from ..core.scoring import normal_polarity
+from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
+from ..io.reader import ReadResult, find_workbooks
+from ..model import ERROR, WARNING, Finding, IndicatorRow, Report
+from ..numbers import format_italian, parse_number_text
+from ..schema import Column, WorkbookSchema
+from ..settings import Settings
+from ..wording import number, quoted
 
 _FILE, _ROW = "__file__", "__row__"
 
@@ -488,7 +488,7 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 def validate_paths(paths: Iterable[str | Path], schema: WorkbookSchema | None = None,
                    settings: Settings | None = None, workers: int = 1) -> Validation:
-    from .pipeline import run
+    from .run import run
 
     files = collect_paths(paths)
     result = run(files, validate=True, consolidate=False, workers=workers, settings=settings, schema=schema)

@@ -12,12 +12,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import WARNING, AreaInfo, Finding, SettoreWorkbook
-from .relazione.parser import parse_relazione, to_indicator_rows
-from .schema import WorkbookSchema, load_schema
-from .settings import Settings, load_settings
-from .wording import quoted, shorten
-from .io.template import write_settore_workbook
+from ..model import WARNING, AreaInfo, Finding, SettoreWorkbook
+from ..core.relazione.parser import parse_relazione, to_indicator_rows
+from ..schema import WorkbookSchema, load_schema
+from ..settings import Settings, load_settings
+from ..wording import quoted, shorten
+from ..io.template import write_settore_workbook
 
 
 @dataclass
@@ -255,7 +255,7 @@ def _check_targets(text: Path, out_dir: Path, targets: list[Path], overwrite: bo
     an existing file."""
     import os
 
-    from .io.outputs import same_file
+    from ..io.outputs import same_file
 
     for t in targets:
         if same_file(t, text):

@@ -20,9 +20,9 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
-from ..model import ERROR, WARNING, Finding, IndicatorRow
-from ..numbers import parse_italian_number
-from ..wording import number, quoted, shorten
+from ...model import ERROR, WARNING, Finding, IndicatorRow
+from ...numbers import parse_italian_number
+from ...wording import number, quoted, shorten
 
 TEXT_FIELDS = ("responsabile", "settore", "objective", "definizione", "indicator", "formula", "finalita")
 HEADING = re.compile(r"^\s*(LINEA STRATEGICA\b.*|OBIETTIVI DI MANDATO\b.*)$", re.IGNORECASE)

@@ -10,7 +10,7 @@ compares with the Python functions row by row.
 
 from __future__ import annotations
 
-from ..settings import Settings
+from .settings import Settings
 
 
 def _fmt(x: float) -> str:

@@ -14,10 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from .model import ERROR, SCORE_ROW_FIELDS, AreaResult, Finding, score_row
-from .io.reader import find_workbooks
-from .schema import WorkbookSchema
-from .settings import Settings
+from ..model import ERROR, SCORE_ROW_FIELDS, AreaResult, Finding, score_row
+from ..io.reader import find_workbooks
+from ..schema import WorkbookSchema
+from ..settings import Settings
 
 
 @dataclass
@@ -67,7 +67,7 @@ def consolidate_folder(folder: str | Path | None = None, schema: WorkbookSchema 
     With ``validate`` the same pass also runs every validation check, and its findings
     land in the Relazione's «Note e anomalie» sheet and in the JSON.
     """
-    from .pipeline import run
+    from .run import run
 
     folder = Path(folder) if folder else shipped_workbooks()
     files = find_workbooks(folder)
