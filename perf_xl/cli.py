@@ -19,7 +19,7 @@ from .io.outputs import OutputRefused, Snapshot, check_outputs, no_workbooks_mes
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
-from .wording import count, os_reason, shorten, wrap
+from .wording import count, os_reason, short_area_name, shorten, wrap
 
 click_it.install()  # click's own messages (usage errors, bad values) in Italian, before the commands are built
 
@@ -288,7 +288,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     Example:
     perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json --csv aree_2022.csv
     """
-    from .app.consolidate import consolidate_folder, short_area_name
+    from .app.consolidate import consolidate_folder
     from .io.lock import AlreadyRunning, output_lock
     from .io.summary import write_summary_outputs
 

@@ -1,6 +1,6 @@
 """Native Excel formulas for the computed columns, generated from the settings.
 
-These are the same rules as :mod:`perf_xl.core.scoring`, spelled in Excel's formula
+These are the same rules as :mod:`perf_xl.scoring`, spelled in Excel's formula
 language, so a settore workbook shows the right values in any spreadsheet program
 with no add-in. Cell positions come from the schema (a letter map), thresholds and
 the decrescente ratio from :class:`~perf_xl.settings.Settings`: nothing is written
@@ -49,7 +49,7 @@ def objective_score(letters: dict[str, str], row: int, settings: Settings, first
 
     SUMPRODUCT with separate array arguments treats the empty string of a
     not-yet-computed % Ragg as 0, and the denominator counts only rows that have a
-    % Ragg, exactly as :func:`perf_xl.core.scoring.objective_score`.
+    % Ragg, exactly as :func:`perf_xl.scoring.objective_score`.
     """
 
     def rng(key: str) -> str:

@@ -7,7 +7,7 @@ core can pass them around and tests can build them by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 POLARITIES = ("crescente", "decrescente", "binario")
 ERROR = "errore"
@@ -122,6 +122,43 @@ class ScoredIndicator:
     traffic_light: str | None
 
 
+@dataclass(slots=True)
+class ObjectivePart:
+    """What one workbook says about one objective: partial sums and the facts explanations need.
+
+    Parts add up (:meth:`merge`) in file order, so an objective is scored the same whether
+    its workbooks were read by one process or several.
+    """
+
+    area: str
+    code: str
+    name: str
+    responsabile: str
+    settore: str
+    num: float = 0.0
+    den: float = 0.0
+    count: int = 0
+    weight_sum: float = 0.0
+    # tuples, not lists: tens of thousands of parts are held until the end of a large run
+    refs: tuple[str, ...] = ()
+    weak: tuple[tuple[str, str, float], ...] = ()
+    mismatches: tuple[tuple[str, str, float, float], ...] = ()
+    indicators: list[ScoredIndicator] | None = None
+
+    def merge(self, other: "ObjectivePart") -> None:
+        self.num += other.num
+        self.den += other.den
+        self.count += other.count
+        self.weight_sum += other.weight_sum
+        self.refs += other.refs
+        self.weak += other.weak
+        self.mismatches += other.mismatches
+        if self.indicators is not None and other.indicators is not None:
+            self.indicators += other.indicators
+        else:
+            self.indicators = None
+
+
 @dataclass(frozen=True, slots=True)
 class ObjectiveResult:
     """A scored objective. ``indicators`` holds the scored rows when the run keeps the
@@ -193,3 +230,64 @@ class AreaResult:
         if self.published is None or self.score is None:
             return None
         return round(self.score, 2) == round(self.published, 2)
+
+
+@dataclass
+class RunResult:
+    """What one run over settore workbooks gives, whichever shell started it (validate, consolidate,
+    the nightly, the Consolida button): one type, its fields filled as far as the run goes."""
+
+    files: list[str] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
+    folder: str = ""
+    areas: list[AreaResult] = field(default_factory=list)  # consolidate only
+    year: int | None = None
+    comune: str = ""
+    detail: bool = True  # the Relazione lists every indicator (else one row per settore)
+    unreadable: list[str] = field(default_factory=list)  # the file did not open
+    not_used: list[str] = field(default_factory=list)  # no indicators read: unreadable, or Indicatori not read
+    excluded: list[str] = field(default_factory=list)  # copies of another workbook, left out whole
+    conflicts: list[dict] = field(default_factory=list)  # copies that differ from the one used
+    # the nightly: its time stamp, which files were read again, which came from its cache, which skipped
+    run: str = ""
+    validated: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    outputs: list = field(default_factory=list)  # what the run wrote (paths)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.report.findings
+
+    @property
+    def complete(self) -> bool:
+        """Every workbook's indicators were read (findings inside readable workbooks, and copies left
+        out, do not make it incomplete)."""
+        return bool(self.files) and not self.not_used
+
+    @property
+    def trustworthy(self) -> bool:
+        """Complete, and no two versions of a workbook disagree (no area is «da verificare»)."""
+        return self.complete and not self.conflicts
+
+    @property
+    def objective_count(self) -> int:
+        return sum(len(a.objectives) for a in self.areas)
+
+    @property
+    def indicator_count(self) -> int:
+        return sum(a.indicator_count for a in self.areas)
+
+
+class Identity(NamedTuple):
+    """What the check across workbooks needs of one workbook (plain values: it crosses processes
+    and is stored in the nightly cache)."""
+
+    file: str
+    settore: str  # as written in the Info sheet
+    year: str  # as written ("" when missing)
+    settore_sheet: str
+    settore_cell: str
+    digest: str  # of the values: areas and indicator rows as data, wherever the rows are
+    codes: tuple[tuple[str, str, str], ...]  # (code, sheet, first cell) of each objective code
+    areas: tuple[str, ...]  # the areas its objectives belong to

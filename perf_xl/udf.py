@@ -1,6 +1,6 @@
 """xlwings UDFs: the scoring rules in the cell, while the dirigente types.
 
-Each function is a thin call into :mod:`perf_xl.core.scoring` with the comune's
+Each function is a thin call into :mod:`perf_xl.scoring` with the comune's
 settings (``schemas/settings.toml``, or the file named by ``PERF_XL_SETTINGS``): no rule
 is written here. Every function takes a single cell *or* whole columns (one array
 formula over a column recalculates far faster than thousands of single-cell calls)
@@ -22,7 +22,7 @@ from typing import Any
 
 import xlwings as xw
 
-from .core import scoring
+from . import scoring
 from .settings import Settings, load_settings
 
 VALUE_ERROR = "#VALUE!"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import re
+import unicodedata
 import textwrap
 
 from .numbers import format_italian
@@ -126,3 +127,37 @@ def os_reason(exc: OSError) -> str:
     if exc.errno:
         return f"errore del sistema operativo n. {exc.errno}"
     return "errore del sistema operativo"
+
+
+_PREPOSITIONS = ("SULL'", "SULLA ", "SULLE ", "SULLO ", "SUGLI ", "SUI ", "SUL ", "SU ", "DELL'", "DELLA ")
+_ACRONYMS = {"PA", "UE", "PNRR", "ICT", "SDGS"}
+
+
+def short_area_name(name: str) -> str:
+    """``LINEA STRATEGICA SULLO SVILUPPO DELLA COMUNITA'`` -> ``Sviluppo della comunità``."""
+    s = re.sub(r"^LINEA STRATEGICA\s+", "", name.strip(), flags=re.IGNORECASE)
+    for p in _PREPOSITIONS:
+        if s.upper().startswith(p):
+            s = s[len(p):]
+            break
+    s = re.sub(r"([AEIOUaeiou])'(?=\s|$)", lambda m: {"a": "à", "e": "è", "i": "ì", "o": "ò", "u": "ù"}[m.group(1).lower()], s)
+    words = [w if w.upper().strip(",.") in _ACRONYMS else w.lower() for w in s.split()]
+    out = " ".join(words)
+    return out[:1].upper() + out[1:]
+
+
+_APOSTROPHES = str.maketrans({c: "'" for c in "\u2019\u2018\u02bc\u0060\u00b4\u2032"})
+
+
+def as_read(text: str) -> str:
+    """A name as a person reads it, for matching: case, typographic apostrophes (as Word and Outlook
+    write them), runs of spaces and non-breaking spaces do not count. ``LINEA STRATEGICA SULL’AMBIENTE``
+    and ``linea strategica sull'ambiente`` are one area; ``Settore  Sport`` and ``settore sport`` one
+    settore. The one rule for names matched across workbooks (areas, settori)."""
+    text = unicodedata.normalize("NFKC", str(text or "")).translate(_APOSTROPHES)
+    return re.sub(r"'\s+", "'", " ".join(text.split())).casefold()
+
+
+def natural_key(code: str) -> str:
+    """A sort key that puts OB2 before OB10, as a plain string (so a database can sort by it too)."""
+    return "".join(t.zfill(12) if t.isdigit() else t for t in re.split(r"(\d+)", code))

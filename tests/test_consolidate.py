@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from conftest import SHIPPED_2022, VALDORIA, tree_hashes
 from perf_xl.cli import main
-from perf_xl.app.consolidate import consolidate_folder, short_area_name
+from perf_xl.app.consolidate import consolidate_folder
+from perf_xl.wording import short_area_name
 from perf_xl.app.importer import import_relazione
 from perf_xl.io.reader import read_settore_workbook
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from conftest import SHIPPED_2022
-from perf_xl.core import scoring
+from perf_xl import scoring
 from perf_xl.core.consolidation import build_objectives
 from perf_xl.io.libreoffice import recalculate_many
 from perf_xl.io.reader import read_settore_workbook

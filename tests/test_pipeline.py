@@ -10,7 +10,8 @@ from click.testing import CliRunner
 import workbook_factory as wf
 from conftest import SHIPPED_2022
 from perf_xl.cli import main
-from perf_xl.app.consolidate import consolidate_folder, summary_dict
+from perf_xl.app.consolidate import consolidate_folder
+from perf_xl.io.summary import summary_dict
 from perf_xl.app.run import run
 from perf_xl.app.validation import validate_paths
 

@@ -5,7 +5,7 @@ import random
 
 from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
 
-from perf_xl.core import scoring
+from perf_xl import scoring
 from perf_xl.core.consolidation import consolidate
 from perf_xl.app.importer import build_settore_workbooks
 from perf_xl.model import AreaInfo

@@ -2,7 +2,7 @@
 
 import pytest
 
-from perf_xl.core import scoring
+from perf_xl import scoring
 from perf_xl.settings import Settings, SettingsError
 
 PLAIN = Settings()

@@ -5,7 +5,7 @@ import pytest
 from conftest import SHIPPED_2022
 from perf_xl import udf
 from perf_xl.app.consolidate import consolidate_folder
-from perf_xl.core import scoring
+from perf_xl import scoring
 from perf_xl.io.reader import read_settore_workbook
 
 

@@ -26,7 +26,6 @@ import shutil
 import sqlite3
 import stat
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..io.atomic import atomic_path, write_text_atomic
@@ -36,7 +35,7 @@ from ..io.nightly_cache import NightlyCache, Stamp
 from ..io.reader import (WORKBOOK_SUFFIXES, NotRegularFile, TooLarge, not_regular_message, stable_bytes,
                         too_large_message, unreadable_message)
 from ..io.report import counts, report_dict, write_report_csv, write_report_workbook
-from ..model import ERROR, WARNING, Finding, Report
+from ..model import ERROR, WARNING, Finding, RunResult
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
 from .run import iter_outcomes
@@ -52,17 +51,6 @@ HISTORY_FIELDS = ["run", "files", "validated", "reused", "skipped", "errors", "w
 
 class NightlyError(ValueError):
     """The run cannot start or finish (bad folders, a cache that cannot be written)."""
-
-
-@dataclass
-class NightlyResult:
-    run: str
-    files: list[str] = field(default_factory=list)
-    validated: list[str] = field(default_factory=list)
-    reused: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    report: Report = field(default_factory=Report)
-    outputs: list[Path] = field(default_factory=list)
 
 
 def classify(name: str) -> str | None:
@@ -172,7 +160,7 @@ def _read_stable(path: Path) -> tuple[bytes | None, Finding | None]:
 
 
 def run_nightly(share: str | Path, reports: str | Path, schema: WorkbookSchema | None = None,
-                settings: Settings | None = None, now: _dt.datetime | None = None, workers: int = 1) -> NightlyResult:
+                settings: Settings | None = None, now: _dt.datetime | None = None, workers: int = 1) -> RunResult:
     share, reports = Path(share).resolve(), Path(reports).resolve()
     if not share.is_dir():
         raise NightlyError(f"La cartella condivisa {share} non esiste.")
@@ -188,9 +176,9 @@ def run_nightly(share: str | Path, reports: str | Path, schema: WorkbookSchema |
 
 
 def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings, now: _dt.datetime,
-         workers: int) -> NightlyResult:
+         workers: int) -> RunResult:
     stamp = now.strftime("%Y-%m-%dT%H%M%S")
-    result = NightlyResult(run=stamp)
+    result = RunResult(run=stamp)
     (reports / OLD_CACHE_FILE).unlink(missing_ok=True)  # the JSON cache of earlier versions
     try:
         with NightlyCache(reports / CACHE_FILE) as cache:
@@ -204,7 +192,7 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
     return result
 
 
-def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: NightlyResult,
+def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: RunResult,
                       schema: WorkbookSchema, settings: Settings, workers: int) -> None:
     """Validate the workbooks whose content changed, then report every workbook's findings
     (the unchanged ones' from the cache) and the objective codes across all of them."""
@@ -269,7 +257,7 @@ def _copies(cache: NightlyCache, top: str, order: dict[str, int]) -> list[Findin
     return find_duplicates(d for _, d in idents).findings
 
 
-def _write_outputs(reports: Path, result: NightlyResult, stamp: str) -> list[Path]:
+def _write_outputs(reports: Path, result: RunResult, stamp: str) -> list[Path]:
     """The dated report (JSON, workbook, CSV), its ``latest`` copies and a line of ``history.csv``.
 
     Each is written atomically: an output open in Excel on the file server (the rename fails)

@@ -13,6 +13,7 @@ number of workers.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -20,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..core.consolidation import (ObjectiveAccumulator, ObjectivePart, area_key, area_order, area_result,
+from ..core.consolidation import (ObjectiveAccumulator, area_key, objective_result, area_order, area_result,
                                  areas_from_objectives, objective_parts)
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
 from ..io.reader import indicators_not_read, read_settore_workbook
 from ..io.spill import AreaObjectives, SpilledObjectives
-from ..model import ERROR, WARNING, AreaInfo, AreaResult, Finding, Report
+from ..model import ObjectivePart, ERROR, WARNING, AreaInfo, AreaResult, Finding, RunResult
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
 
@@ -48,20 +49,6 @@ class FileOutcome:
     identity: Identity | None = None  # for the check of copies across workbooks (when usable)
     # each area the rows name, with where it is first named: (area, sheet, cell, row)
     area_cells: list[tuple[str, str, str, int]] = field(default_factory=list)
-
-
-@dataclass
-class RunResult:
-    files: list[str] = field(default_factory=list)
-    report: Report = field(default_factory=Report)
-    areas: list[AreaResult] = field(default_factory=list)
-    year: int | None = None
-    comune: str = ""
-    detail: bool = True
-    unreadable: list[str] = field(default_factory=list)  # the file did not open
-    not_used: list[str] = field(default_factory=list)  # no indicators read: unreadable, or Indicatori not read
-    excluded: list[str] = field(default_factory=list)  # copies of another workbook, left out whole
-    conflicts: list[dict] = field(default_factory=list)  # copies that differ from the one used
 
 
 # the reader's error findings that mean a workbook's indicators were not read (the workbook could not be used)
@@ -224,7 +211,7 @@ def spilled_areas(acc: SpilledObjectives, areas: list[AreaInfo], settings: Setti
     """The areas of a large run, each computed by a worker from the spill file (areas are independent,
     and this pass over every objective would otherwise run on one core while the others wait). The
     results are those of :func:`areas_from_objectives`, their objectives the owner's view of the file."""
-    by_area = acc.by_area(settings)  # also commits and indexes the file, for the workers to read
+    by_area = acc.by_area(functools.partial(objective_result, settings=settings))  # also commits and indexes the file, for the workers to read
     order = area_order(by_area, areas)
     sizes = acc.area_sizes()
     with ProcessPoolExecutor(max(1, min(workers, os.cpu_count() or 1, len(order)))) as pool:
@@ -240,7 +227,8 @@ def spilled_areas(acc: SpilledObjectives, areas: list[AreaInfo], settings: Setti
 def _area_in_worker(path: str, name: str, info: AreaInfo, settings: Settings) -> tuple[AreaResult, list[tuple]]:
     view = SpilledObjectives.view(path)
     try:
-        result = area_result(name, info, AreaObjectives(view, name, settings), settings)
+        result = area_result(name, info, AreaObjectives(view, name, functools.partial(objective_result, settings=settings)),
+                             settings)
         return dataclasses.replace(result, objectives=()), view.new_scores.get(name, [])
     finally:
         view.close()
@@ -336,7 +324,8 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
                                       f"Le cartelle di lavoro hanno anni diversi: {sorted(used_years)}.",
                                       str(sorted(used_years))))
         if keep or workers < 2:
-            result.areas = areas_from_objectives(acc.by_area(settings), areas, settings)
+            by_area = acc.by_area(settings) if keep else acc.by_area(functools.partial(objective_result, settings=settings))
+            result.areas = areas_from_objectives(by_area, areas, settings)
         else:
             result.areas = spilled_areas(acc, areas, settings, workers)
         if dups.to_verify:

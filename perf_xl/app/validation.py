@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
@@ -32,10 +32,10 @@ from pandera.errors import SchemaErrors
 from openpyxl.utils import get_column_letter
 
 from .. import formulas
-from ..core.scoring import normal_polarity
+from ..scoring import normal_polarity
 from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
 from ..io.reader import ReadResult, find_workbooks
-from ..model import ERROR, WARNING, Finding, IndicatorRow, Report
+from ..model import ERROR, WARNING, Finding, IndicatorRow, Report, RunResult
 from ..numbers import format_italian, parse_number_text
 from ..schema import Column, WorkbookSchema
 from ..settings import Settings
@@ -423,12 +423,6 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
 
 # --- the whole run -------------------------------------------------------------------------------
 
-@dataclass
-class Validation:
-    report: Report
-    files: list[str] = field(default_factory=list)
-
-
 def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Settings,
                    names_out: dict[str, list[ObjectiveName]] | None = None) -> Report:
     """All checks over workbooks already read (shared with consolidation: one read per file).
@@ -487,9 +481,9 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def validate_paths(paths: Iterable[str | Path], schema: WorkbookSchema | None = None,
-                   settings: Settings | None = None, workers: int = 1) -> Validation:
+                   settings: Settings | None = None, workers: int = 1) -> RunResult:
     from .run import run
 
     files = collect_paths(paths)
     result = run(files, validate=True, consolidate=False, workers=workers, settings=settings, schema=schema)
-    return Validation(report=result.report, files=result.files)
+    return result

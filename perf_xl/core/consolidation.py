@@ -12,19 +12,14 @@ import functools
 import itertools
 import re
 import sys
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from ..model import AreaInfo, AreaResult, IndicatorRow, ObjectiveResult, ScoredIndicator, SettoreSummary
+from ..model import AreaInfo, AreaResult, IndicatorRow, ObjectivePart, ObjectiveResult, ScoredIndicator, SettoreSummary
 from ..numbers import format_italian
 from ..settings import Settings
-from ..wording import count, number, percent, quoted, shorten, with_article
-from . import scoring
-
-
-_APOSTROPHES = str.maketrans({c: "'" for c in "\u2019\u2018\u02bc\u0060\u00b4\u2032"})
+from ..wording import as_read, natural_key, count, number, percent, quoted, shorten, with_article
+from .. import scoring
 
 
 @functools.lru_cache(maxsize=4096)
@@ -36,8 +31,7 @@ def area_key(name: str) -> str:
     spaces do not count. The one normalisation of area names: rows to the Aree tables, Aree
     tables across workbooks, objectives to their areas all match by it.
     """
-    text = unicodedata.normalize("NFKC", name).translate(_APOSTROPHES)
-    return re.sub(r"'\s+", "'", " ".join(text.split())).casefold()
+    return as_read(name)
 
 
 def score_row(row: IndicatorRow, settings: Settings) -> ScoredIndicator:
@@ -59,43 +53,6 @@ def _ref(row: IndicatorRow, file_name: str) -> str:
 
 NAME_WIDTH = 80  # an indicator's name kept for an explanation: whole, or shortened at a word with "…"
 WEAK_KEPT = 1  # without detail, the first indicator below 100 that an explanation may name
-
-
-@dataclass(slots=True)
-class ObjectivePart:
-    """What one workbook says about one objective: partial sums and the facts explanations need.
-
-    Parts add up (:meth:`merge`) in file order, so an objective is scored the same whether
-    its workbooks were read by one process or several.
-    """
-
-    area: str
-    code: str
-    name: str
-    responsabile: str
-    settore: str
-    num: float = 0.0
-    den: float = 0.0
-    count: int = 0
-    weight_sum: float = 0.0
-    # tuples, not lists: tens of thousands of parts are held until the end of a large run
-    refs: tuple[str, ...] = ()
-    weak: tuple[tuple[str, str, float], ...] = ()
-    mismatches: tuple[tuple[str, str, float, float], ...] = ()
-    indicators: list[ScoredIndicator] | None = None
-
-    def merge(self, other: "ObjectivePart") -> None:
-        self.num += other.num
-        self.den += other.den
-        self.count += other.count
-        self.weight_sum += other.weight_sum
-        self.refs += other.refs
-        self.weak += other.weak
-        self.mismatches += other.mismatches
-        if self.indicators is not None and other.indicators is not None:
-            self.indicators += other.indicators
-        else:
-            self.indicators = None
 
 
 def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectivePart]:
@@ -135,11 +92,6 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
                              indicators=[_scored(r, pct, settings) for r, pct in items] if detail else None)
         parts.append(part)
     return parts
-
-
-def natural_key(code: str) -> str:
-    """A sort key that puts OB2 before OB10, as a plain string (so a database can sort by it too)."""
-    return "".join(t.zfill(12) if t.isdigit() else t for t in re.split(r"(\d+)", code))
 
 
 def objective_result(p: ObjectivePart, settings: Settings) -> ObjectiveResult:

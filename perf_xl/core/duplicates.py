@@ -26,36 +26,18 @@ import re
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable
 
 from openpyxl.utils import get_column_letter
 
-from ..model import ERROR, WARNING, Finding, IndicatorRow
+from ..wording import as_read
+from ..model import ERROR, WARNING, Finding, IndicatorRow, Identity
 
 IDENTICAL = "copia-identica"
 CONFLICT = "copia-in-conflitto"
 
 
-class Identity(NamedTuple):
-    """What the check across workbooks needs of one workbook (plain values: it crosses processes
-    and is stored in the nightly cache)."""
-
-    file: str
-    settore: str  # as written in the Info sheet
-    year: str  # as written ("" when missing)
-    settore_sheet: str
-    settore_cell: str
-    digest: str  # of the values: areas and indicator rows as data, wherever the rows are
-    codes: tuple[tuple[str, str, str], ...]  # (code, sheet, first cell) of each objective code
-    areas: tuple[str, ...]  # the areas its objectives belong to
-
-
-def normal_text(text: str) -> str:
-    """A name as a person reads it: case, runs of spaces and typographic apostrophes do not count."""
-    text = str(text or "")
-    for q in "’‘`´ʼ":
-        text = text.replace(q, "'")
-    return " ".join(text.casefold().split())
+normal_text = as_read  # settori are matched as areas are
 
 
 def _normal_code(code: str) -> str:

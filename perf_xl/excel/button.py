@@ -26,8 +26,8 @@ def main(book=None) -> None:
     target = book.sheets[RESULT_SHEET]
     target.range(f"{RESULT_ANCHOR}:H2000").clear_contents()
     try:
-        outcome = run_consolida(parse_config(pairs), Path(book.fullname).parent)
+        result = run_consolida(parse_config(pairs), Path(book.fullname).parent)
     except ConfigError as exc:
         target.range(RESULT_ANCHOR).value = [[f"Errore: {exc}"]]
         return
-    target.range(RESULT_ANCHOR).value = result_rows(outcome)
+    target.range(RESULT_ANCHOR).value = result_rows(result)

@@ -9,13 +9,14 @@ without Excel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..app.consolidate import Consolidation, consolidate_folder, short_area_name
+from ..app.consolidate import consolidate_folder
+from ..model import RunResult
 from ..io.lock import AlreadyRunning, output_lock
 from ..io.outputs import OutputRefused, check_outputs, no_workbooks_message
-from ..io.summary import sintesi_notice, write_summary_json, write_summary_workbook
+from ..io.summary import sintesi_notice, sintesi_row, write_summary_json, write_summary_workbook
 from ..schema import load_schema
 from ..settings import load_settings
 
@@ -43,12 +44,6 @@ class ConsolidaConfig:
     output: str
     json: str = ""
     settings: str = ""
-
-
-@dataclass
-class ConsolidaOutcome:
-    consolidation: Consolidation
-    outputs: list[Path] = field(default_factory=list)
 
 
 def parse_config(pairs) -> ConsolidaConfig:
@@ -79,7 +74,7 @@ def _resolve(p: str, base: Path) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> ConsolidaOutcome:
+def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> RunResult:
     """Consolidate as ``perf-xl consolidate`` does, with paths relative to the control workbook."""
     base = Path(base_dir)
     settings = load_settings(_resolve(config.settings, base) if config.settings else None)
@@ -90,7 +85,6 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> ConsolidaOut
     if empty:
         raise ConfigError(empty)
     c = consolidate_folder(folder, load_schema(), settings)
-    outcome = ConsolidaOutcome(consolidation=c)
     out = _resolve(config.output, base)
     try:  # the button never writes onto a settore workbook, nor the JSON onto the Relazione
         check_outputs([("Relazione", out, (".xlsx",), "una cartella di lavoro Excel"),
@@ -100,28 +94,26 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> ConsolidaOut
         raise ConfigError(str(exc)) from exc
     try:
         with output_lock(out):
-            outcome.outputs.append(write_summary_workbook(out, c, settings))
+            c.outputs.append(write_summary_workbook(out, c, settings))
             if config.json:
-                outcome.outputs.append(write_summary_json(_resolve(config.json, base), c))
+                c.outputs.append(write_summary_json(_resolve(config.json, base), c))
     except AlreadyRunning as exc:
         raise ConfigError(f"Un altro consolidamento sta scrivendo «{out}»: riprovare tra poco.") from exc
-    return outcome
+    return c
 
 
-def result_rows(outcome: ConsolidaOutcome) -> list[list]:
-    """The table that lands on the Consolida sheet: the areas, the outputs, the findings."""
-    c = outcome.consolidation
+def result_rows(c: RunResult) -> list[list]:
+    """The table that lands on the Consolida sheet: the areas (the Sintesi's rows), the outputs, the findings."""
+    keys = ("short_name", "objectives", "indicators", "score", "traffic_light", "published", "check")
     rows: list[list] = [["Area", "Obiettivi", "Indicatori", "% Raggiungimento", "Barometro", "% pubblicata",
                          "Verifica"]]
     for a in c.areas:
-        rows.append([short_area_name(a.name), len(a.objectives), a.indicator_count,
-                     None if a.score is None else round(a.score, 2), a.traffic_light or "", a.published,
-                     "da verificare" if a.to_verify
-                     else {True: "riprodotto", False: "NON riprodotto", None: ""}[a.reproduces]])
+        row = sintesi_row(a)
+        rows.append([row[k] if row[k] is not None else "" for k in keys])
     rows.append([])
     for line in sintesi_notice(c):  # Relazione incompleta, areas to verify: as on the Sintesi
         rows.extend([[line] + [""] * 6, []])
-    rows.extend([["Scritto:", str(p)] + [""] * 5 for p in outcome.outputs])
+    rows.extend([["Scritto:", str(p)] + [""] * 5 for p in c.outputs])
     rows.append([f"Segnalazioni: {len(c.findings)}"] + [""] * 6)
     for f in c.findings:
         rows.append([Path(f.file).name, f.sheet, f.cell, f.severity, f.message, "", ""])
@@ -141,7 +133,7 @@ def read_config_from_workbook(path: str | Path) -> ConsolidaConfig:
     return parse_config(pairs)
 
 
-def run_from_workbook(path: str | Path) -> ConsolidaOutcome:
+def run_from_workbook(path: str | Path) -> RunResult:
     """What the button does, driven by the workbook file instead of a running Excel."""
     path = Path(path)
     return run_consolida(read_config_from_workbook(path), path.parent)

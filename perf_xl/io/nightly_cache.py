@@ -20,9 +20,11 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
-from ..core.duplicates import Identity, normal_text
+from ..model import Identity
+from ..wording import as_read as normal_text
 
-SCHEMA_VERSION = "4"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check
+SCHEMA_VERSION = "5"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
+# 5: settori compared with wording.as_read
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, findings TEXT,

@@ -18,11 +18,14 @@ import tempfile
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from ..core.consolidation import ObjectivePart, natural_key, objective_result
-from ..model import ObjectiveResult, score_row
-from ..settings import Settings
+from ..model import ObjectivePart, ObjectiveResult, score_row
+from ..wording import natural_key
+
+# how a merged part becomes a scored objective (the core's rule, handed in by the run: the I/O layer
+# stores and merges, it does not score)
+Score = Callable[[ObjectivePart], ObjectiveResult]
 
 
 class SpilledObjectives:
@@ -102,15 +105,15 @@ class SpilledObjectives:
         self._db.execute("DELETE FROM parts WHERE source IN (SELECT value FROM json_each(?))",
                          (json.dumps(list(sources)),))  # one pass over the table, whatever the number
 
-    def by_area(self, settings: Settings) -> dict[str, "AreaObjectives"]:
+    def by_area(self, score: Score) -> dict[str, "AreaObjectives"]:
         if not self._indexed:
             self._db.commit()
             self._db.execute("CREATE INDEX parts_order ON parts (area, sortkey, code, seq)")
             self._indexed = True
         areas = [a for (a,) in self._db.execute("SELECT DISTINCT area FROM parts")]
-        return {a: AreaObjectives(self, a, settings) for a in areas}
+        return {a: AreaObjectives(self, a, score) for a in areas}
 
-    def iter_area(self, area: str, settings: Settings) -> Iterator[ObjectiveResult]:
+    def iter_area(self, area: str, score: Score) -> Iterator[ObjectiveResult]:
         current: ObjectivePart | None = None
         rows = self._db.execute(
             "SELECT code, name, responsabile, settore, num, den, count, weight_sum, facts FROM parts"
@@ -124,10 +127,10 @@ class SpilledObjectives:
                 current.merge(part)
                 continue
             if current is not None:
-                yield self._scored_result(current, settings, memo)
+                yield self._scored_result(current, score, memo)
             current = part
         if current is not None:
-            yield self._scored_result(current, settings, memo)
+            yield self._scored_result(current, score, memo)
         if memo is not None:  # iterated to the end: every score of the area is known
             if self._read_only:
                 self.new_scores[area] = memo
@@ -136,16 +139,16 @@ class SpilledObjectives:
                 self.add_scores(area, memo)
 
     @staticmethod
-    def _scored_result(part: ObjectivePart, settings: Settings, memo: list | None) -> ObjectiveResult:
-        o = objective_result(part, settings)
+    def _scored_result(part: ObjectivePart, score: Score, memo: list | None) -> ObjectiveResult:
+        o = score(part)
         if memo is not None:
             memo.append(score_row(o))
         return o
 
-    def score_rows(self, area: str, settings: Settings) -> Iterator[tuple]:
+    def score_rows(self, area: str, score: Score) -> Iterator[tuple]:
         """The area's objectives as :func:`score_row` tuples, in code order."""
         if area not in self._scored:
-            for _ in self.iter_area(area, settings):
+            for _ in self.iter_area(area, score):
                 pass
         yield from self._db.execute("SELECT code, name, settore, score, weight_sum, traffic_light FROM scores"
                                     " WHERE area = ? ORDER BY seq", (area,))
@@ -166,8 +169,8 @@ def _cleanup(db: sqlite3.Connection, folder: str) -> None:
 class AreaObjectives(Sequence):
     """An area's objectives, read back from the spill file each time they are iterated."""
 
-    def __init__(self, store: SpilledObjectives, area: str, settings: Settings):
-        self._store, self._area, self._settings = store, area, settings
+    def __init__(self, store: SpilledObjectives, area: str, score: Score):
+        self._store, self._area, self._score = store, area, score
         self._len: int | None = None
 
     @property
@@ -175,7 +178,7 @@ class AreaObjectives(Sequence):
         return self._store
 
     def __iter__(self) -> Iterator[ObjectiveResult]:
-        return self._store.iter_area(self._area, self._settings)
+        return self._store.iter_area(self._area, self._score)
 
     def __len__(self) -> int:
         if self._len is None:
@@ -183,7 +186,7 @@ class AreaObjectives(Sequence):
         return self._len
 
     def score_rows(self) -> Iterator[tuple]:
-        return self._store.score_rows(self._area, self._settings)
+        return self._store.score_rows(self._area, self._score)
 
     def __getitem__(self, i):
         items = list(self)

@@ -15,13 +15,14 @@ import json
 import re
 import tomllib
 from pathlib import Path
+from typing import Iterable
 
 import xlsxwriter
 
-from ..app.consolidate import Consolidation, area_dict, short_area_name, summary_dict, summary_head
+from ..model import SCORE_ROW_FIELDS, AreaResult, RunResult, score_row
 from ..schema import schemas_dir
 from ..settings import LIGHTS, Settings, load_settings
-from ..wording import count
+from ..wording import count, short_area_name
 from .cells import write_value
 from .csv_out import write_csv
 from .atomic import atomic_path, write_text_atomic
@@ -42,7 +43,56 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def write_summary_json(path: str | Path, c: Consolidation) -> Path:
+# --- the JSON: the consolidation's numbers for machines ---------------------------------------
+
+def area_dict(a: AreaResult) -> dict:
+    """One area's numbers for machines, with every objective's score."""
+    return {
+        "number": a.number,
+        "name": a.name,
+        "short_name": short_area_name(a.name),
+        "objectives": len(a.objectives),
+        "indicators": a.indicator_count,
+        "score": None if a.score is None else round(a.score, 2),
+        "score_unrounded": a.score,
+        "traffic_light": a.traffic_light,
+        "published": a.published,
+        "difference": a.difference,
+        "reproduces": a.reproduces,
+        "explanation": list(a.explanation),
+        "to_verify": list(a.to_verify),
+        "objective_scores": [dict(zip(SCORE_ROW_FIELDS, row)) for row in _score_rows(a.objectives)],
+    }
+
+
+def _score_rows(objectives) -> Iterable[tuple]:
+    """Every objective's score row; objectives spilled to disk give the rows their first pass stored."""
+    if hasattr(objectives, "score_rows"):
+        return objectives.score_rows()
+    return map(score_row, objectives)
+
+
+def summary_head(c: RunResult) -> dict:
+    return {
+        "year": c.year,
+        "comune": c.comune,
+        "folder": c.folder,
+        "workbooks": [Path(f).name for f in c.files],
+        "complete": c.complete,
+        "not_used": [Path(f).name for f in c.not_used],
+        "excluded": [Path(f).name for f in c.excluded],
+        "conflicts": c.conflicts,
+        "totals": {"areas": len(c.areas), "objectives": c.objective_count, "indicators": c.indicator_count},
+    }
+
+
+def summary_dict(c: RunResult) -> dict:
+    """The consolidation's numbers for machines (the ``--json`` output)."""
+    return {**summary_head(c), "areas": [area_dict(a) for a in c.areas],
+            "findings": [f.as_dict() for f in c.findings]}
+
+
+def write_summary_json(path: str | Path, c: RunResult) -> Path:
     """The same numbers as JSON: indented for a person when it is a comune's; at the scale of
     thousands of workbooks compact and written area by area, never whole in memory."""
     if c.detail:
@@ -57,7 +107,7 @@ def write_summary_json(path: str | Path, c: Consolidation) -> Path:
     return Path(path)
 
 
-def write_summary_outputs(c: Consolidation, out: str | Path, json_path: str | Path | None = None,
+def write_summary_outputs(c: RunResult, out: str | Path, json_path: str | Path | None = None,
                           csv_path: str | Path | None = None, settings: Settings | None = None,
                           workers: int = 1) -> list[Path]:
     """The Relazione workbook and, when asked, its JSON and CSV (each atomically).
@@ -89,7 +139,7 @@ def write_summary_outputs(c: Consolidation, out: str | Path, json_path: str | Pa
     return written
 
 
-def write_summary_workbook(path: str | Path, c: Consolidation, settings: Settings | None = None) -> Path:
+def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | None = None) -> Path:
     settings = settings or load_settings()
     layout = load_summary_layout()
     path = Path(path)
@@ -164,7 +214,7 @@ def sintesi_row(a) -> dict:
     }
 
 
-def sintesi_notice(c: Consolidation) -> list[str]:
+def sintesi_notice(c: RunResult) -> list[str]:
     """The lines above the Sintesi's title when the Relazione cannot be published as it is:
     workbooks not used (*Relazione incompleta*) and versions of a workbook that disagree."""
     lines = []
@@ -180,14 +230,14 @@ def sintesi_notice(c: Consolidation) -> list[str]:
     return lines
 
 
-def write_summary_csv(path: str | Path, c: Consolidation) -> Path:
+def write_summary_csv(path: str | Path, c: RunResult) -> Path:
     """The area scores (the Sintesi's table), one row per area, for the office's own sheets."""
     cols = load_summary_layout()["sintesi"]["columns"]
     return write_csv(path, [col["label"] for col in cols],
                      ([row[col["key"]] for col in cols] for row in map(sintesi_row, c.areas)))
 
 
-def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_names: dict) -> None:
+def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: dict) -> None:
     cols = lay["columns"]
     title = f"{lay['title']} {c.year or ''}" + (f" — Comune di {c.comune}" if c.comune else "")
     notice = sintesi_notice(c)  # first, where nobody can miss it: the Relazione is incomplete or to check
@@ -317,7 +367,7 @@ def _write_area_by_settore(book, ws, a, lay: dict, fmts: dict, settings: Setting
     ws.freeze_panes(hr + 1, 0)
 
 
-def _write_findings(ws, c: Consolidation, lay: dict, fmts: dict) -> None:
+def _write_findings(ws, c: RunResult, lay: dict, fmts: dict) -> None:
     cols = lay["columns"]
     _header(ws, 0, cols, fmts)
     r = 1

@@ -16,7 +16,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .. import formulas
-from ..core import scoring
+from .. import scoring
 from ..wording import shorten
 from ..model import IndicatorRow, SettoreWorkbook
 from ..schema import Column, WorkbookSchema, load_schema

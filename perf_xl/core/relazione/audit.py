@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 
 from ..consolidation import consolidate
-from .. import scoring
+from ... import scoring
 from ...model import ERROR, WARNING, AreaInfo, Finding, Report
 from ...numbers import format_italian
 from ...settings import Settings

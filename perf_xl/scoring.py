@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..settings import Settings
+from .settings import Settings
 
 POLARITIES = ("crescente", "decrescente", "binario")
 
