@@ -14,7 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from .model import ERROR, SCORE_ROW_FIELDS, AreaResult, Finding, score_row
+from .findings import finding
+from .model import SCORE_ROW_FIELDS, AreaResult, Finding, score_row
 from .io.reader import find_workbooks
 from .schema import WorkbookSchema
 from .settings import Settings
@@ -77,8 +78,7 @@ def consolidate_folder(folder: str | Path | None = None, schema: WorkbookSchema 
                       comune=r.comune, unreadable=r.unreadable, detail=r.detail, not_used=r.not_used,
                       excluded=r.excluded, conflicts=r.conflicts)
     if not files:
-        c.findings.append(Finding(str(folder), "", "", None, "", "cartella-vuota", ERROR,
-                                  "Nessuna cartella di lavoro .xlsx/.xlsm nella cartella indicata."))
+        c.findings.append(finding("cartella-vuota", file=str(folder)))
     return c
 
 
