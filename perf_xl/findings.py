@@ -128,15 +128,14 @@ def finding(code: str, *, file: str = "", sheet: str = "", cell: str = "", row: 
 
 
 def markdown() -> str:
-    """The README's table of codes: one row per group, its codes with their severity and title."""
+    """The README's table of codes: one row per code, by group, with its severity, title and what to do."""
     by_group: dict[str, list[Entry]] = {g: [] for g in GROUPS}
     for e in catalog().values():
         by_group[e.group].append(e)
-    lines = ["| group | codes (severity: title) |", "|---|---|"]
+    lines = ["| group | code | severity | title | what to do (`todo`) |", "|---|---|---|---|---|"]
     for group, entries in by_group.items():
-        if entries:
-            cells = "; ".join(f"`{e.code}` ({e.severity}: {e.title})" for e in entries)
-            lines.append(f"| {GROUPS[group]} | {cells} |")
+        for i, e in enumerate(entries):
+            lines.append(f"| {GROUPS[group] if i == 0 else ''} | `{e.code}` | {e.severity} | {e.title} | {e.todo} |")
     return "\n".join(lines) + "\n"
 
 

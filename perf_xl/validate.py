@@ -128,8 +128,7 @@ def cell_schema(schema: WorkbookSchema) -> pa.DataFrameSchema:
 def _cell_finding(check: str, col: Column, cell: str, value, file: str = "", sheet: str = "",
                   row: int | None = None) -> Finding:
     """The finding of a failed cell check (pandera's check name ``check``)."""
-    where = dict(file=file, sheet=sheet, cell=cell, row=row, column=col.label,
-                 value=None if value is None else value)
+    where = dict(file=file, sheet=sheet, cell=cell, row=row, column=col.label, value=value)
     if check == "not_nullable":
         return finding("valore-mancante", **where)
     if check == "tipo-numerico":
@@ -144,10 +143,12 @@ def _cell_finding(check: str, col: Column, cell: str, value, file: str = "", she
     if check == "valore-non-ammesso":
         meant = normal_polarity(value) if col.key == "polarity" and isinstance(value, str) else ""
         if meant in col.allowed:  # "DECRESCENTE", "decrescente ": scored as meant, reported all the same
-            return finding(check, variant="inteso", meant=meant, **where)
-        return finding(check, allowed=", ".join(col.allowed), **where)
-    if check in ("peso-fuori-intervallo", "atteso-negativo"):
-        return finding(check, number=number(value), **where)
+            return finding("valore-non-ammesso", variant="inteso", meant=meant, **where)
+        return finding("valore-non-ammesso", allowed=", ".join(col.allowed), **where)
+    if check == "peso-fuori-intervallo":
+        return finding("peso-fuori-intervallo", number=number(value), **where)
+    if check == "atteso-negativo":
+        return finding("atteso-negativo", number=number(value), **where)
     return finding("cella-non-valida", check=check, **where)
 
 
