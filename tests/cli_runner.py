@@ -91,7 +91,8 @@ def run_cli(args: list[str], cwd: Path) -> Run:
 
 
 _IT_WORDS = {"il", "lo", "la", "le", "gli", "di", "del", "della", "dei", "non", "è", "un", "una", "che", "per",
-             "con", "da", "in", "nel", "nella", "manca", "cella", "foglio", "riga", "salvarlo", "contiene"}
+             "con", "da", "in", "nel", "nella", "manca", "cella", "foglio", "riga", "salvarlo", "contiene",
+             "i", "dell", "nell", "dalle", "senza"}
 _EN_WORDS = {"the", "is", "are", "cannot", "could", "error", "failed", "invalid", "missing", "and", "of", "not",
              "none", "true", "false", "traceback"}
 

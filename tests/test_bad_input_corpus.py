@@ -273,7 +273,7 @@ CASES = [
          (("codifica-non-utf8", "testo", f"riga {_first_line_with(RELAZIONE_TEXT, lambda line: not line.isascii())}"),), exit=0, message="non è in UTF-8",
          indicators=RELAZIONE_INDICATORS),
     Case("r-senza-intestazione", "import-relazione", "relazione.txt", _text(bi.without_header(RELAZIONE_TEXT)),
-         (("intestazione-mancante", "testo", "riga 1"),), exit=0, message="Nessuna riga di intestazione",
+         (("testo-senza-intestazione", "testo", "riga 1"),), exit=0, message="Nessuna riga di intestazione",
          indicators=RELAZIONE_INDICATORS),
     Case("r-ultima-riga-tagliata", "import-relazione", "relazione.txt", _text(bi.cut_last_line(RELAZIONE_TEXT)),
          (("riga-non-letta", "testo", f"riga {len(RELAZIONE_TEXT.split(chr(10)))}"),), exit=0,

@@ -17,7 +17,7 @@ def _codes(text):
 def test_missing_header_lines():
     rel = parse_relazione(bi.without_header(TEXT), "x.txt")
     assert len(rel.rows) == 31
-    assert ("intestazione-mancante", 1) in {(f.code, f.row) for f in rel.findings}
+    assert ("testo-senza-intestazione", 1) in {(f.code, f.row) for f in rel.findings}
 
 
 def test_cut_off_last_line():

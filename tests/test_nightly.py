@@ -96,7 +96,7 @@ def test_a_file_changing_while_read_is_reported_not_half_read(share, tmp_path, m
     monkeypatch.setattr(Path, "read_bytes", growing)
     result = run_nightly(share, tmp_path / "rapporti")
     (f,) = [f for f in result.report if f.code == "file-in-scrittura"]
-    assert f.file == str(victim) and f.severity == "avviso"
+    assert f.file == str(victim) and f.severity == "errore"
     assert "2022/2022_settore-risorse-umane.xlsx" not in result.validated
     monkeypatch.undo()
     again = run_nightly(share, tmp_path / "rapporti")

@@ -11,7 +11,8 @@ from importlib import resources
 from pathlib import Path
 
 from ..io.reader import find_workbooks
-from ..model import ERROR, Finding, RunResult
+from ..findings import finding
+from ..model import RunResult
 from ..schema import WorkbookSchema
 from ..settings import Settings
 from .run import run
@@ -36,6 +37,5 @@ def consolidate_folder(folder: str | Path | None = None, schema: WorkbookSchema 
                  settings=settings, schema=schema)
     result.folder = str(folder)
     if not files:
-        result.report.add(Finding(str(folder), "", "", None, "", "cartella-vuota", ERROR,
-                                  "Nessuna cartella di lavoro .xlsx/.xlsm nella cartella indicata."))
+        result.report.add(finding("cartella-vuota", file=str(folder)))
     return result

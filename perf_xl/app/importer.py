@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import WARNING, AreaInfo, Finding, SettoreWorkbook
+from ..findings import finding
+from ..model import AreaInfo, Finding, SettoreWorkbook
 from ..core.relazione.parser import parse_relazione, to_indicator_rows
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
@@ -116,11 +117,8 @@ def _decode_by_line(data: bytes, path: Path, findings: list[Finding] | None) -> 
             line = raw.decode("cp1252", errors="replace")
             parts.append(line)
             if findings is not None:
-                findings.append(Finding(
-                    str(path), "testo", f"riga {lineno}", lineno, "", "codifica-non-utf8", WARNING,
-                    f"La riga {lineno} non è in UTF-8: è stata letta come Windows-1252 (la codifica di Office), "
-                    f"le altre righe in UTF-8. Controllare le lettere accentate della riga ({_accented(line)}); "
-                    "meglio esportare tutto il testo in UTF-8.", shorten(line, 120)))
+                findings.append(finding("codifica-non-utf8", file=str(path), sheet="testo", cell=f"riga {lineno}",
+                                        row=lineno, value=shorten(line, 120), accented=_accented(line)))
     return "".join(parts)
 
 
@@ -138,11 +136,9 @@ def _without_controls(text: str, path: Path, findings: list[Finding] | None) -> 
         if findings is not None:
             lineno = k // 2 + 1
             names = ", ".join(dict.fromkeys(_CONTROL_NAMES.get(ord(c), f"codice {ord(c)}") for c in found))
-            what = "un carattere di controllo" if len(found) == 1 else f"{len(found)} caratteri di controllo"
-            findings.append(Finding(
-                str(path), "testo", f"riga {lineno}", lineno, "", "carattere-di-controllo", WARNING,
-                f"La riga {lineno} conteneva {what} ({names}), invisibile in un editor: è stato rimosso. "
-                "Controllare che la riga sia completa.", shorten(lines[k], 120)))
+            many = {} if len(found) == 1 else {"variant": "molti", "count": len(found)}
+            findings.append(finding("carattere-di-controllo", file=str(path), sheet="testo", cell=f"riga {lineno}",
+                                    row=lineno, value=shorten(lines[k], 120), names=names, **many))
     return "".join(lines)
 
 

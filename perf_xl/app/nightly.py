@@ -32,10 +32,10 @@ from ..io.atomic import atomic_path, write_text_atomic
 from ..io.csv_out import HISTORY, append_csv
 from ..io.lock import exclusive_lock
 from ..io.nightly_cache import NightlyCache, Stamp
-from ..io.reader import (WORKBOOK_SUFFIXES, NotRegularFile, TooLarge, not_regular_message, stable_bytes,
-                        too_large_message, unreadable_message)
+from ..io.reader import WORKBOOK_SUFFIXES, NotRegularFile, TooLarge, read_problem, stable_bytes
 from ..io.report import counts, report_dict, write_report_csv, write_report_workbook
-from ..model import ERROR, WARNING, Finding, RunResult
+from ..findings import finding
+from ..model import Finding, RunResult
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
 from .run import iter_outcomes
@@ -78,10 +78,10 @@ def walk_share(share: Path, odd: list[Finding] | None = None) -> tuple[list[tupl
     top = str(share)
     real_top = os.path.realpath(top)
 
-    def odd_one(path: str, rel: str, code: str, why: str, message: str) -> None:
+    def odd_one(path: str, rel: str, code: str, why: str, **fields) -> None:
         skipped.append((rel, why))
         if odd is not None:
-            odd.append(Finding(path, "", "", None, "", code, WARNING, message, None))
+            odd.append(finding(code, file=path, **fields))
 
     def walk(folder: str, prefix: str) -> None:
         try:
@@ -90,8 +90,7 @@ def walk_share(share: Path, odd: list[Finding] | None = None) -> tuple[list[tupl
         except OSError as exc:
             if prefix:
                 odd_one(folder, prefix, "cartella-non-accessibile", f"cartella non leggibile: {os_reason(exc)}",
-                        f"La cartella non si può leggere ({os_reason(exc)}): i file che contiene non sono stati "
-                        "controllati.")
+                        reason=os_reason(exc))
             return
         folders = []
         for e in entries:
@@ -111,17 +110,14 @@ def walk_share(share: Path, odd: list[Finding] | None = None) -> tuple[list[tupl
                     mode = os.stat(target).st_mode
                 except OSError as exc:
                     odd_one(e.path, rel, "collegamento-non-valido", f"collegamento non valido: {os_reason(exc)}",
-                            f"Il collegamento simbolico non porta a un file ({os_reason(exc)}): non è stato letto. "
-                            "Sostituirlo con la cartella di lavoro vera.")
+                            reason=os_reason(exc))
                     continue
                 if target != real_top and not target.startswith(real_top.rstrip(os.sep) + os.sep):
                     odd_one(e.path, rel, "collegamento-esterno", "collegamento che porta fuori dalla cartella",
-                            f"Il collegamento simbolico porta fuori dalla cartella condivisa ({target}): non è stato "
-                            "letto. Copiare qui la cartella di lavoro invece del collegamento.")
+                            target=target)
                     continue
                 if not stat.S_ISREG(mode):
-                    why = not_regular_message(NotRegularFile(mode))
-                    odd_one(e.path, rel, "file-non-regolare", "non è un file normale", why)
+                    odd_one(e.path, rel, "file-non-regolare", "non è un file normale", kind=NotRegularFile(mode).kind)
                     continue
                 workbooks.append((e.path, rel))
             elif e.is_file(follow_symlinks=False):
@@ -131,8 +127,7 @@ def walk_share(share: Path, odd: list[Finding] | None = None) -> tuple[list[tupl
                     mode = e.stat(follow_symlinks=False).st_mode
                 except OSError:
                     mode = 0
-                odd_one(e.path, rel, "file-non-regolare", "non è un file normale",
-                        not_regular_message(NotRegularFile(mode)))
+                odd_one(e.path, rel, "file-non-regolare", "non è un file normale", kind=NotRegularFile(mode).kind)
         for path, rel in folders:
             walk(path, rel)
 
@@ -144,18 +139,11 @@ def _read_stable(path: Path) -> tuple[bytes | None, Finding | None]:
     """The file's bytes, only if it did not change while being read (the reader's rule); else why not."""
     try:
         data = stable_bytes(path)  # with the reader's size cap, and never a FIFO or a device
-    except TooLarge as exc:
-        return None, Finding(str(path), "", "", None, "", "file-sospetto", ERROR, too_large_message(exc.size), None)
-    except NotRegularFile as exc:
-        return None, Finding(str(path), "", "", None, "", "file-non-regolare", WARNING,
-                             not_regular_message(exc), None)
-    except OSError as exc:
-        return None, Finding(str(path), "", "", None, "", "file-non-accessibile", ERROR,
-                             unreadable_message(exc), None)
+    except (TooLarge, NotRegularFile, OSError) as exc:
+        code, variant, fields = read_problem(exc)
+        return None, finding(code, file=str(path), variant=variant, **fields)
     if data is None:
-        return None, Finding(str(path), "", "", None, "", "file-in-scrittura", WARNING,
-                             "Il file è cambiato mentre veniva letto (salvataggio in corso): sarà controllato "
-                             "alla prossima esecuzione.", None)
+        return None, finding("file-in-scrittura", file=str(path), variant="notturno")
     return data, None
 
 

@@ -26,7 +26,8 @@ from ..core.consolidation import (ObjectiveAccumulator, area_key, objective_resu
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
 from ..io.reader import indicators_not_read, read_settore_workbook
 from ..io.spill import AreaObjectives, SpilledObjectives
-from ..model import ObjectivePart, ERROR, WARNING, AreaInfo, AreaResult, Finding, RunResult
+from ..findings import finding
+from ..model import ERROR, AreaInfo, AreaResult, Finding, ObjectivePart, RunResult
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
 
@@ -148,10 +149,8 @@ def unknown_areas(outcomes: Iterable[tuple[str, list[tuple[str, str, str, int]]]
     for file, cells in outcomes:
         for area, sheet, cell, row in cells:
             if area_key(area) not in known:
-                out.append(Finding(file, sheet, cell, row, "Linea strategica", "area-sconosciuta", ERROR,
-                                   f"La linea strategica «{area}» in {cell} non corrisponde a nessuna area dei fogli "
-                                   "Aree: correggerla come scritta nel foglio Aree (o aggiungerla lì). Finché non è "
-                                   "corretta forma un'area a sé.", area))
+                out.append(finding("area-sconosciuta", file=file, sheet=sheet, cell=cell, row=row,
+                                   column="Linea strategica", value=area))
     return out
 
 
@@ -179,10 +178,8 @@ def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[lis
             if prev is None:
                 merged[key], where[key] = a, file
             elif (prev.number, prev.published) != (a.number, a.published):
-                findings.append(Finding(
-                    file, "Aree", "", None, "Linea strategica", "area-discordante", WARNING,
-                    f"L'area «{a.name}» ha numero o % pubblicata diversi da quelli di {Path(where[key]).name}: "
-                    f"usati quelli di {Path(where[key]).name}.", a.name))
+                findings.append(finding("area-discordante", file=file, sheet="Aree", column="Linea strategica",
+                                        value=a.name, area=a.name, other=Path(where[key]).name))
     return sorted(merged.values(), key=lambda a: a.number), findings
 
 
@@ -320,9 +317,8 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         areas, area_findings = merge_areas(t for t in tables if t[0] not in dups.excluded)
         result.report.extend(area_findings)
         if len(used_years) > 1:
-            result.report.add(Finding("", "Info", "B2", 2, "Anno", "anni-diversi", WARNING,
-                                      f"Le cartelle di lavoro hanno anni diversi: {sorted(used_years)}.",
-                                      str(sorted(used_years))))
+            result.report.add(finding("anni-diversi", sheet="Info", cell="B2", row=2, column="Anno",
+                                      value=str(sorted(used_years)), years=sorted(used_years)))
         if keep or workers < 2:
             by_area = acc.by_area(settings) if keep else acc.by_area(functools.partial(objective_result, settings=settings))
             result.areas = areas_from_objectives(by_area, areas, settings)

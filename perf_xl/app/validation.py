@@ -35,11 +35,12 @@ from .. import formulas
 from ..scoring import normal_polarity
 from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
 from ..io.reader import ReadResult, find_workbooks
-from ..model import ERROR, WARNING, Finding, IndicatorRow, Report, RunResult
+from ..findings import finding
+from ..model import Finding, IndicatorRow, Report, RunResult
 from ..numbers import format_italian, parse_number_text
 from ..schema import Column, WorkbookSchema
 from ..settings import Settings
-from ..wording import number, quoted
+from ..wording import number, shorten
 
 _FILE, _ROW = "__file__", "__row__"
 
@@ -124,33 +125,37 @@ def cell_schema(schema: WorkbookSchema) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False, name=schema.indicators.name)
 
 
-def _cell_message(code: str, col: Column, cell: str, value) -> tuple[str, str]:
-    """(code, Italian message) for a failed cell check."""
-    if code == "not_nullable":
-        return "valore-mancante", f"La cella {cell} ({col.label}) è obbligatoria: inserire un valore."
-    if code == "tipo-numerico":
+def _cell_finding(check: str, col: Column, cell: str, value, file: str = "", sheet: str = "",
+                  row: int | None = None) -> Finding:
+    """The finding of a failed cell check (pandera's check name ``check``)."""
+    where = dict(file=file, sheet=sheet, cell=cell, row=row, column=col.label, value=value)
+    if check == "not_nullable":
+        return finding("valore-mancante", **where)
+    if check == "tipo-numerico":
         parsed = parse_number_text(value) if isinstance(value, str) else None
         if parsed is not None:
-            return ("numero-come-testo", f"La cella {cell} ({col.label}) contiene «{value}» scritto come testo: "
-                    f"riscriverlo come numero ({_it(parsed)}), senza apostrofo iniziale.")
+            return finding("numero-come-testo", number=_it(parsed), **where)
         if isinstance(value, bool):
-            return "tipo-non-numerico", f"La cella {cell} ({col.label}) contiene VERO/FALSO: scrivere un numero."
+            return finding("tipo-non-numerico", variant="vero-falso", **where)
         if not isinstance(value, str):
-            return "tipo-non-numerico", f"La cella {cell} ({col.label}) contiene una data o un orario: scrivere un numero."
-        return "valore-non-numerico", f"La cella {cell} ({col.label}) deve contenere un numero, non «{value}»."
-    if code == "valore-non-ammesso":
+            return finding("tipo-non-numerico", **where)
+        return finding("valore-non-numerico", **where)
+    if check == "valore-non-ammesso":
         meant = normal_polarity(value) if col.key == "polarity" and isinstance(value, str) else ""
         if meant in col.allowed:  # "DECRESCENTE", "decrescente ": scored as meant, reported all the same
-            return code, (f"La cella {cell} ({col.label}) contiene «{value}» invece di «{meant}»: il calcolo la "
-                          f"legge come {meant}, ma va scelta dall'elenco a discesa (le formule del modello "
-                          "potrebbero non riconoscerla).")
-        return code, (f"La cella {cell} ({col.label}) contiene «{value}»: scegliere uno tra "
-                      f"{', '.join(col.allowed)} dall'elenco a discesa.")
-    if code == "peso-fuori-intervallo":
-        return code, f"Il peso in {cell} è {number(value)}: deve essere tra 0 e 100."
-    if code == "atteso-negativo":
-        return code, f"Il target atteso in {cell} è negativo ({number(value)}): inserire un valore maggiore o uguale a 0."
-    return code, f"La cella {cell} ({col.label}) non supera il controllo «{code}»."
+            return finding("valore-non-ammesso", variant="inteso", meant=meant, **where)
+        return finding("valore-non-ammesso", allowed=", ".join(col.allowed), **where)
+    if check == "peso-fuori-intervallo":
+        return finding("peso-fuori-intervallo", number=number(value), **where)
+    if check == "atteso-negativo":
+        return finding("atteso-negativo", number=number(value), **where)
+    return finding("cella-non-valida", check=check, **where)
+
+
+def _cell_message(code: str, col: Column, cell: str, value) -> tuple[str, str]:
+    """(code, Italian message) for a failed cell check (what bench/run.py times)."""
+    f = _cell_finding(code, col, cell, value)
+    return f.code, f.message
 
 
 def _it(x) -> str:
@@ -204,9 +209,7 @@ def check_cells(reads: list[ReadResult], schema: WorkbookSchema) -> list[Finding
         if read.reported and (read.workbook.path, cell) in read.reported:
             continue  # an error value or a non-finite number: already reported by the reader
         value = df.at[i, col.key]
-        code, message = _cell_message(str(case.check), col, cell, value)
-        findings.append(Finding(read.workbook.path, layout.name, cell, rows[i], col.label, code, ERROR,
-                                message, None if value is None else value))
+        findings.append(_cell_finding(str(case.check), col, cell, value, read.workbook.path, layout.name, rows[i]))
     return findings
 
 
@@ -220,10 +223,11 @@ class _Ctx:
     def cell(self, key: str, row: int) -> str:
         return f"{self.letters.get(key, self.schema.indicators.column(key).letter)}{row}"
 
-    def finding(self, r: IndicatorRow, key: str, code: str, severity: str, message: str, value=None,
-                cell: str | None = None) -> Finding:
+    def finding(self, r: IndicatorRow, key: str, code: str, value=None, cell: str | None = None,
+                variant: str | None = None, **fields) -> Finding:
         col = self.schema.indicators.column(key)
-        return Finding(r.file, r.sheet, cell or self.cell(key, r.row), r.row, col.label, code, severity, message, value)
+        return finding(code, file=r.file, sheet=r.sheet, cell=cell or self.cell(key, r.row), row=r.row,
+                       column=col.label, value=value, variant=variant, **fields)
 
 
 def _cells(ctx: _Ctx, key: str, rows: list[int]) -> str:
@@ -244,14 +248,11 @@ def check_objective_weights(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Fin
         total = sum(r.weight for r in items)
         if abs(total - 100) > 1e-6:
             cells = _cells(ctx, "weight", [r.row for r in items])
-            yield ctx.finding(items[0], "weight", "pesi-somma", ERROR,
-                              f"I pesi dell'obiettivo {code} {quoted(items[0].objective)} sommano a {number(total)} "
-                              f"invece di 100 (celle {cells}): correggere i pesi.", total, cell=cells)
+            yield ctx.finding(items[0], "weight", "pesi-somma", total, cell=cells, objective_code=code,
+                              objective=shorten(items[0].objective, 80), total=number(total))
     for r in rows:
         if r.weight == 0 and not r.note:
-            yield ctx.finding(r, "note", "nettizzato-senza-nota", WARNING,
-                              f"L'indicatore alla riga {r.row} ha peso 0 (nettizzato) ma nessuna nota: "
-                              f"indicare in {ctx.cell('note', r.row)} il motivo esterno.")
+            yield ctx.finding(r, "note", "nettizzato-senza-nota")
 
 
 def check_duplicates(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
@@ -262,9 +263,8 @@ def check_duplicates(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
         if not key[1]:
             continue
         if key in seen:
-            yield ctx.finding(r, "indicator", "indicatore-duplicato", ERROR,
-                              f"L'indicatore {quoted(r.indicator)} compare due volte nell'obiettivo {r.objective_code} "
-                              f"(righe {seen[key]} e {r.row}): eliminare il doppione.", r.indicator)
+            yield ctx.finding(r, "indicator", "indicatore-duplicato", r.indicator, indicator=shorten(r.indicator, 80),
+                              objective_code=r.objective_code, first_row=seen[key])
         else:
             seen[key] = r.row
 
@@ -277,10 +277,8 @@ def check_objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Findi
             continue
         f = first.setdefault(r.objective_code, r)
         if " ".join(f.objective.split()) != " ".join(r.objective.split()):
-            yield ctx.finding(r, "objective", "codice-nomi-diversi", ERROR,
-                              f"Il codice {r.objective_code} è usato con due nomi: {quoted(r.objective)} e "
-                              f"{quoted(f.objective)} (riga {f.row}): usare un codice diverso o lo stesso nome.",
-                              r.objective)
+            yield ctx.finding(r, "objective", "codice-nomi-diversi", r.objective, objective_code=r.objective_code,
+                              name=shorten(r.objective, 80), first_name=shorten(f.objective, 80), first_row=f.row)
 
 
 class ObjectiveName(NamedTuple):
@@ -309,19 +307,15 @@ def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
     for r in rows:
         polarity = normal_polarity(r.polarity)
         if polarity == "crescente" and r.target == 0:
-            yield ctx.finding(r, "target", "atteso-zero", ERROR,
-                              f"Target atteso 0 su un indicatore crescente (riga {r.row}): la % di raggiungimento "
-                              "non si può calcolare. Indicare un target maggiore di 0.", 0)
+            yield ctx.finding(r, "target", "atteso-zero", 0)
         if polarity == "binario":
             for key in ("target", "actual"):
                 v = getattr(r, key)
                 if v is not None and v not in (0, 1):
-                    yield ctx.finding(r, key, "binario-non-01", ERROR,
-                                      f"Indicatore binario con {ctx.schema.indicators.column(key).label.lower()} "
-                                      f"{number(v)} in {ctx.cell(key, r.row)}: usare 1 = fatto, 0 = non fatto.", v)
+                    yield ctx.finding(r, key, "binario-non-01", v,
+                                      label=ctx.schema.indicators.column(key).label.lower(), number=number(v))
         if r.actual is None:
-            yield ctx.finding(r, "actual", "consuntivo-mancante", WARNING,
-                              f"Consuntivo non ancora inserito in {ctx.cell('actual', r.row)}.")
+            yield ctx.finding(r, "actual", "consuntivo-mancante")
 
 
 def check_info(read: ReadResult, schema: WorkbookSchema) -> Iterable[Finding]:
@@ -332,12 +326,12 @@ def check_info(read: ReadResult, schema: WorkbookSchema) -> Iterable[Finding]:
     for i, f in enumerate(schema.info.fields):
         cell = f"B{schema.info.header_row + 1 + i}"
         v = info.get(f.key)
+        where = dict(file=read.workbook.path, sheet=schema.info.name, cell=cell, row=schema.info.header_row + 1 + i,
+                     column=f.label)
         if f.required and (v is None or v == ""):
-            yield Finding(read.workbook.path, schema.info.name, cell, schema.info.header_row + 1 + i, f.label,
-                          "info-mancante", ERROR, f"Nel foglio {schema.info.name} manca «{f.label}» (cella {cell}).")
+            yield finding("info-mancante", **where)
         elif f.type == "integer" and v not in (None, "") and not isinstance(v, int):
-            yield Finding(read.workbook.path, schema.info.name, cell, schema.info.header_row + 1 + i, f.label,
-                          "info-non-valida", ERROR, f"«{f.label}» in {cell} deve essere un numero intero, non «{v}».", v)
+            yield finding("info-non-valida", value=v, **where)
 
 
 # --- formula checks ------------------------------------------------------------------------------
@@ -401,23 +395,17 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
             got = None if raw is None else raw.content()
             cell = f"{letter}{excel_row}"
             expected = native[c.key].replace(str(_SENTINEL_ROW), str(excel_row))
+            where = dict(file=read.workbook.path, sheet=layout.name, cell=cell, row=excel_row, column=c.label)
             if got is None or not got.has_formula:
                 value = None if got is None else got.value
-                out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "formula-sovrascritta",
-                                   ERROR, f"La cella {cell} ({c.label}) deve contenere la formula del modello, ma "
-                                   f"contiene {'un valore scritto a mano' if value is not None else 'nulla'}: "
-                                   f"ripristinare la formula ={expected}",
-                                   value))
+                out.append(finding("formula-sovrascritta", value=value, variant=None if value is not None else "vuota",
+                                   formula=expected, **where))
                 continue
             if got.is_error:
-                out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "errore-formula", ERROR,
-                                   f"La formula in {cell} ({c.label}) dà l'errore {got.value}: controllare i valori "
-                                   "della riga (target, consuntivo, polarità).", got.value))
+                out.append(finding("errore-formula", value=got.value, **where))
             allowed = (_normal(expected), _normal(udf[c.key].replace(str(_SENTINEL_ROW), str(excel_row))))
             if got.formula and _normal(got.formula) not in allowed:
-                out.append(Finding(read.workbook.path, layout.name, cell, excel_row, c.label, "formula-modificata",
-                                   WARNING, f"La formula in {cell} ({c.label}) è diversa da quella del modello "
-                                   "(o dalle impostazioni attuali): ripristinarla dal modello.", "=" + got.formula))
+                out.append(finding("formula-modificata", value="=" + got.formula, **where))
     return out
 
 

@@ -30,8 +30,9 @@ from typing import Callable, Iterable
 
 from openpyxl.utils import get_column_letter
 
+from ..findings import finding
+from ..model import Finding, Identity, IndicatorRow
 from ..wording import as_read
-from ..model import ERROR, WARNING, Finding, IndicatorRow, Identity
 
 IDENTICAL = "copia-identica"
 CONFLICT = "copia-in-conflitto"
@@ -208,18 +209,16 @@ def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] 
                 sheet, cell, column = codes[0][1][0], codes[0][1][1], "Cod. obiettivo"
             row = int(re.sub(r"\D", "", cell) or 0) or None
             ue, up, uu = f"«{label[e.file]}»", f"«{label[partner.file]}»", f"«{label[used.file]}»"
+            where = dict(file=e.file, sheet=sheet, cell=cell, row=row, column=column)
             if digest(e) == digest(used):
-                out.findings.append(Finding(
-                    e.file, sheet, cell, row, column, IDENTICAL, WARNING,
-                    f"{ue} è una copia identica di {uu}: ignorata (non conteggiata due volte). "
-                    "Eliminarla dalla cartella condivisa.", label[used.file]))
+                out.findings.append(finding(IDENTICAL, **where, value=label[used.file], copy=label[e.file],
+                                            used=label[used.file]))
                 continue
-            relation = _relation(e, partner, same, codes)
-            chosen = f"il consolidamento usa {uu} e non conteggia {ue}"
-            message = (f"{ue} e {up} sono due versioni diverse della stessa cartella di lavoro ({relation}): "
-                       f"{chosen}. Tenere una sola versione e rinominare o eliminare l'altra.")
-            out.findings.append(Finding(e.file, sheet, cell, row, column, CONFLICT, ERROR, message,
-                                        label[partner.file]))
+            conflict = finding(CONFLICT, **where, value=label[partner.file], copy=label[e.file],
+                               other=label[partner.file], used=label[used.file],
+                               relation=_relation(e, partner, same, codes))
+            message = conflict.message
+            out.findings.append(conflict)
             areas = list(dict.fromkeys(used.areas + e.areas))
             reason = (f"Da verificare: {ue} è un'altra versione, con valori diversi, di {up}; "
                       f"è stata contata solo {uu}.")

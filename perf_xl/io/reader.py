@@ -20,7 +20,8 @@ from pathlib import Path
 import python_calamine
 from openpyxl.utils import get_column_letter
 
-from ..model import ERROR, WARNING, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
+from ..findings import finding
+from ..model import AreaInfo, Finding, IndicatorRow, SettoreWorkbook
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
 from ..wording import number, os_reason
@@ -73,9 +74,10 @@ class _Sink:
         self.file = file
         self.findings: list[Finding] = []
 
-    def add(self, sheet: str, cell: str, row: int | None, column: str, code: str, message: str,
-            value: object = None, severity: str = ERROR) -> None:
-        self.findings.append(Finding(self.file, sheet, cell, row, column, code, severity, message, value))
+    def add(self, sheet: str, cell: str, row: int | None, column: str, code: str, value: object = None,
+            variant: str | None = None, **fields) -> None:
+        self.findings.append(finding(code, file=self.file, sheet=sheet, cell=cell, row=row, column=column,
+                                     value=value, variant=variant, **fields))
 
 
 def _text(v) -> str:
@@ -118,30 +120,23 @@ def _header_map(grid: list[list], layout: SheetLayout, sink: _Sink) -> dict[str,
         first = positions.setdefault(label, i)
         if first != i and label in layout.labels:
             a, b = _cell(first, layout.header_row), _cell(i, layout.header_row)
-            sink.add(layout.name, b, layout.header_row, label, "colonna-doppia",
-                     f"L'intestazione «{label}» compare due volte, in {a} e in {b}: è stata letta solo la colonna "
-                     f"{get_column_letter(first + 1)}. Eliminare o rinominare la colonna {get_column_letter(i + 1)}.",
-                     label)
+            sink.add(layout.name, b, layout.header_row, label, "colonna-doppia", label, first=a,
+                     first_letter=get_column_letter(first + 1), letter=get_column_letter(i + 1))
     found: dict[str, int] = {}
     for col in layout.columns:
         if col.label in positions:
             found[col.key] = positions[col.label]
             if positions[col.label] != col.position - 1:
                 sink.add(layout.name, _cell(positions[col.label], layout.header_row), layout.header_row, col.label,
-                         "colonna-spostata",
-                         f"La colonna «{col.label}» è in {get_column_letter(positions[col.label] + 1)} invece che in "
-                         f"{col.letter}: letta comunque per intestazione; ripristinare l'ordine del modello.",
-                         col.label, severity=WARNING)
+                         "colonna-spostata", col.label, found=get_column_letter(positions[col.label] + 1),
+                         expected=col.letter)
         elif col.required or col.computed:
             there = header[col.position - 1] if col.position - 1 < len(header) else ""
             cell = _cell(col.position - 1, layout.header_row)
             if there and there not in layout.labels:
-                sink.add(layout.name, cell, layout.header_row, col.label, "colonna-rinominata",
-                         f"L'intestazione in {cell} è «{there}» invece di «{col.label}»: ripristinare il nome "
-                         "del modello (la colonna non è stata letta).", there)
+                sink.add(layout.name, cell, layout.header_row, col.label, "colonna-rinominata", there)
             else:
-                sink.add(layout.name, cell, layout.header_row, col.label, "colonna-mancante",
-                         f"Manca la colonna «{col.label}» (attesa in {cell}): ripristinarla dal modello.")
+                sink.add(layout.name, cell, layout.header_row, col.label, "colonna-mancante")
     return found
 
 
@@ -163,22 +158,20 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
         zf, problem = _open_zip(data)
     if problem:
         # a FIFO, a device or a socket named like a workbook is no settore's workbook: skipped with an avviso
-        sink.add("", "", None, "", problem[0], problem[1],
-                 severity=WARNING if problem[0] == "file-non-regolare" else ERROR)
+        code, variant, fields = problem
+        sink.add("", "", None, "", code, variant=variant, **fields)
         result.findings = sink.findings
         return result
     try:
         book = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data))
     except Exception as exc:  # calamine raises several types for unreadable files
-        sink.add("", "", None, "", "file-illeggibile",
-                 f"Il file non si apre come cartella di lavoro Excel (.xlsx/.xlsm): {type(exc).__name__}. "
-                 "Aprirlo in Excel e salvarlo di nuovo come .xlsx.", str(exc)[:200])
+        sink.add("", "", None, "", "file-illeggibile", str(exc)[:200], error=type(exc).__name__)
         result.findings = sink.findings
         return result
     names = set(book.sheet_names)
     result.sheet_names = list(book.sheet_names)
-    for code, sheet, message in _active_content(zf):
-        sink.add(sheet, "", None, "", code, message, severity=WARNING)
+    for code, sheet, variant, fields in _active_content(zf):
+        sink.add(sheet, "", None, "", code, variant=variant, **fields)
     # a sheet renamed by a slip (``Indicatori ``, ``INDICATORI``) is read, with an avviso
     actual = {n: n for n in schema.sheet_names if n in names}
     by_key: dict[str, str] = {}
@@ -188,29 +181,21 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
         found = by_key.get(sheet_key(n))
         if n not in actual and found is not None and found not in schema.sheet_names:
             actual[n] = found
-            sink.add(found, "", None, "", "foglio-rinominato",
-                     f"Il foglio «{found}» è stato letto come «{n}»: ripristinare il nome esatto del modello "
-                     f"(«{n}»), che altri programmi cercano così.", found, severity=WARNING)
+            sink.add(found, "", None, "", "foglio-rinominato", found, expected=n)
     used = set(actual.values())
     result.sheet_names += [n for n in actual if n not in names]
     for extra in [n for n in book.sheet_names if n not in schema.sheet_names and n not in used]:
-        sink.add(extra, "", None, "", "foglio-in-piu",
-                 f"Il foglio «{extra}» non fa parte del modello: non viene letto (spostare i dati nei fogli previsti).",
-                 extra, severity=WARNING)
+        sink.add(extra, "", None, "", "foglio-in-piu", extra)
 
     def grid(name: str) -> list[list] | None:
         if name not in actual:
-            sink.add(name, "", None, "", "foglio-mancante",
-                     f"Manca il foglio «{name}» previsto dal modello (i suoi dati non sono stati letti): "
-                     "ripristinarlo dal modello o controllarne il nome.")
+            sink.add(name, "", None, "", "foglio-mancante")
             return None
         try:
             return book.get_sheet_by_name(actual[name]).to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own types for damaged sheet data
             result.sheet_names = [n for n in result.sheet_names if n not in (name, actual[name])]
-            sink.add(name, "", None, "", "foglio-illeggibile",
-                     f"Il foglio «{name}» è danneggiato e non è stato letto ({type(exc).__name__}): aprire il file "
-                     "in Excel, che di solito lo ripara, e salvarlo di nuovo.", str(exc)[:200])
+            sink.add(name, "", None, "", "foglio-illeggibile", str(exc)[:200], error=type(exc).__name__)
             return None
 
     info = _read_info(grid(schema.info.name), schema, sink)
@@ -285,48 +270,45 @@ def stable_bytes(path: Path, limit: int | None = MAX_FILE_BYTES) -> bytes | None
     return data
 
 
-def too_large_message(size: int) -> str:
-    return (f"Il file pesa {number(size / (1024 * 1024), 0)} MB: troppo per un file di settore, non viene letto. "
-            "Forse contiene immagini o fogli non necessari: toglierli e salvare di nuovo.")
+# a finding's code, message variant and template fields (see perf_xl.findings)
+Problem = tuple[str, "str | None", dict]
 
 
-def not_regular_message(exc: NotRegularFile) -> str:
-    return (f"Non è un file normale ma {exc.kind}: non viene letto. Salvare la cartella di lavoro come file .xlsx "
-            "normale.")
+def read_problem(exc: TooLarge | NotRegularFile | OSError) -> Problem:
+    """Why a file's bytes could not be had (:func:`stable_bytes` raised ``exc``): the reader's and the
+    nightly's one rule."""
+    if isinstance(exc, TooLarge):
+        return "file-sospetto", None, {"mb": number(exc.size / (1024 * 1024), 0)}
+    if isinstance(exc, NotRegularFile):
+        return "file-non-regolare", None, {"kind": exc.kind}
+    # why, in Italian (never the system's English text)
+    variant = {13: "permessi", 1: "permessi", 16: "occupato"}.get(exc.errno or 0)
+    return "file-non-accessibile", variant, {"reason": os_reason(exc)}
 
 
 def unreadable_message(exc: OSError) -> str:
     """Why a file cannot be read, in Italian (never the system's English text)."""
-    hint = {13: " Controllare i permessi del file.", 1: " Controllare i permessi del file.",
-            16: " Riprovare quando il file è stato chiuso."}.get(exc.errno or 0, "")
-    return f"Il file non si può leggere: {os_reason(exc)}.{hint}"
+    code, variant, fields = read_problem(exc)
+    return finding(code, variant=variant, **fields).message
 
 
-def _snapshot(path: Path) -> tuple[bytes, tuple[str, str] | None]:
+def _snapshot(path: Path) -> tuple[bytes, Problem | None]:
     """The file's bytes, or why they are not a workbook worth parsing (before any parser sees them)."""
     try:
         data = stable_bytes(path, MAX_FILE_BYTES)
-    except TooLarge as exc:
-        return b"", ("file-sospetto", too_large_message(exc.size))
-    except NotRegularFile as exc:
-        return b"", ("file-non-regolare", not_regular_message(exc))
-    except OSError as exc:
-        return b"", ("file-non-accessibile", unreadable_message(exc))
+    except (TooLarge, NotRegularFile, OSError) as exc:
+        return b"", read_problem(exc)
     if data is None:
-        return b"", ("file-in-scrittura", "Il file è cambiato mentre veniva letto (qualcuno lo sta salvando): "
-                     "non è stato letto. Riprovare quando il salvataggio è terminato.")
+        return b"", ("file-in-scrittura", None, {})
     head = data[:8]
     if not head:
-        return data, ("file-vuoto", "Il file è vuoto (0 byte): forse il salvataggio non è terminato. Salvarlo di nuovo.")
+        return data, ("file-vuoto", None, {})
     if head == _OLE_MAGIC:
         if path.suffix.lower() == ".xls":
-            return data, ("formato-xls",
-                          "Formato Excel 97-2003 (.xls): aprirlo e salvarlo come cartella di lavoro .xlsx.")
-        return data, ("file-protetto", "Il file è protetto da password (cifrato) o è un vecchio .xls rinominato: "
-                      "togliere la password di apertura o salvarlo come .xlsx.")
+            return data, ("formato-xls", None, {})
+        return data, ("file-protetto", None, {})
     if not head.startswith(b"PK"):
-        return data, ("file-non-excel", "Il file non è una cartella di lavoro Excel (non è un file .xlsx valido): "
-                      "forse è un altro tipo di file rinominato.")
+        return data, ("file-non-excel", None, {})
     if path.suffix.lower() == ".ods" or _is_ods(data):
         return data, ODS_PROBLEM
     if path.suffix.lower() == ".xlsb":
@@ -334,10 +316,8 @@ def _snapshot(path: Path) -> tuple[bytes, tuple[str, str] | None]:
     return data, None
 
 
-ODS_PROBLEM = ("formato-ods", "Il file è nel formato di LibreOffice (.ods), che perf_xl non può controllare (formule "
-               "comprese): aprirlo e salvarlo come .xlsx (File > Salva con nome > Cartella di lavoro Excel 2007-365).")
-XLSB_PROBLEM = ("formato-xlsb", "Il file è una cartella di lavoro binaria di Excel (.xlsb), che perf_xl non può "
-                "controllare (formule comprese): aprirlo in Excel e salvarlo come .xlsx.")
+ODS_PROBLEM: Problem = ("formato-ods", None, {})
+XLSB_PROBLEM: Problem = ("formato-xlsb", None, {})
 
 
 def _is_ods(data: bytes) -> bool:
@@ -345,7 +325,7 @@ def _is_ods(data: bytes) -> bool:
     return data[30:38] == b"mimetype" and b"opendocument.spreadsheet" in data[38:140]
 
 
-def _open_zip(data: bytes) -> tuple[zipfile.ZipFile | None, tuple[str, str] | None]:
+def _open_zip(data: bytes) -> tuple[zipfile.ZipFile | None, Problem | None]:
     """The workbook's zip, unless it would unpack to far more than it holds (a zip bomb, or a
     sheet of a million formatted empty rows): refused before parsing, in bounded time and memory.
     A zip that does not open gives None: calamine's own error becomes the finding."""
@@ -361,15 +341,14 @@ def _open_zip(data: bytes) -> tuple[zipfile.ZipFile | None, tuple[str, str] | No
     for info in zf.infolist():
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_PART_BYTES or (info.file_size > 4 * 1024 * 1024 and ratio > MAX_RATIO):
-            return None, ("file-sospetto",
-                          f"Una parte del file ({info.filename}) si decomprime in {info.file_size // (1024 * 1024)} "
-                          f"MB (compressione {ratio:.0f}:1): troppo per un file di settore, non viene letto. Forse il "
-                          "foglio ha un milione di righe vuote formattate: eliminarle e salvare di nuovo.")
+            return None, ("file-sospetto", "compressione", {"part": info.filename,
+                                                             "mb": info.file_size // (1024 * 1024),
+                                                             "ratio": f"{ratio:.0f}"})
     return zf, None
 
 
-def _active_content(zf: zipfile.ZipFile | None) -> list[tuple[str, str, str]]:
-    """(code, sheet, message) of what the dirigente should know about the file: a sheet far larger
+def _active_content(zf: zipfile.ZipFile | None) -> list[tuple[str, str, str | None, dict]]:
+    """(code, sheet, message variant, fields) of what the dirigente should know about the file: a sheet far larger
     than its data, macros and links to other files (reported, never run or followed: values are
     read as saved)."""
     if zf is None:
@@ -383,17 +362,13 @@ def _active_content(zf: zipfile.ZipFile | None) -> list[tuple[str, str, str]]:
                 sheet = {part: name for name, part in sheet_parts(zf).items()}.get(info.filename, "")
             except (KeyError, OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
                 sheet = ""
-            found.append(("foglio-sovradimensionato", sheet,
-                          f"Il foglio{f' «{sheet}»' if sheet else ''} occupa {info.file_size // (1024 * 1024)} MB "
-                          "una volta decompresso, molto più dei suoi dati: di solito sono righe o colonne vuote ma "
-                          "formattate. Eliminarle rende il file più leggero e veloce da aprire."))
+            found.append(("foglio-sovradimensionato", sheet, None if sheet else "senza-nome",
+                          {"mb": info.file_size // (1024 * 1024)}))
             break
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        found.append(("macro-presenti", "", "La cartella di lavoro contiene macro (VBA): perf_xl non le esegue. "
-                      "Il modello non ne ha bisogno: salvarla come .xlsx senza macro."))
+        found.append(("macro-presenti", "", None, {}))
     if any(n.lower().startswith("xl/externallinks/") for n in names):
-        found.append(("collegamenti-esterni", "", "La cartella di lavoro contiene collegamenti ad altri file: perf_xl "
-                      "non li segue e usa i valori salvati. Sostituire i collegamenti con i valori."))
+        found.append(("collegamenti-esterni", "", None, {}))
     return found
 
 
@@ -409,9 +384,7 @@ def _error_values(result: ReadResult, schema: WorkbookSchema, sink: _Sink) -> No
         if col is None or row <= layout.header_row:
             continue
         cell = f"{letter}{row}"
-        sink.add(layout.name, cell, row, col.label, "errore-in-cella",
-                 f"La cella {cell} ({col.label}) contiene l'errore {value}: scrivere il valore al posto dell'errore "
-                 "(finché resta, la cella è considerata vuota).", value)
+        sink.add(layout.name, cell, row, col.label, "errore-in-cella", value)
         result.reported.add((sink.file, cell))
 
 
@@ -420,10 +393,7 @@ def _non_finite(sink: _Sink, result: ReadResult, layout: SheetLayout, key: str, 
     """A cell holding NaN or an infinite number (as some programs other than Excel store them)."""
     label = layout.column(key).label
     cell = _cell(col, row)
-    what = "«NaN» (non è un numero)" if value != value else "un numero infinito"
-    sink.add(layout.name, cell, row, label, "numero-non-finito",
-             f"La cella {cell} ({label}) contiene {what}, scritto da un programma diverso da Excel: scrivere il "
-             "valore corretto (finché resta, la cella è considerata vuota).", str(value))
+    sink.add(layout.name, cell, row, label, "numero-non-finito", str(value), variant="nan" if value != value else None)
     result.reported.add((sink.file, cell))
 
 
@@ -469,7 +439,7 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
         return []
     if len(g) < layout.header_row:
         sink.add(layout.name, f"A{layout.header_row}", layout.header_row, "", "intestazione-mancante",
-                 "Il foglio è vuoto: manca la riga di intestazione del modello.")
+                 variant="foglio-vuoto")
         return []
     header = {_text(v) for v in g[layout.header_row - 1]}
     if not any(layout.column(k).label in header for k in ("indicator", "objective_code")):
@@ -477,11 +447,11 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
         labels = set(layout.labels)
         moved = next((r + 1 for r in range(layout.header_row, min(len(g), 30))
                       if len(labels & {_text(v) for v in g[r]}) >= 3), None)
-        where = (f" (le intestazioni sono alla riga {moved}: eliminare le righe inserite sopra)" if moved
-                 else ": ripristinarla dal modello")
-        sink.add(layout.name, f"A{layout.header_row}", layout.header_row, "", "intestazione-mancante",
-                 f"La riga {layout.header_row} non contiene le intestazioni del modello{where}. Il foglio non è "
-                 "stato letto.")
+        if moved:
+            sink.add(layout.name, f"A{layout.header_row}", layout.header_row, "", "intestazione-mancante",
+                     variant="spostata", found=moved)
+        else:
+            sink.add(layout.name, f"A{layout.header_row}", layout.header_row, "", "intestazione-mancante")
         return []
     cols = _header_map(g, layout, sink)
     result.columns = cols

@@ -14,10 +14,11 @@ from collections import defaultdict
 
 from ..consolidation import consolidate
 from ... import scoring
-from ...model import ERROR, WARNING, AreaInfo, Finding, Report
+from ...findings import finding
+from ...model import ERROR, AreaInfo, Report
 from ...numbers import format_italian
 from ...settings import Settings
-from ...wording import number, quoted
+from ...wording import number, shorten
 from .parser import SHEET, parse_relazione, to_indicator_rows
 
 
@@ -34,10 +35,10 @@ def _lines(lines: list[int]) -> str:
 
 
 def _explained(area) -> str:
-    """An area that does not add up, with every line of its explanation (one line each, so that the
+    """The explanation of an area that does not add up, every line of it (one line each, so that the
     console, the report workbook and the CSV show them one under the other; nothing is left out)."""
     first, *rest = area.explanation or ("il punteggio calcolato differisce da quello pubblicato.",)
-    return "\n".join([f"{quoted(area.name)}: {first}", *(f"- {line}" for line in rest)])
+    return "\n".join([first, *(f"- {line}" for line in rest)])
 
 
 def audit_relazione(text: str, file: str, settings: Settings) -> Report:
@@ -53,28 +54,27 @@ def audit_relazione(text: str, file: str, settings: Settings) -> Report:
         total = sum(r.weight or 0 for r in items)
         if abs(total - 100) > 1e-6:
             lines = [r.row for r in items]
-            report.add(Finding(file, SHEET, _lines(lines), lines[0], "Peso", "pesi-somma", ERROR,
-                               f"I pesi dell'obiettivo {quoted(items[0].objective)} ({_lines(lines)}) sommano a "
-                               f"{number(total)} invece di 100.", total))
+            report.add(finding("pesi-somma", file=file, sheet=SHEET, cell=_lines(lines), row=lines[0], column="Peso",
+                               value=total, variant="relazione", objective=shorten(items[0].objective, 80),
+                               total=number(total)))
     for r in rows:
         pct = scoring.achievement(r.target, r.actual, r.polarity, settings)
         pub = r.published_achievement
         if pct is None or pub is None:
             continue
         if _half_up(pct) != _half_up(pub):
-            report.add(Finding(file, SHEET, f"riga {r.row}", r.row, "% Ragg", "ragg-non-coerente", ERROR,
-                               f"% Ragg pubblicata {number(pub)} alla riga {r.row}, ma con atteso {number(r.target)}, "
-                               f"consuntivo {number(r.actual)} e polarità {r.polarity} le regole danno "
-                               f"{format_italian(pct)}.", pub))
+            report.add(finding("ragg-non-coerente", file=file, sheet=SHEET, cell=f"riga {r.row}", row=r.row,
+                               column="% Ragg", value=pub, published=number(pub), target=number(r.target),
+                               actual=number(r.actual), polarity=r.polarity, computed=format_italian(pct)))
     areas = consolidate(rows, [AreaInfo(a.number, a.heading, a.published) for a in rel.areas], settings)
     line_of = {a.heading: a.line for a in rel.areas}
     for a in areas:
         if a.reproduces is False:
-            report.add(Finding(file, SHEET, f"riga {line_of[a.name]}", line_of[a.name], "% area", "area-non-coerente",
-                               ERROR, _explained(a), a.published))
+            report.add(finding("area-non-coerente", file=file, sheet=SHEET, cell=f"riga {line_of[a.name]}",
+                               row=line_of[a.name], column="% area", value=a.published, area=shorten(a.name, 80),
+                               explanation=_explained(a)))
         elif a.published is None:
-            report.add(Finding(file, SHEET, f"riga {line_of.get(a.name, 0)}", line_of.get(a.name), "% area",
-                               "area-senza-punteggio", WARNING,
-                               f"{quoted(a.name)}: nessuna % di raggiungimento pubblicata da confrontare.", None))
+            report.add(finding("area-senza-punteggio", file=file, sheet=SHEET, cell=f"riga {line_of.get(a.name, 0)}",
+                               row=line_of.get(a.name), column="% area", area=shorten(a.name, 80)))
     report.findings.sort(key=lambda f: (f.row or 0, f.code))
     return report

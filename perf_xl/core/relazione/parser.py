@@ -20,9 +20,10 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
-from ...model import ERROR, WARNING, Finding, IndicatorRow
+from ...findings import finding
+from ...model import Finding, IndicatorRow
 from ...numbers import parse_italian_number
-from ...wording import number, quoted, shorten
+from ...wording import number, shorten
 
 TEXT_FIELDS = ("responsabile", "settore", "objective", "definizione", "indicator", "formula", "finalita")
 HEADING = re.compile(r"^\s*(LINEA STRATEGICA\b.*|OBIETTIVI DI MANDATO\b.*)$", re.IGNORECASE)
@@ -78,17 +79,13 @@ class Relazione:
         return {a.heading: a.published for a in self.areas}
 
 
-def _finding(file: str, line: int, code: str, severity: str, message: str, value: object = None) -> Finding:
-    return Finding(file=file, sheet=SHEET, cell=f"riga {line}", row=line, column="", code=code,
-                   severity=severity, message=message, value=value)
+def _finding(code: str, file: str, line: int, value: object = None, variant: str | None = None, **fields) -> Finding:
+    return finding(code, file=file, sheet=SHEET, cell=f"riga {line}", row=line, value=value, variant=variant,
+                   **fields)
 
 
 def _is_header(fields: list[str]) -> bool:
     return len(fields) >= 2 and fields[0].strip() == "Responsabile" and fields[1].strip() == "Settore"
-
-
-def _extra_fields(n: int) -> str:
-    return "un campo di testo in più" if n == 1 else f"{n} campi di testo in più"
 
 
 def _split_numeric_tail(fields: list[str]):
@@ -171,10 +168,7 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
             fields.pop()
         tail = _split_numeric_tail(fields)
         if tail is None:
-            rel.findings.append(_finding(
-                file, lineno, "riga-non-letta", ERROR,
-                "Riga non riconosciuta come indicatore (mancano atteso, consuntivo, scostamento, peso "
-                "o % Ragg numerici): controllare la riga nella Relazione.", shorten(raw, 120)))
+            rel.findings.append(_finding("riga-non-letta", file, lineno, shorten(raw, 120)))
             continue
         i, note = tail
         texts = [f.strip() for f in fields[:i]]
@@ -182,10 +176,8 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
         if extra > 0:
             lost = [t for t in texts[:extra] if t]
             if lost:
-                rel.findings.append(_finding(
-                    file, lineno, "testo-in-eccesso", WARNING,
-                    f"La riga ha {_extra_fields(extra)} del previsto: {quoted(lost[0])} è stato ignorato.",
-                    lost[0]))
+                rel.findings.append(_finding("testo-in-eccesso", file, lineno, lost[0], text=shorten(lost[0], 80),
+                                             **({} if extra == 1 else {"variant": "campi", "count": extra})))
             texts = texts[extra:]
         elif extra < 0:
             texts = [""] * (-extra) + texts
@@ -194,17 +186,11 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
         if (i, peso_at) != (7, 11):
             moved = ([f"il target atteso è nel campo n. {i + 1} invece che nell'ottavo"] if i != 7 else []) + (
                 [f"il peso è nel campo n. {peso_at + 1} invece che nel dodicesimo"] if peso_at != 11 else [])
-            rel.findings.append(_finding(
-                file, lineno, "riga-spostata", WARNING,
-                f"Colonne spostate nell'estrazione del PDF: {' e '.join(moved)}; la riga è stata letta "
-                "allineando i campi.",
-                None))
+            rel.findings.append(_finding("riga-spostata", file, lineno, moved=" e ".join(moved)))
         if area is None:
             area = RelazioneArea(number=1, heading="(area non indicata)", line=lineno, published=None)
             rel.areas.append(area)
-            rel.findings.append(_finding(
-                file, lineno, "area-mancante", ERROR,
-                "Indicatore prima di qualsiasi intestazione di area (LINEA STRATEGICA …): area non indicata."))
+            rel.findings.append(_finding("area-mancante", file, lineno))
         for key in ("responsabile", "settore"):
             if values[key]:
                 carry[key] = values[key]
@@ -216,23 +202,17 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
             carry["definizione"] = values["definizione"]
         else:
             if not carry["objective"]:
-                rel.findings.append(_finding(
-                    file, lineno, "obiettivo-mancante", ERROR,
-                    "Indicatore senza obiettivo (nessun obiettivo sopra nella stessa area).", values["indicator"]))
+                rel.findings.append(_finding("obiettivo-mancante", file, lineno, values["indicator"]))
             values["objective"] = carry["objective"]
             if values["definizione"]:
                 # a merged Definizione cell split by a page break: its text continues here
                 carry["definizione"] = f"{carry['definizione']} {values['definizione']}".strip()
-                rel.findings.append(_finding(
-                    file, lineno, "definizione-continua", WARNING,
-                    "Testo di Definizione su una riga di continuazione: unito alla definizione dell'obiettivo.",
-                    shorten(values["definizione"], 120)))
+                rel.findings.append(_finding("definizione-continua", file, lineno,
+                                             shorten(values["definizione"], 120)))
                 _extend_definition(rel.rows, values["objective"], carry["definizione"])
             values["definizione"] = carry["definizione"]
         if not values["responsabile"] or not values["settore"]:
-            rel.findings.append(_finding(
-                file, lineno, "settore-mancante", ERROR,
-                "Responsabile o Settore mancante e non ricavabile dalle righe precedenti.", values["indicator"]))
+            rel.findings.append(_finding("settore-mancante", file, lineno, values["indicator"]))
         nums = [parse_italian_number(fields[j]) for j in (i, i + 1, i + 2)]
         rel.rows.append(RelazioneRow(
             line=lineno, area=area.heading, note=note,
@@ -240,14 +220,9 @@ def parse_relazione(text: str, file: str = "") -> Relazione:
             weight=parse_italian_number(fields[-2]), published_achievement=parse_italian_number(fields[-1]),
             starts_objective=starts, **values))
     if rel.rows and not seen_header:
-        rel.findings.append(_finding(
-            file, 1, "intestazione-mancante", WARNING,
-            "Nessuna riga di intestazione (Responsabile, Settore, Obiettivo, …): le colonne sono state riconosciute "
-            "dai numeri in fondo a ogni riga; controllare il risultato."))
+        rel.findings.append(_finding("testo-senza-intestazione", file, 1))
     if not rel.rows:
-        rel.findings.append(_finding(
-            file, max(len(lines), 1), "nessun-indicatore", ERROR,
-            "Nel testo non c'è nessuna riga di indicatore riconoscibile: è l'esportazione della Relazione?"))
+        rel.findings.append(_finding("nessun-indicatore", file, max(len(lines), 1)))
     return rel
 
 
@@ -289,11 +264,9 @@ def to_indicator_rows(rel: Relazione) -> tuple[list[IndicatorRow], list[Finding]
             code = f"OB{n:02d}"
         polarity, consistent = infer_polarity(r)
         if not consistent:
-            findings.append(_finding(
-                rel.file, r.line, "scostamento-incoerente", WARNING,
-                f"Lo scostamento pubblicato ({number(r.published_deviation)}) non corrisponde né a consuntivo − "
-                f"atteso ({number(r.actual - r.target)}) né ad atteso − consuntivo: polarità assunta «crescente».",
-                r.published_deviation))
+            findings.append(_finding("scostamento-incoerente", rel.file, r.line, r.published_deviation,
+                                     published=number(r.published_deviation),
+                                     difference=number(r.actual - r.target)))
         out.append(IndicatorRow(
             area=r.area, objective_code=code, objective=r.objective, responsabile=r.responsabile,
             settore=r.settore, indicator=r.indicator, polarity=polarity, target=r.target, actual=r.actual,
