@@ -98,8 +98,17 @@ def area_dict(a: AreaResult) -> dict:
         "reproduces": a.reproduces,
         "explanation": list(a.explanation),
         "to_verify": list(a.to_verify),
-        "objective_scores": [dict(zip(SCORE_ROW_FIELDS, row)) for row in _score_rows(a.objectives)],
+        "objective_scores": [_score_dict(row) for row in _score_rows(a.objectives)],
     }
+
+
+def _score_dict(row: tuple) -> dict:
+    """An objective's entry in the JSON; with ``extra`` (column key -> one value per indicator) only when
+    the schema has columns beyond the ones perf_xl scores (added to settore.toml)."""
+    d = dict(zip(SCORE_ROW_FIELDS, row))
+    if row[len(SCORE_ROW_FIELDS)] is not None:
+        d["extra"] = row[len(SCORE_ROW_FIELDS)]
+    return d
 
 
 def _score_rows(objectives) -> Iterable[tuple]:

@@ -83,6 +83,8 @@ class ObjectivePart:
     weak: tuple[tuple[str, str, float], ...] = ()
     mismatches: tuple[tuple[str, str, float, float], ...] = ()
     indicators: list[ScoredIndicator] | None = None
+    # the schema's extra columns: column key -> one value per indicator (None when there are none)
+    extra: dict | None = None
 
     def merge(self, other: "ObjectivePart") -> None:
         self.num += other.num
@@ -92,10 +94,30 @@ class ObjectivePart:
         self.refs += other.refs
         self.weak += other.weak
         self.mismatches += other.mismatches
+        if other.extra:
+            self.extra = merge_extra(self.extra, other.extra)
         if self.indicators is not None and other.indicators is not None:
             self.indicators += other.indicators
         else:
             self.indicators = None
+
+
+def merge_extra(a: dict | None, b: dict) -> dict:
+    """Two objective parts' extra values, ``a``'s first (a new dict: parts never share lists)."""
+    out = {k: list(v) for k, v in (a or {}).items()}
+    for k, v in b.items():
+        out.setdefault(k, []).extend(v)
+    return out
+
+
+def _extra(rows) -> dict | None:
+    if rows[0].extra is None:
+        return None
+    out: dict[str, list] = {}
+    for r in rows:
+        for k, v in (r.extra or {}).items():
+            out.setdefault(k, []).append(v)
+    return out
 
 
 def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectivePart]:
@@ -132,6 +154,7 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
                              responsabile=sys.intern(first.responsabile), settore=sys.intern(first.settore),
                              num=num, den=den, count=len(items), weight_sum=sum(r.weight or 0 for r, _ in items),
                              refs=refs, weak=tuple(weak), mismatches=tuple(mismatches),
+                             extra=_extra([r for r, _ in items]),
                              indicators=[_scored(r, pct, settings) for r, pct in items] if detail else None)
         parts.append(part)
     return parts
@@ -148,7 +171,8 @@ def objective_result(p: ObjectivePart, settings: Settings) -> ObjectiveResult:
     return ObjectiveResult(
         code=p.code, name=p.name, area=p.area, responsabile=p.responsabile, settore=p.settore,
         indicators=tuple(p.indicators or ()), score=score, traffic_light=scoring.traffic_light(score, settings),
-        indicator_count=p.count, weight_sum=p.weight_sum, refs=p.refs, weak=p.weak, mismatches=p.mismatches)
+        indicator_count=p.count, weight_sum=p.weight_sum, refs=p.refs, weak=p.weak, mismatches=p.mismatches,
+        extra=p.extra)
 
 
 class ObjectiveAccumulator:

@@ -62,7 +62,9 @@ def _normal_code(code: str) -> str:
     return " ".join(str(code).split()).upper()
 
 
-_DATA_NAMES = [f.name for f in dataclasses.fields(IndicatorRow) if f.compare]
+# the row's fields, without ``extra`` (a dict, digested only when the schema has extra columns, so a
+# digest stays the same as before for the shipped schema and in the nightly cache)
+_DATA_NAMES = [f.name for f in dataclasses.fields(IndicatorRow) if f.compare and f.name != "extra"]
 _DATA_FIELDS = attrgetter(*_DATA_NAMES)
 _ROW_ORDER = itemgetter(*(_DATA_NAMES.index(k) for k in ("area", "objective_code", "indicator")))
 
@@ -71,7 +73,11 @@ def value_digest(rows: Iterable[IndicatorRow], areas: Iterable) -> str:
     """A digest of what a workbook says (its areas and its indicator rows as data), the same
     whatever the file's name and wherever the rows are in the sheet. Built in C (attrgetter, a
     sort by text keys, marshal's version 2, which writes values only, never references)."""
-    data = sorted(map(_DATA_FIELDS, rows), key=_ROW_ORDER)
+    rows = rows if isinstance(rows, (list, tuple)) else list(rows)
+    if any(r.extra for r in rows):
+        data = sorted(((*_DATA_FIELDS(r), sorted((r.extra or {}).items())) for r in rows), key=_ROW_ORDER)
+    else:
+        data = sorted(map(_DATA_FIELDS, rows), key=_ROW_ORDER)
     table = sorted(((a.number, a.name, a.published) for a in areas), key=repr)
     try:
         raw = marshal.dumps((data, table), 2)

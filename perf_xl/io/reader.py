@@ -20,7 +20,7 @@ from pathlib import Path
 import python_calamine
 from openpyxl.utils import get_column_letter
 
-from ..model import ERROR, WARNING, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
+from ..model import ERROR, INDICATOR_FIELDS, WARNING, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
 from ..wording import number, os_reason
@@ -491,6 +491,10 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
     texts = [(c.key, cols[c.key]) for c in inputs if c.type not in ("number", "integer")]
     absent = {c.key: (None if c.type in ("number", "integer") else "")
               for c in layout.columns if not c.computed and c.key not in cols}
+    # columns added to the schema with no IndicatorRow field: their values go in the row's ``extra``
+    extra_keys = [c.key for c in layout.columns if not c.computed and c.key not in INDICATOR_FIELDS]
+    for key in extra_keys:
+        absent.pop(key, None)
     width = max(input_idx) + 1
     sheet = layout.name
     out = []
@@ -520,6 +524,8 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
                 if v.__class__ is float:
                     _non_finite(sink, result, layout, key, i, excel_row, v)
                     row[i] = ""  # a missing value for the cell checks, reported once here
+        if extra_keys:
+            values["extra"] = {key: values.pop(key, None) for key in extra_keys}
         out.append(IndicatorRow(file=file, sheet=sheet, row=excel_row, **values))
     return out
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import xlsxwriter
 
 from ..app.consolidate import Consolidation, area_dict, short_area_name, summary_dict, summary_head
-from ..schema import schemas_dir
+from ..model import INDICATOR_FIELDS
+from ..schema import HEADER_FILL, WorkbookSchema, load_schema, schema_file
 from ..settings import LIGHTS, Settings, load_settings
 from ..wording import count
 from .cells import write_value
@@ -28,8 +29,18 @@ from .atomic import atomic_path, write_text_atomic
 from .beside import can_fork, run_beside
 
 
-def load_summary_layout() -> dict:
-    return tomllib.loads((schemas_dir() / "summary.toml").read_text(encoding="utf-8"))
+def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
+    """``summary.toml``; the area sheets' columns end with the settore schema's extra columns (those
+    added to settore.toml that perf_xl does not score), unless summary.toml places them itself."""
+    layout = tomllib.loads(schema_file("summary.toml").read_text(encoding="utf-8"))
+    schema = schema or load_schema()
+    area = layout["area"]
+    listed = {c["key"] for c in area["columns"]}
+    for c in schema.indicators.columns:
+        if not c.computed and c.key not in INDICATOR_FIELDS and c.key not in listed:
+            area["columns"].append({"key": c.key, "label": c.label, "width": c.width,
+                                    **({"format": c.format} if c.format else {})})
+    return layout
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -114,7 +125,7 @@ def _formats(book, settings: Settings) -> dict:
     f = {
         "title": book.add_format({"bold": True, "font_size": 14}),
         "subtitle": book.add_format({"italic": True, "font_color": "#555555"}),
-        "header": book.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78", "text_wrap": True,
+        "header": book.add_format({"bold": True, "font_color": "white", "bg_color": HEADER_FILL, "text_wrap": True,
                                    "valign": "vcenter", "border": 1}),
         "text": book.add_format({"text_wrap": True, "valign": "top"}),
         "plain": book.add_format({"valign": "top"}),
@@ -266,6 +277,8 @@ def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings, detail: 
                 "target": row.target, "actual": row.actual, "deviation": s.deviation, "note": row.note,
                 "weight": row.weight, "achievement": s.achievement, "traffic_light": s.traffic_light,
             }
+            if row.extra:
+                values.update(row.extra)
             for j, col in enumerate(cols):
                 key = col["key"]
                 if key == "traffic_light" and s.traffic_light:

@@ -17,15 +17,14 @@ import xlsxwriter
 
 from .. import formulas
 from ..core import scoring
-from ..wording import shorten
-from ..model import IndicatorRow, SettoreWorkbook
-from ..schema import Column, WorkbookSchema, load_schema
+from ..wording import number, shorten
+from ..model import INDICATOR_FIELDS, IndicatorRow, SettoreWorkbook
+from ..schema import HEADER_FILL, Column, WorkbookSchema, load_schema
 from ..settings import LIGHTS, Settings, load_settings
 from .cells import write_value
 from .atomic import atomic_path
 
 SPARE_ROWS = 30  # empty rows with formulas, so a dirigente can add indicators by typing
-HEADER_FILL = "#1F4E78"
 COMPUTED_FILL = "#F2F2F2"
 
 
@@ -124,7 +123,8 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
                 ws.write_formula(excel_row - 1, c.position - 1, rule(letters, excel_row, settings, **extra), fmt,
                                  "" if value is None else value)
             elif row is not None:
-                write_value(ws, excel_row - 1, c.position - 1, getattr(row, c.key), fmt)
+                value = getattr(row, c.key) if c.key in INDICATOR_FIELDS else (row.extra or {}).get(c.key)
+                write_value(ws, excel_row - 1, c.position - 1, value, fmt)
     # drop-down lists and input help, from the schema
     for c in layout.columns:
         col0 = c.position - 1
@@ -133,10 +133,9 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
                 "validate": "list", "source": list(c.allowed), "error_title": c.label,
                 "error_message": f"Valori ammessi: {', '.join(c.allowed)}.", "input_title": shorten(c.label, 32),
                 "input_message": shorten(c.help or "", 255)})
-        elif c.type == "number" and c.key == "weight":
+        elif c.type in ("number", "integer") and (c.minimum is not None or c.maximum is not None):
             ws.data_validation(first - 1, col0, last - 1, col0, {
-                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
-                "error_title": c.label, "error_message": "Il peso è un numero tra 0 e 100.",
+                **_range_rule(c), "error_title": c.label, "error_message": _range_message(c),
                 "input_title": shorten(c.label, 32), "input_message": shorten(c.help or "", 255)})
         elif c.help:
             ws.data_validation(first - 1, col0, last - 1, col0, {
@@ -154,6 +153,32 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(h0)
+
+
+def _range_rule(c: Column) -> dict:
+    """An Excel data validation for a number column's range (``minimum``/``maximum`` in the schema)."""
+    kind = "integer" if c.type == "integer" else "decimal"
+    if c.minimum is not None and c.maximum is not None:
+        return {"validate": kind, "criteria": "between", "minimum": _plain(c.minimum), "maximum": _plain(c.maximum)}
+    if c.minimum is not None:
+        return {"validate": kind, "criteria": ">=", "value": _plain(c.minimum)}
+    return {"validate": kind, "criteria": "<=", "value": _plain(c.maximum)}
+
+
+def _range_message(c: Column) -> str:
+    if c.error:
+        return c.error
+    if c.minimum is not None and c.maximum is not None:
+        bounds = f"tra {number(c.minimum)} e {number(c.maximum)}"
+    elif c.minimum is not None:
+        bounds = f"maggiore o uguale a {number(c.minimum)}"
+    else:
+        bounds = f"minore o uguale a {number(c.maximum)}"
+    return f"«{c.label}» è un numero {bounds}."
+
+
+def _plain(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
 
 
 def _write_areas(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
