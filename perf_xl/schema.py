@@ -22,9 +22,6 @@ COLUMN_TYPES = {"text", "integer", "number", "choice", "computed"}
 # ones; a file it does not hold is taken from the shipped folder
 SCHEMAS_ENV = "PERF_XL_SCHEMAS"
 
-# the colour of every header row perf_xl writes (template, summary, report, consolidatore)
-HEADER_FILL = "#1F4E78"
-
 
 class SchemaDefinitionError(ValueError):
     """The schema file itself is wrong (a developer's mistake, not bad data)."""
@@ -106,6 +103,11 @@ class InfoLayout:
             if f.key == key:
                 return f
         raise KeyError(key)
+
+    def cell(self, key: str) -> tuple[str, int]:
+        """(A1 cell, row) of a field's value."""
+        row = self.header_row + 1 + [f.key for f in self.fields].index(key)
+        return f"B{row}", row
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,21 @@ def schema_file(name: str) -> Path:
         if p.is_file():
             return p
     return schemas_dir() / name
+
+
+def load_layout(name: str = "summary.toml") -> dict:
+    """A layout file of ``schemas/`` (``summary.toml``) as a new dict (the caller may change it)."""
+    return tomllib.loads(schema_file(name).read_text(encoding="utf-8"))
+
+
+def load_style() -> dict:
+    """The colours of every workbook perf_xl writes (``[style]`` of ``summary.toml``): one place."""
+    return _load_style(str(schema_file("summary.toml")))
+
+
+@lru_cache(maxsize=None)
+def _load_style(path: str) -> dict:
+    return dict(tomllib.loads(Path(path).read_text(encoding="utf-8"))["style"])
 
 
 def load_schema(path: str | Path | None = None) -> WorkbookSchema:

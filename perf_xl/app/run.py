@@ -151,9 +151,12 @@ def _area_cells(read) -> list[tuple[str, str, str, int]]:
 
 
 def unknown_areas(outcomes: Iterable[tuple[str, list[tuple[str, str, str, int]]]],
-                  tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> list[Finding]:
+                  tables: Iterable[tuple[str, tuple[AreaInfo, ...]]],
+                  schema: WorkbookSchema | None = None) -> list[Finding]:
     """An error for each row area that no Aree sheet lists, even read as a person reads it (case,
     apostrophes, spaces): it would otherwise silently become an area of its own."""
+    schema = schema or load_schema()
+    column, areas_sheet = schema.indicators.column("area").label, schema.areas.name
     known = {area_key(a.name) for _, areas in tables for a in areas}
     if not known:
         return []  # no Aree sheet at all: already a finding of its own (foglio-mancante)
@@ -161,10 +164,10 @@ def unknown_areas(outcomes: Iterable[tuple[str, list[tuple[str, str, str, int]]]
     for file, cells in outcomes:
         for area, sheet, cell, row in cells:
             if area_key(area) not in known:
-                out.append(Finding(file, sheet, cell, row, "Linea strategica", "area-sconosciuta", ERROR,
+                out.append(Finding(file, sheet, cell, row, column, "area-sconosciuta", ERROR,
                                    f"La linea strategica «{area}» in {cell} non corrisponde a nessuna area dei fogli "
-                                   "Aree: correggerla come scritta nel foglio Aree (o aggiungerla lì). Finché non è "
-                                   "corretta forma un'area a sé.", area))
+                                   f"{areas_sheet}: correggerla come scritta nel foglio {areas_sheet} (o aggiungerla "
+                                   "lì). Finché non è corretta forma un'area a sé.", area))
     return out
 
 
@@ -179,9 +182,11 @@ def _batches(paths: list[str], size: int, taper: int = 0) -> Iterator[tuple[str,
         yield tuple(paths[i:i + small])
 
 
-def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[list[AreaInfo], list[Finding]]:
+def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]],
+                schema: WorkbookSchema | None = None) -> tuple[list[AreaInfo], list[Finding]]:
     """One area table from every workbook's Aree sheet; disagreements are findings. Areas are matched
     as a person reads them (:func:`~perf_xl.core.consolidation.area_key`): the first spelling met is kept."""
+    layout = (schema or load_schema()).areas
     merged: dict[str, AreaInfo] = {}
     where: dict[str, str] = {}
     findings = []
@@ -193,7 +198,7 @@ def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[lis
                 merged[key], where[key] = a, file
             elif (prev.number, prev.published) != (a.number, a.published):
                 findings.append(Finding(
-                    file, "Aree", "", None, "Linea strategica", "area-discordante", WARNING,
+                    file, layout.name, "", None, layout.column("area").label, "area-discordante", WARNING,
                     f"L'area «{a.name}» ha numero o % pubblicata diversi da quelli di {Path(where[key]).name}: "
                     f"usati quelli di {Path(where[key]).name}.", a.name))
     return sorted(merged.values(), key=lambda a: a.number), findings
@@ -313,12 +318,12 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         if o.info.get("year"):
             years[o.path] = o.info["year"]
         result.comune = result.comune or o.info.get("comune", "")
-    dups = find_duplicates(idents, digest_of=lambda path: _digest_again(path, schema))
+    dups = find_duplicates(idents, digest_of=lambda path: _digest_again(path, schema), schema=schema)
     result.excluded = [f for f in files if f in dups.excluded]
     result.conflicts = dups.conflicts
     result.report.extend(dups.findings)
     if validate or consolidate:
-        result.report.extend(unknown_areas(area_cells, tables))
+        result.report.extend(unknown_areas(area_cells, tables, schema))
     if validate:
         result.report.findings.sort(key=finding_order)
     used_years = {y for f, y in years.items() if f not in dups.excluded}
@@ -329,10 +334,12 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
                     acc.add(parts)
         elif dups.excluded:
             acc.drop_sources([i for i, f in enumerate(files) if f in dups.excluded])
-        areas, area_findings = merge_areas(t for t in tables if t[0] not in dups.excluded)
+        areas, area_findings = merge_areas((t for t in tables if t[0] not in dups.excluded), schema)
         result.report.extend(area_findings)
         if len(used_years) > 1:
-            result.report.add(Finding("", "Info", "B2", 2, "Anno", "anni-diversi", WARNING,
+            cell, row = schema.info.cell("year")
+            result.report.add(Finding("", schema.info.name, cell, row, schema.info.field("year").label, "anni-diversi",
+                                      WARNING,
                                       f"Le cartelle di lavoro hanno anni diversi: {sorted(used_years)}.",
                                       str(sorted(used_years))))
         if keep or workers < 2:

@@ -310,7 +310,8 @@ def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
         polarity = normal_polarity(r.polarity)
         if polarity == "crescente" and r.target == 0:
             yield ctx.finding(r, "target", "atteso-zero", ERROR,
-                              f"Target atteso 0 su un indicatore crescente (riga {r.row}): la % di raggiungimento "
+                              f"{ctx.schema.indicators.column('target').label} 0 su un indicatore crescente "
+                              f"(riga {r.row}): la % di raggiungimento "
                               "non si può calcolare. Indicare un target maggiore di 0.", 0)
         if polarity == "binario":
             for key in ("target", "actual"):

@@ -31,6 +31,7 @@ from typing import Callable, Iterable, NamedTuple
 from openpyxl.utils import get_column_letter
 
 from ..model import ERROR, WARNING, Finding, IndicatorRow
+from ..schema import WorkbookSchema, load_schema
 
 IDENTICAL = "copia-identica"
 CONFLICT = "copia-in-conflitto"
@@ -188,12 +189,17 @@ def _relation(a: Identity, b: Identity, same: bool, codes: list) -> str:
     return "; ".join(parts)
 
 
-def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] | None = None) -> Duplicates:
+def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] | None = None,
+                    schema: WorkbookSchema | None = None) -> Duplicates:
     """Group the workbooks that are the same settore's, choose the one used in each group and say
     what happens to the others (findings, the files left out, the conflicts, the areas to check).
 
     An identity without its digest gets it from ``digest_of(file)`` when it is compared (only the
-    workbooks with a copy are)."""
+    workbooks with a copy are). ``schema`` names the columns in the findings (default: the schema
+    in use)."""
+    schema = schema or load_schema()
+    settore_label = schema.info.field("settore").label
+    code_label = schema.indicators.column("objective_code").label
     first: dict[str, Identity] = {}
     for d in idents:
         first.setdefault(d.file, d)  # a file given twice is one file
@@ -227,9 +233,9 @@ def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] 
                             partner = m
                             break
             if same:
-                sheet, cell, column = e.settore_sheet, e.settore_cell, "Settore"
+                sheet, cell, column = e.settore_sheet, e.settore_cell, settore_label
             else:
-                sheet, cell, column = codes[0][1][0], codes[0][1][1], "Cod. obiettivo"
+                sheet, cell, column = codes[0][1][0], codes[0][1][1], code_label
             row = int(re.sub(r"\D", "", cell) or 0) or None
             ue, up, uu = f"«{label[e.file]}»", f"«{label[partner.file]}»", f"«{label[used.file]}»"
             if digest(e) == digest(used):

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..app.consolidate import Consolidation, consolidate_folder, short_area_name
+from ..app.consolidate import Consolidation, consolidate_folder
 from ..io.lock import AlreadyRunning, output_lock
 from ..io.outputs import OutputRefused, check_outputs, no_workbooks_message
-from ..io.summary import sintesi_notice, write_summary_json, write_summary_workbook
+from ..io.summary import (column_value, load_summary_layout, sintesi_notice, sintesi_row, write_summary_json,
+                          write_summary_workbook)
 from ..schema import load_schema
 from ..settings import load_settings
 
@@ -111,13 +112,11 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> ConsolidaOut
 def result_rows(outcome: ConsolidaOutcome) -> list[list]:
     """The table that lands on the Consolida sheet: the areas, the outputs, the findings."""
     c = outcome.consolidation
-    rows: list[list] = [["Area", "Obiettivi", "Indicatori", "% Raggiungimento", "Barometro", "% pubblicata",
-                         "Verifica"]]
+    cols = load_summary_layout()["consolida"]["columns"]
+    rows: list[list] = [[col["label"] for col in cols]]
     for a in c.areas:
-        rows.append([short_area_name(a.name), len(a.objectives), a.indicator_count,
-                     None if a.score is None else round(a.score, 2), a.traffic_light or "", a.published,
-                     "da verificare" if a.to_verify
-                     else {True: "riprodotto", False: "NON riprodotto", None: ""}[a.reproduces]])
+        values = sintesi_row(a)
+        rows.append([column_value(values, col) for col in cols])
     rows.append([])
     for line in sintesi_notice(c):  # Relazione incompleta, areas to verify: as on the Sintesi
         rows.extend([[line] + [""] * 6, []])

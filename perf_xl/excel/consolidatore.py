@@ -19,6 +19,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ..io.atomic import atomic_path, write_text_atomic
+from ..schema import load_style
 from .consolida import CONFIG_FIELDS, CONFIG_SHEET, RESULT_ANCHOR, RESULT_SHEET
 
 MACRO = "SampleCall"
@@ -64,8 +65,9 @@ def make_consolidatore(out: str | Path, folder: str = "", year: int | None = Non
         book.add_vba_project(io.BytesIO(xlwings_vba_project()), is_stream=True)
         bold = book.add_format({"bold": True})
         title = book.add_format({"bold": True, "font_size": 16})
-        head = book.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78"})
-        note = book.add_format({"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"})
+        style = load_style()
+        head = book.add_format({"bold": True, "font_color": "white", "bg_color": style["header_fill"]})
+        note = book.add_format({"italic": True, "font_color": style["note_font"], "text_wrap": True, "valign": "top"})
 
         ws = book.add_worksheet(RESULT_SHEET)
         ws.set_vba_name("Sheet1")

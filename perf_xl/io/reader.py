@@ -38,8 +38,10 @@ FILE_NOT_READ_CODES = frozenset({
 SHEET_NOT_READ_CODES = frozenset({"foglio-mancante", "foglio-illeggibile"})
 
 
-def indicators_not_read(finding: Finding, indicators_sheet: str = "Indicatori") -> bool:
-    """Whether ``finding`` says the workbook's indicators were not read (so it is missing from a total)."""
+def indicators_not_read(finding: Finding, indicators_sheet: str | None = None) -> bool:
+    """Whether ``finding`` says the workbook's indicators were not read (so it is missing from a total);
+    ``indicators_sheet`` defaults to the schema's."""
+    indicators_sheet = indicators_sheet or load_schema().indicators.name
     return finding.code in FILE_NOT_READ_CODES or (
         finding.code in SHEET_NOT_READ_CODES and finding.sheet == indicators_sheet)
 

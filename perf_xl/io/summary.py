@@ -13,14 +13,13 @@ import datetime as _dt
 import functools
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import xlsxwriter
 
 from ..app.consolidate import Consolidation, area_dict, short_area_name, summary_dict, summary_head
 from ..model import INDICATOR_FIELDS
-from ..schema import HEADER_FILL, WorkbookSchema, load_schema, schema_file
+from ..schema import WorkbookSchema, load_layout, load_schema, load_style
 from ..settings import LIGHTS, Settings, load_settings
 from ..wording import count
 from .cells import write_value
@@ -32,7 +31,7 @@ from .beside import can_fork, run_beside
 def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
     """``summary.toml``; the area sheets' columns end with the settore schema's extra columns (those
     added to settore.toml that perf_xl does not score), unless summary.toml places them itself."""
-    layout = tomllib.loads(schema_file("summary.toml").read_text(encoding="utf-8"))
+    layout = load_layout("summary.toml")
     schema = schema or load_schema()
     area = layout["area"]
     listed = {c["key"] for c in area["columns"]}
@@ -122,17 +121,19 @@ def write_summary_workbook(path: str | Path, c: Consolidation, settings: Setting
 
 
 def _formats(book, settings: Settings) -> dict:
+    style = load_style()
     f = {
         "title": book.add_format({"bold": True, "font_size": 14}),
-        "subtitle": book.add_format({"italic": True, "font_color": "#555555"}),
-        "header": book.add_format({"bold": True, "font_color": "white", "bg_color": HEADER_FILL, "text_wrap": True,
+        "subtitle": book.add_format({"italic": True, "font_color": style["note_font"]}),
+        "header": book.add_format({"bold": True, "font_color": "white", "bg_color": style["header_fill"], "text_wrap": True,
                                    "valign": "vcenter", "border": 1}),
         "text": book.add_format({"text_wrap": True, "valign": "top"}),
         "plain": book.add_format({"valign": "top"}),
-        "objective": book.add_format({"bold": True, "bg_color": "#DDEBF7", "valign": "top"}),
+        "objective": book.add_format({"bold": True, "bg_color": style["objective_fill"], "valign": "top"}),
         "bold": book.add_format({"bold": True}),
         "link": book.add_format({"font_color": "blue", "underline": 1, "valign": "top"}),
-        "alert": book.add_format({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE", "text_wrap": True,
+        "alert": book.add_format({"bold": True, "font_color": style["alert_font"], "bg_color": style["alert_fill"],
+                                  "text_wrap": True,
                                   "valign": "top"}),
     }
     for light in LIGHTS:
@@ -150,7 +151,7 @@ def _num(book, fmts: dict, num_format: str | None, bold: bool = False):
             props["num_format"] = num_format
         if bold:
             props["bold"] = True
-            props["bg_color"] = "#DDEBF7"
+            props["bg_color"] = load_style()["objective_fill"]
         fmts["_cache"][key] = book.add_format(props)
     return fmts["_cache"][key]
 
@@ -170,9 +171,15 @@ def sintesi_row(a) -> dict:
         "indicators": a.indicator_count, "score": None if a.score is None else round(a.score, 2),
         "traffic_light": a.traffic_light, "published": a.published, "difference": a.difference,
         "check": ("da verificare" if a.to_verify
-                  else {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces]),
+                  else {True: "riprodotto", False: "NON riprodotto", None: None}[a.reproduces]),
         "explanation": "\n".join((*a.to_verify, *a.explanation)),
     }
+
+
+def column_value(values: dict, col: dict):
+    """A row's value for a column of summary.toml: what the column's ``blank`` says when it is empty."""
+    v = values.get(col["key"])
+    return col.get("blank") if v is None else v
 
 
 def sintesi_notice(c: Consolidation) -> list[str]:
@@ -195,7 +202,7 @@ def write_summary_csv(path: str | Path, c: Consolidation) -> Path:
     """The area scores (the Sintesi's table), one row per area, for the office's own sheets."""
     cols = load_summary_layout()["sintesi"]["columns"]
     return write_csv(path, [col["label"] for col in cols],
-                     ([row[col["key"]] for col in cols] for row in map(sintesi_row, c.areas)))
+                     ([column_value(row, col) for col in cols] for row in map(sintesi_row, c.areas)))
 
 
 def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_names: dict) -> None:
@@ -228,7 +235,7 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
             if key == "short_name":  # the name a user reads is the link to the area's sheet
                 ws.write_url(r, j, f"internal:'{sheet_names[a.name]}'!A1", fmts["link"], values[key])
             else:
-                write_value(ws, r, j, values[key], fmt)
+                write_value(ws, r, j, column_value(values, col), fmt)
     ws.freeze_panes(hr + 1, 0)
     if c.areas:
         chart = book.add_chart({"type": "bar"})
@@ -241,7 +248,7 @@ def _write_sintesi(book, ws, c: Consolidation, lay: dict, fmts: dict, sheet_name
             "categories": [sheet, first, area_col, last, area_col],
             "values": [sheet, first, score_col, last, score_col],
             "data_labels": {"value": True, "num_format": "0.00"},
-            "fill": {"color": "#2E75B6"},
+            "fill": {"color": load_style()["chart_fill"]},
         })
         chart.set_title({"name": lay["subtitle"]})
         chart.set_x_axis({"min": 0, "max": 100, "num_format": "0"})

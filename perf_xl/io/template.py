@@ -19,13 +19,12 @@ from .. import formulas
 from ..core import scoring
 from ..wording import number, shorten
 from ..model import INDICATOR_FIELDS, IndicatorRow, SettoreWorkbook
-from ..schema import HEADER_FILL, Column, WorkbookSchema, load_schema
+from ..schema import Column, WorkbookSchema, load_schema, load_style
 from ..settings import LIGHTS, Settings, load_settings
 from .cells import write_value
 from .atomic import atomic_path
 
 SPARE_ROWS = 30  # empty rows with formulas, so a dirigente can add indicators by typing
-COMPUTED_FILL = "#F2F2F2"
 
 
 def _n(x) -> float | None:
@@ -83,14 +82,14 @@ def _col_format(book, col: Column, wrap: bool):
     if wrap:
         props["text_wrap"] = True
     if col.computed:
-        props["bg_color"] = COMPUTED_FILL
+        props["bg_color"] = load_style()["computed_fill"]
     return book.add_format(props)
 
 
 
 
 def _write_header(book, ws, header_row0: int, labels) -> None:
-    fmt = book.add_format({"bold": True, "font_color": "white", "bg_color": HEADER_FILL, "text_wrap": True,
+    fmt = book.add_format({"bold": True, "font_color": "white", "bg_color": load_style()["header_fill"], "text_wrap": True,
                            "valign": "vcenter", "border": 1, "locked": True})
     for c, label in enumerate(labels):
         ws.write_string(header_row0, c, label, fmt)
