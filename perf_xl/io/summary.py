@@ -316,24 +316,26 @@ def _write_area_by_settore(book, ws, a, lay: dict, fmts: dict, settings: Setting
     """Too many workbooks to list every objective: one row per settore (the JSON has every objective)."""
     ws.write_string(2, 0, lay["no_detail_note"], fmts["subtitle"])
     cols = lay["by_settore_columns"]
+    at = {col["key"]: j for j, col in enumerate(cols)}
     _header(ws, hr, cols, fmts)
-    score_fmt = _num(book, fmts, "0.00")
     r = hr + 1
     for s in a.settori:
-        ws.write_string(r, 0, s.settore)
-        ws.write_string(r, 1, s.responsabile)
-        ws.write_number(r, 2, s.objectives)
-        ws.write_number(r, 3, s.indicators)
-        if s.score is not None:
-            ws.write_number(r, 4, round(s.score, 2), score_fmt)
-        if s.traffic_light:
-            ws.write_string(r, 5, s.traffic_light, fmts[s.traffic_light])
+        values = {"settore": s.settore, "responsabile": s.responsabile, "objectives": s.objectives,
+                  "indicators": s.indicators, "score": None if s.score is None else round(s.score, 2),
+                  "traffic_light": s.traffic_light}
+        for j, col in enumerate(cols):
+            if col["key"] == "traffic_light":
+                fmt = fmts[s.traffic_light] if s.traffic_light else None
+            else:
+                fmt = _num(book, fmts, col["format"]) if col.get("format") else None
+            if values[col["key"]] not in (None, ""):
+                write_value(ws, r, j, values[col["key"]], fmt)
         r += 1
     ws.write_string(r, 0, lay["area_score_label"], fmts["objective"])
     if a.score is not None:
-        ws.write_number(r, 4, round(a.score, 2), _num(book, fmts, "0.00", bold=True))
+        ws.write_number(r, at["score"], round(a.score, 2), _num(book, fmts, "0.00", bold=True))
     if a.traffic_light:
-        ws.write_string(r, 5, a.traffic_light, fmts[a.traffic_light])
+        ws.write_string(r, at["traffic_light"], a.traffic_light, fmts[a.traffic_light])
     ws.freeze_panes(hr + 1, 0)
 
 
@@ -343,11 +345,11 @@ def _write_findings(ws, c: Consolidation, lay: dict, fmts: dict) -> None:
     r = 1
     for a in c.areas:
         for msg in a.explanation:
-            write_value(ws, r, 0, "", fmts["text"])
-            write_value(ws, r, 1, short_area_name(a.name), fmts["text"])
-            write_value(ws, r, 3, "area-non-riprodotta", fmts["text"])
-            write_value(ws, r, 4, "avviso", fmts["text"])
-            write_value(ws, r, 5, msg, fmts["text"])
+            values = {"file": "", "sheet": short_area_name(a.name), "code": "area-non-riprodotta", "severity": "avviso",
+                      "message": msg}
+            for j, col in enumerate(cols):
+                if col["key"] in values:
+                    write_value(ws, r, j, values[col["key"]], fmts["text"])
             r += 1
     for f in c.findings:
         d = f.as_dict()
