@@ -99,6 +99,7 @@ def test_the_added_columns_flow_everywhere(schema_dir, tmp_path):
     book = openpyxl.load_workbook(bad)
     ws = book[schema.indicators.name]
     ws[f"{copertura.letter}3"] = "tanta"
+    ws[f"{copertura.letter}2"] = 120  # outside the column's range (the template would refuse it)
     book[schema.info.name]["B3"] = "Settore Altro"  # another settore: not a copy of the first
     for r in (2, 3):
         ws[f"{schema.indicators.column('settore').letter}{r}"] = "Settore Altro"
@@ -111,17 +112,19 @@ def test_the_added_columns_flow_everywhere(schema_dir, tmp_path):
                                                       {"fonte": "Ufficio", "copertura": 90.0}]
     assert not [f for f in read.findings if f.severity == "errore"]
 
-    # the cell validation: the number column gets the numeric check
+    # the cell validation: the number column gets the numeric check and its range
     c = consolidate_folder(folder)
-    cells = [f for f in c.findings if f.cell == f"{copertura.letter}3" and Path(f.file).name == bad.name]
-    assert [f.code for f in cells] == ["valore-non-numerico"], [f.as_dict() for f in c.findings]
-    assert cells[0].column == "Copertura %"
+    found = {f.cell: (f.code, f.column) for f in c.findings if Path(f.file).name == bad.name
+             and f.cell.startswith(copertura.letter)}
+    assert found == {f"{copertura.letter}3": ("valore-non-numerico", "Copertura %"),
+                     f"{copertura.letter}2": ("valore-fuori-intervallo", "Copertura %")}, found
+    assert not [f for f in c.findings if Path(f.file).name == path.name and f.severity == "errore"]
 
     # the JSON: per objective, one value per indicator
     data = json.loads(json.dumps(summary_dict(c)))
     scores = {o["code"]: o for a in data["areas"] for o in a["objective_scores"]}
     assert scores["OB01"]["extra"] == {"fonte": ["ISTAT", "Ufficio"], "copertura": [85.5, 90.0]}
-    assert scores["OB02"]["extra"] == {"fonte": ["ISTAT", "Ufficio"], "copertura": [85.5, None]}
+    assert scores["OB02"]["extra"] == {"fonte": ["ISTAT", "Ufficio"], "copertura": [120.0, None]}
 
     # the Relazione's area sheet: a column with the schema's label and each indicator's value
     out = write_summary_workbook(tmp_path / "Relazione.xlsx", c)
@@ -132,7 +135,7 @@ def test_the_added_columns_flow_everywhere(schema_dir, tmp_path):
     values = [row[col] for row in area_ws.iter_rows(min_row=5, values_only=True) if row[col] is not None]
     assert values == ["ISTAT", "Ufficio", "ISTAT", "Ufficio"]
     numbers = [row[col + 1] for row in area_ws.iter_rows(min_row=5, values_only=True) if row[col + 1] is not None]
-    assert numbers == [85.5, 90, 85.5]
+    assert numbers == [85.5, 90, 120]
 
 
 def test_the_command_line_takes_the_schema_from_the_environment(schema_dir, tmp_path):

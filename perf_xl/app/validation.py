@@ -39,7 +39,7 @@ from ..model import ERROR, WARNING, Finding, IndicatorRow, Report
 from ..numbers import format_italian, parse_number_text
 from ..schema import Column, WorkbookSchema
 from ..settings import Settings
-from ..wording import number, quoted
+from ..wording import bounds, number, quoted
 
 _FILE, _ROW = "__file__", "__row__"
 
@@ -95,10 +95,11 @@ def _in_range(lo: float | None, hi: float | None):
     return check
 
 
-_RANGES = {
-    "weight": ("peso-fuori-intervallo", _in_range(0, 100)),
-    "target": ("atteso-negativo", _in_range(0, None)),
-}
+# a number column's range is the schema's (``minimum``/``maximum``, which the template enforces too);
+# its code is named here when the column has its own, else valore-fuori-intervallo
+_RANGE_CODES = {"weight": "peso-fuori-intervallo"}
+# a scoring rule rather than a range of the template: a negative target gives no % di raggiungimento
+_RULES = {"target": ("atteso-negativo", _in_range(0, None))}
 
 
 def cell_schema(schema: WorkbookSchema) -> pa.DataFrameSchema:
@@ -114,8 +115,11 @@ def cell_schema(schema: WorkbookSchema) -> pa.DataFrameSchema:
         checks = []
         if col.type in ("number", "integer"):
             checks.append(pa.Check(lambda s: s.isna() | _numeric_mask(s), name="tipo-numerico"))
-            if col.key in _RANGES:
-                code, fn = _RANGES[col.key]
+            if col.minimum is not None or col.maximum is not None:
+                checks.append(pa.Check(_in_range(col.minimum, col.maximum),
+                                       name=_RANGE_CODES.get(col.key, "valore-fuori-intervallo")))
+            if col.key in _RULES:
+                code, fn = _RULES[col.key]
                 checks.append(pa.Check(fn, name=code))
         elif col.type == "choice":
             allowed = list(col.allowed)
@@ -147,7 +151,10 @@ def _cell_message(code: str, col: Column, cell: str, value) -> tuple[str, str]:
         return code, (f"La cella {cell} ({col.label}) contiene «{value}»: scegliere uno tra "
                       f"{', '.join(col.allowed)} dall'elenco a discesa.")
     if code == "peso-fuori-intervallo":
-        return code, f"Il peso in {cell} è {number(value)}: deve essere tra 0 e 100."
+        return code, f"Il peso in {cell} è {number(value)}: deve essere {bounds(col.minimum, col.maximum)}."
+    if code == "valore-fuori-intervallo":
+        return code, (f"La cella {cell} ({col.label}) contiene {number(value)}: deve essere "
+                      f"{bounds(col.minimum, col.maximum)}.")
     if code == "atteso-negativo":
         return code, f"Il target atteso in {cell} è negativo ({number(value)}): inserire un valore maggiore o uguale a 0."
     return code, f"La cella {cell} ({col.label}) non supera il controllo «{code}»."

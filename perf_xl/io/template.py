@@ -17,7 +17,7 @@ import xlsxwriter
 
 from .. import formulas
 from ..core import scoring
-from ..wording import number, shorten
+from ..wording import bounds, shorten
 from ..model import INDICATOR_FIELDS, IndicatorRow, SettoreWorkbook
 from ..schema import Column, WorkbookSchema, load_schema, load_style
 from ..settings import LIGHTS, Settings, load_settings
@@ -165,15 +165,7 @@ def _range_rule(c: Column) -> dict:
 
 
 def _range_message(c: Column) -> str:
-    if c.error:
-        return c.error
-    if c.minimum is not None and c.maximum is not None:
-        bounds = f"tra {number(c.minimum)} e {number(c.maximum)}"
-    elif c.minimum is not None:
-        bounds = f"maggiore o uguale a {number(c.minimum)}"
-    else:
-        bounds = f"minore o uguale a {number(c.maximum)}"
-    return f"«{c.label}» è un numero {bounds}."
+    return c.error or f"«{c.label}» è un numero {bounds(c.minimum, c.maximum)}."
 
 
 def _plain(x: float) -> float | int:
