@@ -182,19 +182,26 @@ def column_value(values: dict, col: dict):
     return col.get("blank") if v is None else v
 
 
+def _label(table: dict, key: str) -> str:
+    return next(col["label"] for col in table["columns"] if col["key"] == key)
+
+
 def sintesi_notice(c: Consolidation) -> list[str]:
     """The lines above the Sintesi's title when the Relazione cannot be published as it is:
     workbooks not used (*Relazione incompleta*) and versions of a workbook that disagree."""
+    lay = load_summary_layout()
+    notes = lay["findings"]["sheet"]
     lines = []
     if c.files and c.not_used:
         names = ", ".join(f"«{Path(f).name}»" for f in c.not_used)
         n = count(len(c.not_used), "cartella di lavoro non è stata usata", "cartelle di lavoro non sono state usate")
-        lines.append(f"Relazione incompleta: {n} (il file o il suo foglio Indicatori non si legge): {names}. "
-                     "I loro obiettivi non sono conteggiati nelle aree: correggere i file (vedere «Note e anomalie») "
+        lines.append(f"Relazione incompleta: {n} (il file o il suo foglio {load_schema().indicators.name} non si "
+                     f"legge): {names}. "
+                     f"I loro obiettivi non sono conteggiati nelle aree: correggere i file (vedere «{notes}») "
                      "e consolidare di nuovo.")
     if c.conflicts:
         lines.append(f"Aree da verificare: {count(len(c.conflicts), 'copia', 'copie')} di una cartella di lavoro "
-                     "con valori diversi (vedere la colonna «Verifica» e «Note e anomalie»).")
+                     f"con valori diversi (vedere la colonna «{_label(lay['sintesi'], 'check')}» e «{notes}»).")
     return lines
 
 
