@@ -99,9 +99,11 @@ def write_summary_outputs(c: Consolidation, out: str | Path, json_path: str | Pa
     return written
 
 
-def write_summary_workbook(path: str | Path, c: Consolidation, settings: Settings | None = None) -> Path:
+def write_summary_workbook(path: str | Path, c: Consolidation, settings: Settings | None = None,
+                           schema: WorkbookSchema | None = None) -> Path:
+    """The Relazione workbook; ``schema`` (default: the one in use) adds its extra columns to the area sheets."""
     settings = settings or load_settings()
-    layout = load_summary_layout()
+    layout = load_summary_layout(schema)
     path = Path(path)
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
