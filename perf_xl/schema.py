@@ -97,6 +97,7 @@ class InfoLayout:
     header_row: int
     header: tuple[str, str]
     fields: tuple[InfoField, ...]
+    widths: tuple[float, float] = (20, 70)  # of the label and value columns
 
     def field(self, key: str) -> InfoField:
         for f in self.fields:
@@ -169,6 +170,7 @@ def parse_schema(text: str, source: str = "") -> WorkbookSchema:
             InfoField(f["key"], f["label"], f.get("type", "text"), bool(f.get("required", False)))
             for f in info_raw["fields"]
         ),
+        widths=tuple(float(w) for w in info_raw.get("widths", (20, 70))),
     )
     return WorkbookSchema(
         version=str(raw["schema_version"]),

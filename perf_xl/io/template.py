@@ -189,8 +189,8 @@ def _write_areas(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
 def _write_info(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
     layout = schema.info
     ws = book.add_worksheet(layout.name)
-    ws.set_column(0, 0, 20)
-    ws.set_column(1, 1, 70, book.add_format({"text_wrap": True, "valign": "top"}))
+    ws.set_column(0, 0, layout.widths[0])
+    ws.set_column(1, 1, layout.widths[1], book.add_format({"text_wrap": True, "valign": "top"}))
     _write_header(book, ws, layout.header_row - 1, layout.header)
     bold = book.add_format({"bold": True})
     for i, f in enumerate(layout.fields):
