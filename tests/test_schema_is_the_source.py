@@ -126,6 +126,12 @@ def test_the_added_columns_flow_everywhere(schema_dir, tmp_path):
     assert scores["OB01"]["extra"] == {"fonte": ["ISTAT", "Ufficio"], "copertura": [85.5, 90.0]}
     assert scores["OB02"]["extra"] == {"fonte": ["ISTAT", "Ufficio"], "copertura": [120.0, None]}
 
+    # the same values when the objectives go through the spill file (a run too large for the detail)
+    large = consolidate_folder(folder, detail=False, workers=2)
+    assert all(hasattr(a.objectives, "score_rows") for a in large.areas)  # read back from the spill file
+    assert [a["objective_scores"] for a in summary_dict(large)["areas"]] == \
+        [a["objective_scores"] for a in data["areas"]]
+
     # the Relazione's area sheet: a column with the schema's label and each indicator's value
     out = write_summary_workbook(tmp_path / "Relazione.xlsx", c)
     area_ws = openpyxl.load_workbook(out)["Prova"]
