@@ -355,7 +355,8 @@ def consolidation_warnings(c) -> list[str]:
     lines = []
     if c.files and c.not_used:
         n = count(len(c.not_used), "cartella di lavoro non usata", "cartelle di lavoro non usate")
-        lines.append(f"Relazione incompleta: {n} (non si legge il file o il suo foglio Indicatori):")
+        lines.append(f"Relazione incompleta: {n} (non si legge il file o il suo foglio "
+                     f"{load_schema().indicators.name}):")
         lines.extend(f"  {Path(f).name}" for f in c.not_used)
     if c.excluded:
         lines.append(f"Non conteggiate perché copie di un'altra cartella di lavoro: "

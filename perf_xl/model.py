@@ -39,6 +39,9 @@ class IndicatorRow:
     note: str = ""
     published_achievement: float | None = None
     source_ref: str = ""
+    # the values of the schema's columns that have no field here (columns added to settore.toml), by
+    # column key; None when the schema has none (no dict built per row for nothing)
+    extra: dict | None = None
     # where the row was read from (for findings); not part of the data
     file: str = field(default="", compare=False)
     sheet: str = field(default="", compare=False)
@@ -144,6 +147,8 @@ class ObjectivePart:
     weak: tuple[tuple[str, str, float], ...] = ()
     mismatches: tuple[tuple[str, str, float, float], ...] = ()
     indicators: list[ScoredIndicator] | None = None
+    # the schema's extra columns: column key -> one value per indicator (None when there are none)
+    extra: dict | None = None
 
     def merge(self, other: "ObjectivePart") -> None:
         self.num += other.num
@@ -153,6 +158,11 @@ class ObjectivePart:
         self.refs += other.refs
         self.weak += other.weak
         self.mismatches += other.mismatches
+        if other.extra:
+            merged = {k: list(v) for k, v in (self.extra or {}).items()}  # parts never share lists
+            for k, v in other.extra.items():
+                merged.setdefault(k, []).extend(v)
+            self.extra = merged
         if self.indicators is not None and other.indicators is not None:
             self.indicators += other.indicators
         else:
@@ -178,14 +188,21 @@ class ObjectiveResult:
     refs: tuple[str, ...] = ()  # where each indicator comes from (source line or file and row)
     weak: tuple[tuple[str, str, float], ...] = ()  # (ref, indicator, % Ragg) of counted indicators below 100
     mismatches: tuple[tuple[str, str, float, float], ...] = ()  # (ref, indicator, published, computed)
+    # the values of the schema's extra columns (see IndicatorRow.extra): column key -> one value per
+    # indicator, in row order; None when the schema has none
+    extra: dict | None = None
 
+
+# the schema columns an IndicatorRow has a field for; any other column's values go in ``extra``
+INDICATOR_FIELDS = frozenset(f.name for f in IndicatorRow.__dataclass_fields__.values() if f.compare) - {"extra"}
 
 SCORE_ROW_FIELDS = ("code", "name", "settore", "score", "weight_sum", "traffic_light")
 
 
 def score_row(o: ObjectiveResult) -> tuple:
-    """What the outputs list of every objective (the JSON's ``objective_scores``), as a plain tuple."""
-    return (o.code, o.name, o.settore, o.score, o.weight_sum, o.traffic_light)
+    """What the outputs list of every objective (the JSON's ``objective_scores``), as a plain tuple:
+    the :data:`SCORE_ROW_FIELDS`, then the extra columns' values (None when the schema has none)."""
+    return (o.code, o.name, o.settore, o.score, o.weight_sum, o.traffic_light, o.extra)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ label changes in one file and everywhere at once.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,6 +17,10 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 COLUMN_TYPES = {"text", "integer", "number", "choice", "computed"}
+
+# a folder holding schema files (settore.toml, summary.toml, settings.toml) that replace the shipped
+# ones; a file it does not hold is taken from the shipped folder
+SCHEMAS_ENV = "PERF_XL_SCHEMAS"
 
 
 class SchemaDefinitionError(ValueError):
@@ -35,6 +40,9 @@ class Column:
     rule: str | None = None
     input: bool = False
     help: str | None = None
+    minimum: float | None = None  # a number column's allowed range (template validation and cell check)
+    maximum: float | None = None
+    error: str | None = None  # the message Excel shows when a typed value is out of the range
 
     @property
     def letter(self) -> str:
@@ -89,12 +97,18 @@ class InfoLayout:
     header_row: int
     header: tuple[str, str]
     fields: tuple[InfoField, ...]
+    widths: tuple[float, float] = (20, 70)  # of the label and value columns
 
     def field(self, key: str) -> InfoField:
         for f in self.fields:
             if f.key == key:
                 return f
         raise KeyError(key)
+
+    def cell(self, key: str) -> tuple[str, int]:
+        """(A1 cell, row) of a field's value."""
+        row = self.header_row + 1 + [f.key for f in self.fields].index(key)
+        return f"B{row}", row
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,9 @@ def _sheet(name: str, raw: dict) -> SheetLayout:
                 rule=c.get("rule"),
                 input=bool(c.get("input", False)),
                 help=c.get("help"),
+                minimum=None if c.get("minimum") is None else float(c["minimum"]),
+                maximum=None if c.get("maximum") is None else float(c["maximum"]),
+                error=c.get("error"),
             )
         )
     keys = [c.key for c in cols]
@@ -153,6 +170,7 @@ def parse_schema(text: str, source: str = "") -> WorkbookSchema:
             InfoField(f["key"], f["label"], f.get("type", "text"), bool(f.get("required", False)))
             for f in info_raw["fields"]
         ),
+        widths=tuple(float(w) for w in info_raw.get("widths", (20, 70))),
     )
     return WorkbookSchema(
         version=str(raw["schema_version"]),
@@ -168,7 +186,37 @@ def schemas_dir() -> Path:
     return Path(str(resources.files("perf_xl.schemas")))
 
 
+def schema_file(name: str) -> Path:
+    """The schema file ``name`` (``settore.toml``, ``summary.toml``, ``settings.toml``): from the folder
+    named by ``PERF_XL_SCHEMAS`` when it holds one, else the shipped one."""
+    folder = os.environ.get(SCHEMAS_ENV)
+    if folder:
+        p = Path(folder) / name
+        if p.is_file():
+            return p
+    return schemas_dir() / name
+
+
+def load_layout(name: str = "summary.toml") -> dict:
+    """A layout file of ``schemas/`` (``summary.toml``) as a new dict (the caller may change it)."""
+    return tomllib.loads(schema_file(name).read_text(encoding="utf-8"))
+
+
+def load_style() -> dict:
+    """The colours of every workbook perf_xl writes (``[style]`` of ``summary.toml``): one place."""
+    return _load_style(str(schema_file("summary.toml")))
+
+
 @lru_cache(maxsize=None)
-def load_schema(path: str | None = None) -> WorkbookSchema:
-    p = Path(path) if path else schemas_dir() / "settore.toml"
+def _load_style(path: str) -> dict:
+    return dict(tomllib.loads(Path(path).read_text(encoding="utf-8"))["style"])
+
+
+def load_schema(path: str | Path | None = None) -> WorkbookSchema:
+    return _load_schema(str(path) if path else str(schema_file("settore.toml")))
+
+
+@lru_cache(maxsize=None)
+def _load_schema(path: str) -> WorkbookSchema:
+    p = Path(path)
     return parse_schema(p.read_text(encoding="utf-8"), source=str(p))

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import schemas_dir
+from .schema import schema_file
 
 DECREASING_RATIOS = ("plain", "gzoom")
 LIGHTS = ("verde", "giallo", "rosso")
@@ -102,7 +102,7 @@ def parse_settings(text: str) -> Settings:
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
-    p = Path(path) if path else schemas_dir() / "settings.toml"
+    p = Path(path) if path else schema_file("settings.toml")
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

@@ -61,6 +61,15 @@ def number(x: float, decimals: int = 2) -> str:
     return format_italian(round(float(x), decimals) + 0.0, decimals=None, grouping=False)
 
 
+def bounds(lo: float | None, hi: float | None) -> str:
+    """A range as a message says it: ``tra 0 e 100``, ``maggiore o uguale a 0``, ``minore o uguale a 5``."""
+    if lo is not None and hi is not None:
+        return f"tra {number(lo)} e {number(hi)}"
+    if lo is not None:
+        return f"maggiore o uguale a {number(lo)}"
+    return f"minore o uguale a {number(hi)}"
+
+
 def percent(x: float, decimals: int = 2) -> str:
     """``85`` -> ``85,00 %`` (the Relazione's way: fixed decimals, a space before the sign)."""
     return f"{format_italian(x, decimals=decimals)} %"

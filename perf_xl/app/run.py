@@ -139,9 +139,12 @@ def _area_cells(read) -> list[tuple[str, str, str, int]]:
 
 
 def unknown_areas(outcomes: Iterable[tuple[str, list[tuple[str, str, str, int]]]],
-                  tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> list[Finding]:
+                  tables: Iterable[tuple[str, tuple[AreaInfo, ...]]],
+                  schema: WorkbookSchema | None = None) -> list[Finding]:
     """An error for each row area that no Aree sheet lists, even read as a person reads it (case,
     apostrophes, spaces): it would otherwise silently become an area of its own."""
+    schema = schema or load_schema()
+    column = schema.indicators.column("area").label
     known = {area_key(a.name) for _, areas in tables for a in areas}
     if not known:
         return []  # no Aree sheet at all: already a finding of its own (foglio-mancante)
@@ -150,7 +153,7 @@ def unknown_areas(outcomes: Iterable[tuple[str, list[tuple[str, str, str, int]]]
         for area, sheet, cell, row in cells:
             if area_key(area) not in known:
                 out.append(finding("area-sconosciuta", file=file, sheet=sheet, cell=cell, row=row,
-                                   column="Linea strategica", value=area))
+                                   column=column, value=area))
     return out
 
 
@@ -165,9 +168,11 @@ def _batches(paths: list[str], size: int, taper: int = 0) -> Iterator[tuple[str,
         yield tuple(paths[i:i + small])
 
 
-def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[list[AreaInfo], list[Finding]]:
+def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]],
+                schema: WorkbookSchema | None = None) -> tuple[list[AreaInfo], list[Finding]]:
     """One area table from every workbook's Aree sheet; disagreements are findings. Areas are matched
     as a person reads them (:func:`~perf_xl.core.consolidation.area_key`): the first spelling met is kept."""
+    layout = (schema or load_schema()).areas
     merged: dict[str, AreaInfo] = {}
     where: dict[str, str] = {}
     findings = []
@@ -178,8 +183,9 @@ def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]]) -> tuple[lis
             if prev is None:
                 merged[key], where[key] = a, file
             elif (prev.number, prev.published) != (a.number, a.published):
-                findings.append(finding("area-discordante", file=file, sheet="Aree", column="Linea strategica",
-                                        value=a.name, area=a.name, other=Path(where[key]).name))
+                findings.append(finding("area-discordante", file=file, sheet=layout.name,
+                                        column=layout.column("area").label, value=a.name, area=a.name,
+                                        other=Path(where[key]).name))
     return sorted(merged.values(), key=lambda a: a.number), findings
 
 
@@ -298,12 +304,12 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         if o.info.get("year"):
             years[o.path] = o.info["year"]
         result.comune = result.comune or o.info.get("comune", "")
-    dups = find_duplicates(idents, digest_of=lambda path: _digest_again(path, schema))
+    dups = find_duplicates(idents, digest_of=lambda path: _digest_again(path, schema), schema=schema)
     result.excluded = [f for f in files if f in dups.excluded]
     result.conflicts = dups.conflicts
     result.report.extend(dups.findings)
     if validate or consolidate:
-        result.report.extend(unknown_areas(area_cells, tables))
+        result.report.extend(unknown_areas(area_cells, tables, schema))
     if validate:
         result.report.findings.sort(key=finding_order)
     used_years = {y for f, y in years.items() if f not in dups.excluded}
@@ -314,11 +320,13 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
                     acc.add(parts)
         elif dups.excluded:
             acc.drop_sources([i for i, f in enumerate(files) if f in dups.excluded])
-        areas, area_findings = merge_areas(t for t in tables if t[0] not in dups.excluded)
+        areas, area_findings = merge_areas((t for t in tables if t[0] not in dups.excluded), schema)
         result.report.extend(area_findings)
         if len(used_years) > 1:
-            result.report.add(finding("anni-diversi", sheet="Info", cell="B2", row=2, column="Anno",
-                                      value=str(sorted(used_years)), years=sorted(used_years)))
+            cell, row = schema.info.cell("year")
+            result.report.add(finding("anni-diversi", sheet=schema.info.name, cell=cell, row=row,
+                                      column=schema.info.field("year").label, value=str(sorted(used_years)),
+                                      years=sorted(used_years)))
         if keep or workers < 2:
             by_area = acc.by_area(settings) if keep else acc.by_area(functools.partial(objective_result, settings=settings))
             result.areas = areas_from_objectives(by_area, areas, settings)

@@ -40,7 +40,7 @@ from ..model import Finding, IndicatorRow, Report, RunResult
 from ..numbers import format_italian, parse_number_text
 from ..schema import Column, WorkbookSchema
 from ..settings import Settings
-from ..wording import number, shorten
+from ..wording import bounds, number, shorten
 
 _FILE, _ROW = "__file__", "__row__"
 
@@ -96,10 +96,11 @@ def _in_range(lo: float | None, hi: float | None):
     return check
 
 
-_RANGES = {
-    "weight": ("peso-fuori-intervallo", _in_range(0, 100)),
-    "target": ("atteso-negativo", _in_range(0, None)),
-}
+# a number column's range is the schema's (``minimum``/``maximum``, which the template enforces too);
+# its code is named here when the column has its own, else valore-fuori-intervallo
+_RANGE_CODES = {"weight": "peso-fuori-intervallo"}
+# a scoring rule rather than a range of the template: a negative target gives no % di raggiungimento
+_RULES = {"target": ("atteso-negativo", _in_range(0, None))}
 
 
 def cell_schema(schema: WorkbookSchema) -> pa.DataFrameSchema:
@@ -115,8 +116,11 @@ def cell_schema(schema: WorkbookSchema) -> pa.DataFrameSchema:
         checks = []
         if col.type in ("number", "integer"):
             checks.append(pa.Check(lambda s: s.isna() | _numeric_mask(s), name="tipo-numerico"))
-            if col.key in _RANGES:
-                code, fn = _RANGES[col.key]
+            if col.minimum is not None or col.maximum is not None:
+                checks.append(pa.Check(_in_range(col.minimum, col.maximum),
+                                       name=_RANGE_CODES.get(col.key, "valore-fuori-intervallo")))
+            if col.key in _RULES:
+                code, fn = _RULES[col.key]
                 checks.append(pa.Check(fn, name=code))
         elif col.type == "choice":
             allowed = list(col.allowed)
@@ -147,6 +151,9 @@ def _cell_finding(check: str, col: Column, cell: str, value, file: str = "", she
         return finding("valore-non-ammesso", allowed=", ".join(col.allowed), **where)
     if check == "peso-fuori-intervallo":
         return finding("peso-fuori-intervallo", number=number(value), **where)
+    if check == "valore-fuori-intervallo":
+        return finding("valore-fuori-intervallo", number=number(value), bounds=bounds(col.minimum, col.maximum),
+                       **where)
     if check == "atteso-negativo":
         return finding("atteso-negativo", number=number(value), **where)
     return finding("cella-non-valida", check=check, **where)

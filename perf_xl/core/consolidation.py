@@ -55,6 +55,16 @@ NAME_WIDTH = 80  # an indicator's name kept for an explanation: whole, or shorte
 WEAK_KEPT = 1  # without detail, the first indicator below 100 that an explanation may name
 
 
+def _extra(rows) -> dict | None:
+    if rows[0].extra is None:
+        return None
+    out: dict[str, list] = {}
+    for r in rows:
+        for k, v in (r.extra or {}).items():
+            out.setdefault(k, []).append(v)
+    return out
+
+
 def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectivePart]:
     """One workbook's rows -> its objectives' parts, in order of first appearance.
 
@@ -89,6 +99,7 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
                              responsabile=sys.intern(first.responsabile), settore=sys.intern(first.settore),
                              num=num, den=den, count=len(items), weight_sum=sum(r.weight or 0 for r, _ in items),
                              refs=refs, weak=tuple(weak), mismatches=tuple(mismatches),
+                             extra=_extra([r for r, _ in items]),
                              indicators=[_scored(r, pct, settings) for r, pct in items] if detail else None)
         parts.append(part)
     return parts
@@ -100,7 +111,8 @@ def objective_result(p: ObjectivePart, settings: Settings) -> ObjectiveResult:
     return ObjectiveResult(
         code=p.code, name=p.name, area=p.area, responsabile=p.responsabile, settore=p.settore,
         indicators=tuple(p.indicators or ()), score=score, traffic_light=scoring.traffic_light(score, settings),
-        indicator_count=p.count, weight_sum=p.weight_sum, refs=p.refs, weak=p.weak, mismatches=p.mismatches)
+        indicator_count=p.count, weight_sum=p.weight_sum, refs=p.refs, weak=p.weak, mismatches=p.mismatches,
+        extra=p.extra)
 
 
 class ObjectiveAccumulator:

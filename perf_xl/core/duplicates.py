@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from ..findings import finding
 from ..model import Finding, Identity, IndicatorRow
+from ..schema import WorkbookSchema, load_schema
 from ..wording import as_read
 
 IDENTICAL = "copia-identica"
@@ -45,7 +46,9 @@ def _normal_code(code: str) -> str:
     return " ".join(str(code).split()).upper()
 
 
-_DATA_NAMES = [f.name for f in dataclasses.fields(IndicatorRow) if f.compare]
+# the row's fields, without ``extra`` (a dict, digested only when the schema has extra columns, so a
+# digest stays the same as before for the shipped schema and in the nightly cache)
+_DATA_NAMES = [f.name for f in dataclasses.fields(IndicatorRow) if f.compare and f.name != "extra"]
 _DATA_FIELDS = attrgetter(*_DATA_NAMES)
 _ROW_ORDER = itemgetter(*(_DATA_NAMES.index(k) for k in ("area", "objective_code", "indicator")))
 
@@ -54,7 +57,11 @@ def value_digest(rows: Iterable[IndicatorRow], areas: Iterable) -> str:
     """A digest of what a workbook says (its areas and its indicator rows as data), the same
     whatever the file's name and wherever the rows are in the sheet. Built in C (attrgetter, a
     sort by text keys, marshal's version 2, which writes values only, never references)."""
-    data = sorted(map(_DATA_FIELDS, rows), key=_ROW_ORDER)
+    rows = rows if isinstance(rows, (list, tuple)) else list(rows)
+    if any(r.extra for r in rows):
+        data = sorted(((*_DATA_FIELDS(r), sorted((r.extra or {}).items())) for r in rows), key=_ROW_ORDER)
+    else:
+        data = sorted(map(_DATA_FIELDS, rows), key=_ROW_ORDER)
     table = sorted(((a.number, a.name, a.published) for a in areas), key=repr)
     try:
         raw = marshal.dumps((data, table), 2)
@@ -165,12 +172,17 @@ def _relation(a: Identity, b: Identity, same: bool, codes: list) -> str:
     return "; ".join(parts)
 
 
-def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] | None = None) -> Duplicates:
+def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] | None = None,
+                    schema: WorkbookSchema | None = None) -> Duplicates:
     """Group the workbooks that are the same settore's, choose the one used in each group and say
     what happens to the others (findings, the files left out, the conflicts, the areas to check).
 
     An identity without its digest gets it from ``digest_of(file)`` when it is compared (only the
-    workbooks with a copy are)."""
+    workbooks with a copy are). ``schema`` names the columns in the findings (default: the schema
+    in use)."""
+    schema = schema or load_schema()
+    settore_label = schema.info.field("settore").label
+    code_label = schema.indicators.column("objective_code").label
     first: dict[str, Identity] = {}
     for d in idents:
         first.setdefault(d.file, d)  # a file given twice is one file
@@ -204,9 +216,9 @@ def find_duplicates(idents: Iterable[Identity], digest_of: Callable[[str], str] 
                             partner = m
                             break
             if same:
-                sheet, cell, column = e.settore_sheet, e.settore_cell, "Settore"
+                sheet, cell, column = e.settore_sheet, e.settore_cell, settore_label
             else:
-                sheet, cell, column = codes[0][1][0], codes[0][1][1], "Cod. obiettivo"
+                sheet, cell, column = codes[0][1][0], codes[0][1][1], code_label
             row = int(re.sub(r"\D", "", cell) or 0) or None
             ue, up, uu = f"«{label[e.file]}»", f"«{label[partner.file]}»", f"«{label[used.file]}»"
             where = dict(file=e.file, sheet=sheet, cell=cell, row=row, column=column)

@@ -16,7 +16,8 @@ from ..app.consolidate import consolidate_folder
 from ..model import RunResult
 from ..io.lock import AlreadyRunning, output_lock
 from ..io.outputs import OutputRefused, check_outputs, no_workbooks_message
-from ..io.summary import sintesi_notice, sintesi_row, write_summary_json, write_summary_workbook
+from ..io.summary import (column_value, load_summary_layout, sintesi_notice, sintesi_row, write_summary_json,
+                          write_summary_workbook)
 from ..schema import load_schema
 from ..settings import load_settings
 
@@ -104,12 +105,11 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> RunResult:
 
 def result_rows(c: RunResult) -> list[list]:
     """The table that lands on the Consolida sheet: the areas (the Sintesi's rows), the outputs, the findings."""
-    keys = ("short_name", "objectives", "indicators", "score", "traffic_light", "published", "check")
-    rows: list[list] = [["Area", "Obiettivi", "Indicatori", "% Raggiungimento", "Barometro", "% pubblicata",
-                         "Verifica"]]
+    cols = load_summary_layout()["consolida"]["columns"]
+    rows: list[list] = [[col["label"] for col in cols]]
     for a in c.areas:
-        row = sintesi_row(a)
-        rows.append([row[k] if row[k] is not None else "" for k in keys])
+        values = sintesi_row(a)
+        rows.append([column_value(values, col) for col in cols])
     rows.append([])
     for line in sintesi_notice(c):  # Relazione incompleta, areas to verify: as on the Sintesi
         rows.extend([[line] + [""] * 6, []])

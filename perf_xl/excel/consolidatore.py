@@ -19,6 +19,8 @@ from pathlib import Path
 import xlsxwriter
 
 from ..io.atomic import atomic_path, write_text_atomic
+from ..io.summary import load_summary_layout
+from ..schema import load_style
 from .consolida import CONFIG_FIELDS, CONFIG_SHEET, RESULT_ANCHOR, RESULT_SHEET
 
 MACRO = "SampleCall"
@@ -64,13 +66,15 @@ def make_consolidatore(out: str | Path, folder: str = "", year: int | None = Non
         book.add_vba_project(io.BytesIO(xlwings_vba_project()), is_stream=True)
         bold = book.add_format({"bold": True})
         title = book.add_format({"bold": True, "font_size": 16})
-        head = book.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78"})
-        note = book.add_format({"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"})
+        style = load_style()
+        head = book.add_format({"bold": True, "font_color": "white", "bg_color": style["header_fill"]})
+        note = book.add_format({"italic": True, "font_color": style["note_font"], "text_wrap": True, "valign": "top"})
 
         ws = book.add_worksheet(RESULT_SHEET)
         ws.set_vba_name("Sheet1")
-        ws.set_column(0, 0, 34)
-        ws.set_column(1, 6, 16)
+        lay = load_summary_layout()["consolida"]
+        for j, col in enumerate(lay["columns"]):  # the result table lands here (see consolida.result_rows)
+            ws.set_column(j, j, col["width"])
         ws.write_string(0, 0, "Relazione sulla Performance — consolidamento", title)
         ws.write_string(1, 0, "Premere «Consolida»: i file dei settori della cartella indicata nel foglio Config "
                               "vengono riuniti nella Relazione. Il risultato compare qui sotto.", note)
@@ -91,18 +95,19 @@ def make_consolidatore(out: str | Path, folder: str = "", year: int | None = Non
 
         cfg = book.add_worksheet(CONFIG_SHEET)
         cfg.set_vba_name("Sheet3")
-        cfg.set_column(0, 0, 34)
-        cfg.set_column(1, 1, 60)
-        cfg.set_column(2, 2, 70)
-        cfg.write_row(0, 0, ["Voce", "Valore", "Spiegazione"], head)
+        cols = lay["config_columns"]
+        at = {col["key"]: j for j, col in enumerate(cols)}
+        for j, col in enumerate(cols):
+            cfg.set_column(j, j, col["width"])
+        cfg.write_row(0, 0, [col["label"] for col in cols], head)
         for i, (key, label, help_text) in enumerate(CONFIG_FIELDS, start=1):
-            cfg.write_string(i, 0, label, bold)
+            cfg.write_string(i, at["label"], label, bold)
             v = values[key]
             if isinstance(v, int):
-                cfg.write_number(i, 1, v)
+                cfg.write_number(i, at["value"], v)
             elif v:
-                cfg.write_string(i, 1, str(v))
-            cfg.write_string(i, 2, help_text, note)
+                cfg.write_string(i, at["value"], str(v))
+            cfg.write_string(i, at["help"], help_text, note)
         book.close()
     module = write_text_atomic(out.with_suffix(".py"), module_source(out.stem))
     return [out, module]

@@ -21,7 +21,7 @@ import python_calamine
 from openpyxl.utils import get_column_letter
 
 from ..findings import finding
-from ..model import AreaInfo, Finding, IndicatorRow, SettoreWorkbook
+from ..model import INDICATOR_FIELDS, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
 from ..wording import number, os_reason
@@ -39,8 +39,10 @@ FILE_NOT_READ_CODES = frozenset({
 SHEET_NOT_READ_CODES = frozenset({"foglio-mancante", "foglio-illeggibile"})
 
 
-def indicators_not_read(finding: Finding, indicators_sheet: str = "Indicatori") -> bool:
-    """Whether ``finding`` says the workbook's indicators were not read (so it is missing from a total)."""
+def indicators_not_read(finding: Finding, indicators_sheet: str | None = None) -> bool:
+    """Whether ``finding`` says the workbook's indicators were not read (so it is missing from a total);
+    ``indicators_sheet`` defaults to the schema's."""
+    indicators_sheet = indicators_sheet or load_schema().indicators.name
     return finding.code in FILE_NOT_READ_CODES or (
         finding.code in SHEET_NOT_READ_CODES and finding.sheet == indicators_sheet)
 
@@ -461,6 +463,10 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
     texts = [(c.key, cols[c.key]) for c in inputs if c.type not in ("number", "integer")]
     absent = {c.key: (None if c.type in ("number", "integer") else "")
               for c in layout.columns if not c.computed and c.key not in cols}
+    # columns added to the schema with no IndicatorRow field: their values go in the row's ``extra``
+    extra_keys = [c.key for c in layout.columns if not c.computed and c.key not in INDICATOR_FIELDS]
+    for key in extra_keys:
+        absent.pop(key, None)
     width = max(input_idx) + 1
     sheet = layout.name
     out = []
@@ -490,6 +496,8 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
                 if v.__class__ is float:
                     _non_finite(sink, result, layout, key, i, excel_row, v)
                     row[i] = ""  # a missing value for the cell checks, reported once here
+        if extra_keys:
+            values["extra"] = {key: values.pop(key, None) for key in extra_keys}
         out.append(IndicatorRow(file=file, sheet=sheet, row=excel_row, **values))
     return out
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ..model import ERROR, WARNING, Report
+from ..schema import load_style
 from ..wording import count, wrap
 from .atomic import atomic_path, write_text_atomic
 from .cells import write_value
@@ -108,11 +109,12 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
         # a fixed creation date: the same findings give the same bytes (the run's date is in its file name)
         book.set_properties({"title": "Segnalazioni perf_xl", "created": datetime.datetime(2000, 1, 1)})
         ws = book.add_worksheet(lay["sheet"])
-        head = book.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78", "border": 1})
+        style = load_style()
+        head = book.add_format({"bold": True, "font_color": "white", "bg_color": style["header_fill"], "border": 1})
         wrapped = book.add_format({"text_wrap": True, "valign": "top"})
         link = book.add_format({"font_color": "blue", "underline": 1, "valign": "top"})
-        sev = {ERROR: book.add_format({"bg_color": "#F8696B", "valign": "top"}),
-               WARNING: book.add_format({"bg_color": "#FFD966", "valign": "top"})}
+        sev = {ERROR: book.add_format({"bg_color": style["error_fill"], "valign": "top"}),
+               WARNING: book.add_format({"bg_color": style["warning_fill"], "valign": "top"})}
         for j, col in enumerate(cols):
             ws.set_column(j, j, col["width"])
             ws.write_string(0, j, col["label"], head)

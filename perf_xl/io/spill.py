@@ -43,7 +43,7 @@ class SpilledObjectives:
         # each objective's score as the first pass over an area computed it, for the outputs that
         # list every objective's score (the JSON): read back without merging and scoring again
         self._db.execute("CREATE TABLE scores (area TEXT, seq INTEGER, code TEXT, name TEXT, settore TEXT,"
-                         " score REAL, weight_sum REAL, traffic_light TEXT, PRIMARY KEY (area, seq))")
+                         " score REAL, weight_sum REAL, traffic_light TEXT, extra BLOB, PRIMARY KEY (area, seq))")
         self._scored: set[str] = set()
         self._finalizer = weakref.finalize(self, _cleanup, self._db, self._dir)
         self._indexed = False
@@ -77,8 +77,8 @@ class SpilledObjectives:
     def add_scores(self, area: str, rows: list[tuple]) -> None:
         """Score rows a view computed (:func:`score_row` tuples, in code order)."""
         if area not in self._scored:
-            self._db.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?)",
-                                 [(area, i, *row) for i, row in enumerate(rows)])
+            self._db.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?,?)",
+                                 [(area, i, *row[:-1], _dumps_extra(row[-1])) for i, row in enumerate(rows)])
             self._scored.add(area)
 
     def area_sizes(self) -> dict[str, int]:
@@ -88,7 +88,7 @@ class SpilledObjectives:
     def rows(parts: Iterable[ObjectivePart]) -> list[tuple]:
         """Parts as spill rows: made where the parts are made (a worker), stored as they come."""
         return [(p.area, natural_key(p.code), p.code, p.name, p.responsabile, p.settore, p.num, p.den, p.count,
-                 p.weight_sum, pickle.dumps((p.refs, p.weak, p.mismatches), protocol=pickle.HIGHEST_PROTOCOL))
+                 p.weight_sum, pickle.dumps((p.refs, p.weak, p.mismatches, p.extra), protocol=pickle.HIGHEST_PROTOCOL))
                 for p in parts]
 
     def add(self, parts: Iterable[ObjectivePart]) -> None:
@@ -120,9 +120,10 @@ class SpilledObjectives:
             " WHERE area = ? ORDER BY sortkey, code, seq", (area,))
         memo = [] if area not in self._scored else None
         for code, name, resp, settore, num, den, count, wsum, facts in rows:
-            refs, weak, mismatches = pickle.loads(facts)
+            refs, weak, mismatches, extra = pickle.loads(facts)
             part = ObjectivePart(area=area, code=code, name=name, responsabile=resp, settore=settore, num=num,
-                                 den=den, count=count, weight_sum=wsum, refs=refs, weak=weak, mismatches=mismatches)
+                                 den=den, count=count, weight_sum=wsum, refs=refs, weak=weak, mismatches=mismatches,
+                                 extra=extra)
             if current is not None and current.code == code:
                 current.merge(part)
                 continue
@@ -150,8 +151,9 @@ class SpilledObjectives:
         if area not in self._scored:
             for _ in self.iter_area(area, score):
                 pass
-        yield from self._db.execute("SELECT code, name, settore, score, weight_sum, traffic_light FROM scores"
-                                    " WHERE area = ? ORDER BY seq", (area,))
+        for *row, extra in self._db.execute("SELECT code, name, settore, score, weight_sum, traffic_light, extra"
+                                            " FROM scores WHERE area = ? ORDER BY seq", (area,)):
+            yield (*row, None if extra is None else pickle.loads(extra))
 
     def count_area(self, area: str) -> int:
         (n,) = self._db.execute("SELECT COUNT(DISTINCT code) FROM parts WHERE area = ?", (area,)).fetchone()
@@ -159,6 +161,10 @@ class SpilledObjectives:
 
     def close(self) -> None:
         self._finalizer()
+
+
+def _dumps_extra(extra: dict | None) -> bytes | None:
+    return None if extra is None else pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _cleanup(db: sqlite3.Connection, folder: str) -> None:

@@ -13,14 +13,13 @@ import datetime as _dt
 import functools
 import json
 import re
-import tomllib
 from pathlib import Path
 from typing import Iterable
 
 import xlsxwriter
 
-from ..model import SCORE_ROW_FIELDS, AreaResult, RunResult, score_row
-from ..schema import schemas_dir
+from ..model import INDICATOR_FIELDS, SCORE_ROW_FIELDS, AreaResult, RunResult, score_row
+from ..schema import WorkbookSchema, load_layout, load_schema, load_style
 from ..settings import LIGHTS, Settings, load_settings
 from ..wording import count, short_area_name
 from .cells import write_value
@@ -29,8 +28,18 @@ from .atomic import atomic_path, write_text_atomic
 from .beside import can_fork, run_beside
 
 
-def load_summary_layout() -> dict:
-    return tomllib.loads((schemas_dir() / "summary.toml").read_text(encoding="utf-8"))
+def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
+    """``summary.toml``; the area sheets' columns end with the settore schema's extra columns (those
+    added to settore.toml that perf_xl does not score), unless summary.toml places them itself."""
+    layout = load_layout("summary.toml")
+    schema = schema or load_schema()
+    area = layout["area"]
+    listed = {c["key"] for c in area["columns"]}
+    for c in schema.indicators.columns:
+        if not c.computed and c.key not in INDICATOR_FIELDS and c.key not in listed:
+            area["columns"].append({"key": c.key, "label": c.label, "width": c.width,
+                                    **({"format": c.format} if c.format else {})})
+    return layout
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -61,8 +70,17 @@ def area_dict(a: AreaResult) -> dict:
         "reproduces": a.reproduces,
         "explanation": list(a.explanation),
         "to_verify": list(a.to_verify),
-        "objective_scores": [dict(zip(SCORE_ROW_FIELDS, row)) for row in _score_rows(a.objectives)],
+        "objective_scores": [_score_dict(row) for row in _score_rows(a.objectives)],
     }
+
+
+def _score_dict(row: tuple) -> dict:
+    """An objective's entry in the JSON; with ``extra`` (column key -> one value per indicator) only when
+    the schema has columns beyond the ones perf_xl scores (added to settore.toml)."""
+    d = dict(zip(SCORE_ROW_FIELDS, row))
+    if row[len(SCORE_ROW_FIELDS)] is not None:
+        d["extra"] = row[len(SCORE_ROW_FIELDS)]
+    return d
 
 
 def _score_rows(objectives) -> Iterable[tuple]:
@@ -139,9 +157,11 @@ def write_summary_outputs(c: RunResult, out: str | Path, json_path: str | Path |
     return written
 
 
-def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | None = None) -> Path:
+def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | None = None,
+                           schema: WorkbookSchema | None = None) -> Path:
+    """The Relazione workbook; ``schema`` (default: the one in use) adds its extra columns to the area sheets."""
     settings = settings or load_settings()
-    layout = load_summary_layout()
+    layout = load_summary_layout(schema)
     path = Path(path)
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
@@ -161,17 +181,19 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
 
 
 def _formats(book, settings: Settings) -> dict:
+    style = load_style()
     f = {
         "title": book.add_format({"bold": True, "font_size": 14}),
-        "subtitle": book.add_format({"italic": True, "font_color": "#555555"}),
-        "header": book.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78", "text_wrap": True,
+        "subtitle": book.add_format({"italic": True, "font_color": style["note_font"]}),
+        "header": book.add_format({"bold": True, "font_color": "white", "bg_color": style["header_fill"], "text_wrap": True,
                                    "valign": "vcenter", "border": 1}),
         "text": book.add_format({"text_wrap": True, "valign": "top"}),
         "plain": book.add_format({"valign": "top"}),
-        "objective": book.add_format({"bold": True, "bg_color": "#DDEBF7", "valign": "top"}),
+        "objective": book.add_format({"bold": True, "bg_color": style["objective_fill"], "valign": "top"}),
         "bold": book.add_format({"bold": True}),
         "link": book.add_format({"font_color": "blue", "underline": 1, "valign": "top"}),
-        "alert": book.add_format({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE", "text_wrap": True,
+        "alert": book.add_format({"bold": True, "font_color": style["alert_font"], "bg_color": style["alert_fill"],
+                                  "text_wrap": True,
                                   "valign": "top"}),
     }
     for light in LIGHTS:
@@ -189,7 +211,7 @@ def _num(book, fmts: dict, num_format: str | None, bold: bool = False):
             props["num_format"] = num_format
         if bold:
             props["bold"] = True
-            props["bg_color"] = "#DDEBF7"
+            props["bg_color"] = load_style()["objective_fill"]
         fmts["_cache"][key] = book.add_format(props)
     return fmts["_cache"][key]
 
@@ -209,24 +231,37 @@ def sintesi_row(a) -> dict:
         "indicators": a.indicator_count, "score": None if a.score is None else round(a.score, 2),
         "traffic_light": a.traffic_light, "published": a.published, "difference": a.difference,
         "check": ("da verificare" if a.to_verify
-                  else {True: "riprodotto", False: "NON riprodotto", None: "—"}[a.reproduces]),
+                  else {True: "riprodotto", False: "NON riprodotto", None: None}[a.reproduces]),
         "explanation": "\n".join((*a.to_verify, *a.explanation)),
     }
+
+
+def column_value(values: dict, col: dict):
+    """A row's value for a column of summary.toml: what the column's ``blank`` says when it is empty."""
+    v = values.get(col["key"])
+    return col.get("blank") if v is None else v
+
+
+def _label(table: dict, key: str) -> str:
+    return next(col["label"] for col in table["columns"] if col["key"] == key)
 
 
 def sintesi_notice(c: RunResult) -> list[str]:
     """The lines above the Sintesi's title when the Relazione cannot be published as it is:
     workbooks not used (*Relazione incompleta*) and versions of a workbook that disagree."""
+    lay = load_summary_layout()
+    notes = lay["findings"]["sheet"]
     lines = []
     if c.files and c.not_used:
         names = ", ".join(f"«{Path(f).name}»" for f in c.not_used)
         n = count(len(c.not_used), "cartella di lavoro non è stata usata", "cartelle di lavoro non sono state usate")
-        lines.append(f"Relazione incompleta: {n} (il file o il suo foglio Indicatori non si legge): {names}. "
-                     "I loro obiettivi non sono conteggiati nelle aree: correggere i file (vedere «Note e anomalie») "
+        lines.append(f"Relazione incompleta: {n} (il file o il suo foglio {load_schema().indicators.name} non si "
+                     f"legge): {names}. "
+                     f"I loro obiettivi non sono conteggiati nelle aree: correggere i file (vedere «{notes}») "
                      "e consolidare di nuovo.")
     if c.conflicts:
         lines.append(f"Aree da verificare: {count(len(c.conflicts), 'copia', 'copie')} di una cartella di lavoro "
-                     "con valori diversi (vedere la colonna «Verifica» e «Note e anomalie»).")
+                     f"con valori diversi (vedere la colonna «{_label(lay['sintesi'], 'check')}» e «{notes}»).")
     return lines
 
 
@@ -234,7 +269,7 @@ def write_summary_csv(path: str | Path, c: RunResult) -> Path:
     """The area scores (the Sintesi's table), one row per area, for the office's own sheets."""
     cols = load_summary_layout()["sintesi"]["columns"]
     return write_csv(path, [col["label"] for col in cols],
-                     ([row[col["key"]] for col in cols] for row in map(sintesi_row, c.areas)))
+                     ([column_value(row, col) for col in cols] for row in map(sintesi_row, c.areas)))
 
 
 def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: dict) -> None:
@@ -267,7 +302,7 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
             if key == "short_name":  # the name a user reads is the link to the area's sheet
                 ws.write_url(r, j, f"internal:'{sheet_names[a.name]}'!A1", fmts["link"], values[key])
             else:
-                write_value(ws, r, j, values[key], fmt)
+                write_value(ws, r, j, column_value(values, col), fmt)
     ws.freeze_panes(hr + 1, 0)
     if c.areas:
         chart = book.add_chart({"type": "bar"})
@@ -280,7 +315,7 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
             "categories": [sheet, first, area_col, last, area_col],
             "values": [sheet, first, score_col, last, score_col],
             "data_labels": {"value": True, "num_format": "0.00"},
-            "fill": {"color": "#2E75B6"},
+            "fill": {"color": load_style()["chart_fill"]},
         })
         chart.set_title({"name": lay["subtitle"]})
         chart.set_x_axis({"min": 0, "max": 100, "num_format": "0"})
@@ -316,6 +351,8 @@ def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings, detail: 
                 "target": row.target, "actual": row.actual, "deviation": s.deviation, "note": row.note,
                 "weight": row.weight, "achievement": s.achievement, "traffic_light": s.traffic_light,
             }
+            if row.extra:
+                values.update(row.extra)
             for j, col in enumerate(cols):
                 key = col["key"]
                 if key == "traffic_light" and s.traffic_light:
@@ -346,24 +383,26 @@ def _write_area_by_settore(book, ws, a, lay: dict, fmts: dict, settings: Setting
     """Too many workbooks to list every objective: one row per settore (the JSON has every objective)."""
     ws.write_string(2, 0, lay["no_detail_note"], fmts["subtitle"])
     cols = lay["by_settore_columns"]
+    at = {col["key"]: j for j, col in enumerate(cols)}
     _header(ws, hr, cols, fmts)
-    score_fmt = _num(book, fmts, "0.00")
     r = hr + 1
     for s in a.settori:
-        ws.write_string(r, 0, s.settore)
-        ws.write_string(r, 1, s.responsabile)
-        ws.write_number(r, 2, s.objectives)
-        ws.write_number(r, 3, s.indicators)
-        if s.score is not None:
-            ws.write_number(r, 4, round(s.score, 2), score_fmt)
-        if s.traffic_light:
-            ws.write_string(r, 5, s.traffic_light, fmts[s.traffic_light])
+        values = {"settore": s.settore, "responsabile": s.responsabile, "objectives": s.objectives,
+                  "indicators": s.indicators, "score": None if s.score is None else round(s.score, 2),
+                  "traffic_light": s.traffic_light}
+        for j, col in enumerate(cols):
+            if col["key"] == "traffic_light":
+                fmt = fmts[s.traffic_light] if s.traffic_light else None
+            else:
+                fmt = _num(book, fmts, col["format"]) if col.get("format") else None
+            if values[col["key"]] not in (None, ""):
+                write_value(ws, r, j, values[col["key"]], fmt)
         r += 1
     ws.write_string(r, 0, lay["area_score_label"], fmts["objective"])
     if a.score is not None:
-        ws.write_number(r, 4, round(a.score, 2), _num(book, fmts, "0.00", bold=True))
+        ws.write_number(r, at["score"], round(a.score, 2), _num(book, fmts, "0.00", bold=True))
     if a.traffic_light:
-        ws.write_string(r, 5, a.traffic_light, fmts[a.traffic_light])
+        ws.write_string(r, at["traffic_light"], a.traffic_light, fmts[a.traffic_light])
     ws.freeze_panes(hr + 1, 0)
 
 
@@ -373,11 +412,11 @@ def _write_findings(ws, c: RunResult, lay: dict, fmts: dict) -> None:
     r = 1
     for a in c.areas:
         for msg in a.explanation:
-            write_value(ws, r, 0, "", fmts["text"])
-            write_value(ws, r, 1, short_area_name(a.name), fmts["text"])
-            write_value(ws, r, 3, "area-non-riprodotta", fmts["text"])
-            write_value(ws, r, 4, "avviso", fmts["text"])
-            write_value(ws, r, 5, msg, fmts["text"])
+            values = {"file": "", "sheet": short_area_name(a.name), "code": "area-non-riprodotta", "severity": "avviso",
+                      "message": msg}
+            for j, col in enumerate(cols):
+                if col["key"] in values:
+                    write_value(ws, r, j, values[col["key"]], fmts["text"])
             r += 1
     for f in c.findings:
         d = f.as_dict()

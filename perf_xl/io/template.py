@@ -17,16 +17,14 @@ import xlsxwriter
 
 from .. import formulas
 from .. import scoring
-from ..wording import shorten
-from ..model import IndicatorRow, SettoreWorkbook
-from ..schema import Column, WorkbookSchema, load_schema
+from ..wording import bounds, shorten
+from ..model import INDICATOR_FIELDS, IndicatorRow, SettoreWorkbook
+from ..schema import Column, WorkbookSchema, load_schema, load_style
 from ..settings import LIGHTS, Settings, load_settings
 from .cells import write_value
 from .atomic import atomic_path
 
 SPARE_ROWS = 30  # empty rows with formulas, so a dirigente can add indicators by typing
-HEADER_FILL = "#1F4E78"
-COMPUTED_FILL = "#F2F2F2"
 
 
 def _n(x) -> float | None:
@@ -84,14 +82,14 @@ def _col_format(book, col: Column, wrap: bool):
     if wrap:
         props["text_wrap"] = True
     if col.computed:
-        props["bg_color"] = COMPUTED_FILL
+        props["bg_color"] = load_style()["computed_fill"]
     return book.add_format(props)
 
 
 
 
 def _write_header(book, ws, header_row0: int, labels) -> None:
-    fmt = book.add_format({"bold": True, "font_color": "white", "bg_color": HEADER_FILL, "text_wrap": True,
+    fmt = book.add_format({"bold": True, "font_color": "white", "bg_color": load_style()["header_fill"], "text_wrap": True,
                            "valign": "vcenter", "border": 1, "locked": True})
     for c, label in enumerate(labels):
         ws.write_string(header_row0, c, label, fmt)
@@ -124,7 +122,8 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
                 ws.write_formula(excel_row - 1, c.position - 1, rule(letters, excel_row, settings, **extra), fmt,
                                  "" if value is None else value)
             elif row is not None:
-                write_value(ws, excel_row - 1, c.position - 1, getattr(row, c.key), fmt)
+                value = getattr(row, c.key) if c.key in INDICATOR_FIELDS else (row.extra or {}).get(c.key)
+                write_value(ws, excel_row - 1, c.position - 1, value, fmt)
     # drop-down lists and input help, from the schema
     for c in layout.columns:
         col0 = c.position - 1
@@ -133,10 +132,9 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
                 "validate": "list", "source": list(c.allowed), "error_title": c.label,
                 "error_message": f"Valori ammessi: {', '.join(c.allowed)}.", "input_title": shorten(c.label, 32),
                 "input_message": shorten(c.help or "", 255)})
-        elif c.type == "number" and c.key == "weight":
+        elif c.type in ("number", "integer") and (c.minimum is not None or c.maximum is not None):
             ws.data_validation(first - 1, col0, last - 1, col0, {
-                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
-                "error_title": c.label, "error_message": "Il peso è un numero tra 0 e 100.",
+                **_range_rule(c), "error_title": c.label, "error_message": _range_message(c),
                 "input_title": shorten(c.label, 32), "input_message": shorten(c.help or "", 255)})
         elif c.help:
             ws.data_validation(first - 1, col0, last - 1, col0, {
@@ -156,6 +154,24 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
     ws.repeat_rows(h0)
 
 
+def _range_rule(c: Column) -> dict:
+    """An Excel data validation for a number column's range (``minimum``/``maximum`` in the schema)."""
+    kind = "integer" if c.type == "integer" else "decimal"
+    if c.minimum is not None and c.maximum is not None:
+        return {"validate": kind, "criteria": "between", "minimum": _plain(c.minimum), "maximum": _plain(c.maximum)}
+    if c.minimum is not None:
+        return {"validate": kind, "criteria": ">=", "value": _plain(c.minimum)}
+    return {"validate": kind, "criteria": "<=", "value": _plain(c.maximum)}
+
+
+def _range_message(c: Column) -> str:
+    return c.error or f"«{c.label}» è un numero {bounds(c.minimum, c.maximum)}."
+
+
+def _plain(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
 def _write_areas(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
     layout = schema.areas
     ws = book.add_worksheet(layout.name)
@@ -173,8 +189,8 @@ def _write_areas(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
 def _write_info(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
     layout = schema.info
     ws = book.add_worksheet(layout.name)
-    ws.set_column(0, 0, 20)
-    ws.set_column(1, 1, 70, book.add_format({"text_wrap": True, "valign": "top"}))
+    ws.set_column(0, 0, layout.widths[0])
+    ws.set_column(1, 1, layout.widths[1], book.add_format({"text_wrap": True, "valign": "top"}))
     _write_header(book, ws, layout.header_row - 1, layout.header)
     bold = book.add_format({"bold": True})
     for i, f in enumerate(layout.fields):
