@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, NamedTuple
 
-POLARITIES = ("crescente", "decrescente", "binario")
 ERROR = "errore"
 WARNING = "avviso"
 

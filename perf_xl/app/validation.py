@@ -45,14 +45,6 @@ from ..wording import number, shorten
 _FILE, _ROW = "__file__", "__row__"
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and not (isinstance(v, float) and math.isnan(v))
-
-
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
-
-
 # --- cell checks: pandera, generated from the schema -------------------------------------------
 
 def _load_pandera_backends() -> None:

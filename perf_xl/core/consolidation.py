@@ -34,17 +34,9 @@ def area_key(name: str) -> str:
     return as_read(name)
 
 
-def score_row(row: IndicatorRow, settings: Settings) -> ScoredIndicator:
-    return _scored(row, scoring.achievement(row.target, row.actual, row.polarity, settings), settings)
-
-
 def _scored(row: IndicatorRow, pct: float | None, settings: Settings) -> ScoredIndicator:
     return ScoredIndicator(row=row, achievement=pct, deviation=scoring.deviation(row.target, row.actual, row.polarity),
                            traffic_light=scoring.traffic_light(pct, settings))
-
-
-def _natural(code: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", code))
 
 
 def _ref(row: IndicatorRow, file_name: str) -> str:
