@@ -408,7 +408,7 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
     """All checks over workbooks already read (shared with consolidation: one read per file).
 
     With ``names_out``, the caller gets each file's objective names. The check across
-    workbooks (copies of one settore's workbook, :mod:`perf_xl.duplicates`) is the pipeline's.
+    workbooks (copies of one settore's workbook, :mod:`perf_xl.core.duplicates`) is the run's (:mod:`perf_xl.app.run`).
     """
     report = Report()
     for read in reads:
