@@ -407,8 +407,8 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
                    names_out: dict[str, list[ObjectiveName]] | None = None) -> Report:
     """All checks over workbooks already read (shared with consolidation: one read per file).
 
-    With ``names_out``, the caller gets each file's objective names. The check across
-    workbooks (copies of one settore's workbook, :mod:`perf_xl.core.duplicates`) is the run's (:mod:`perf_xl.app.run`).
+    With ``names_out``, the caller gets each file's objective names. The check across workbooks
+    (copies of one settore's workbook, :mod:`perf_xl.core.duplicates`) is :mod:`perf_xl.app.run`'s.
     """
     report = Report()
     for read in reads:
