@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
-import re
 import sys
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
