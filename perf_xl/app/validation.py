@@ -32,7 +32,7 @@ from pandera.errors import SchemaErrors
 from openpyxl.utils import get_column_letter
 
 from .. import formulas
-from ..scoring import normal_polarity
+from ..scoring import normal_polarity, weights_sum_to_100
 from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
 from ..io.reader import ReadResult, find_workbooks
 from ..findings import finding
@@ -238,7 +238,7 @@ def check_objective_weights(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Fin
         if not code or any(r.weight is None for r in items):
             continue
         total = sum(r.weight for r in items)
-        if abs(total - 100) > 1e-6:
+        if not weights_sum_to_100(total):
             cells = _cells(ctx, "weight", [r.row for r in items])
             yield ctx.finding(items[0], "weight", "pesi-somma", total, cell=cells, objective_code=code,
                               objective=shorten(items[0].objective, 80), total=number(total))

@@ -242,7 +242,7 @@ def explain_difference(area: AreaResult) -> list[str]:
         msgs.append(f"Obiettivo {o.code} {quoted(o.name)} ({o.settore}) {with_article('a', _pct(o.score))} "
                     "sotto il pubblicato" + (f" — {detail}." if detail else "."))
     for o in objs:
-        if abs(o.weight_sum - 100) > 0.005:
+        if not scoring.weights_sum_to_100(o.weight_sum):
             msgs.append(f"Obiettivo {o.code} {quoted(o.name)}: i pesi sommano a {number(o.weight_sum)} invece di 100 "
                         f"({_lines(o)}).")
         for ref, name, pub, pct in o.mismatches:
