@@ -144,12 +144,6 @@ def _cell_finding(check: str, col: Column, cell: str, value, file: str = "", she
     return finding("cella-non-valida", check=check, **where)
 
 
-def _cell_message(code: str, col: Column, cell: str, value) -> tuple[str, str]:
-    """(code, Italian message) for a failed cell check (what bench/run.py times)."""
-    f = _cell_finding(code, col, cell, value)
-    return f.code, f.message
-
-
 def _it(x) -> str:
     """A number as the dirigente should type it (``1082072``, ``24,29``: no exponent, no grouping)."""
     if isinstance(x, (int, float)) and not isinstance(x, bool):
