@@ -53,15 +53,15 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
         import warnings
 
         import pandas as pd
-        from pandera.errors import SchemaErrors
 
         from perf_xl.schema import load_schema
-        from perf_xl.app.validation import _cell_message, cell_schema
+        from perf_xl.app.validation import check_cells
+        from perf_xl.io.reader import ReadResult
+        from perf_xl.model import SettoreWorkbook
 
         warnings.filterwarnings("ignore")
         schema = load_schema()
         layout = schema.indicators
-        cs = cell_schema(schema)
         keys = {c.label: c.key for c in layout.columns}
         inputs = [c.key for c in layout.columns if not c.computed]
     elif mode == "reference":
@@ -84,16 +84,12 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
             df = frames["Indicatori"].rename(columns=keys)
             df = df.dropna(how="all", subset=[k for k in inputs if k in df.columns]).astype(object)
             df = df.where(pd.notna(df), None)
-            try:
-                cs.validate(df, lazy=True)
-            except SchemaErrors as exc:
-                for case in exc.failure_cases.itertuples(index=False):
-                    if case.index is None:
-                        continue
-                    col = layout.column(case.column)
-                    cell = f"{col.letter}{int(case.index) + layout.first_data_row}"
-                    code, _ = _cell_message(str(case.check), col, cell, df.at[case.index, col.key])
-                    found.append([p.name, cell, code])
+            # the same public cell check as perf_xl (pandera schema, then codes and messages), per file
+            read = ReadResult(SettoreWorkbook(info={}, areas=(), rows=(), path=str(p)),
+                              raw_rows=[(int(i) + layout.first_data_row, row) for i, row in
+                                        zip(df.index, df.itertuples(index=False, name=None))],
+                              columns={k: i for i, k in enumerate(df.columns)})
+            found.extend([p.name, f.cell, f.code] for f in check_cells([read], schema))
         extra["cell_findings"] = sorted(found)
     elif mode == "reference":
         for p in files:

@@ -1,4 +1,6 @@
-"""The ``perf-xl`` command line: thin wrappers, one library call each.
+"""The ``perf-xl`` command line: options, the checks on outputs before anything is written, the
+lock, what the console prints (in Italian) and the exit code. The work itself is done by library
+functions tested on their own (the runs of ``perf_xl.app``, the writers of ``perf_xl.io``).
 
 Exit codes: 0 done, 1 done but the data has errors, 2 the command could not run.
 """

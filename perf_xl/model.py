@@ -1,7 +1,8 @@
-"""Plain data of the pipeline: indicator rows, scored results, findings and reports.
+"""Plain data of a run: indicator rows, scored results, findings and reports, the run's result.
 
-Frozen dataclasses with no behaviour beyond small derived properties, so the pure
-core can pass them around and tests can build them by hand.
+Dataclasses with no behaviour beyond small derived properties (and the merge of one objective's
+parts), so every layer can pass them around and tests can build them by hand. The results and
+findings are frozen; what a run fills as it goes (Report, ObjectivePart, RunResult) is not.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, NamedTuple
 
-POLARITIES = ("crescente", "decrescente", "binario")
 ERROR = "errore"
 WARNING = "avviso"
 

@@ -1,7 +1,8 @@
-"""Italian number text (``1.082.072``, ``24,29``, ``-0,71``) to floats.
+"""Italian number text (``1.082.072``, ``24,29``, ``-0,71``) to floats, and floats to it.
 
-Used by the Relazione importer, which reads text, and by validation, which tells a
-dirigente that a number was typed as text and what to type instead.
+Read by the Relazione importer, which reads text, and by validation, which tells a
+dirigente that a number was typed as text and what to type instead; written by every
+message and output that shows a number to an Italian reader.
 """
 
 from __future__ import annotations

@@ -75,6 +75,13 @@ def traffic_light(pct: float | None, settings: Settings) -> str | None:
     return "rosso"
 
 
+def weights_sum_to_100(total: float) -> bool:
+    """An objective's weights sum to 100, to the hundredth as every sum is printed: 99,999 is 100
+    (never «sommano a 100 invece di 100»), 99,99 is not. The one test of the weights: validation,
+    the audit of a Relazione and the explanations use it."""
+    return abs(total - 100) <= 0.005
+
+
 def objective_score(weighted: Iterable[tuple[float | None, float | None]]) -> float | None:
     """Σ(peso × % Ragg) / Σ peso over the indicators that have a % Ragg.
 

@@ -51,13 +51,9 @@ class _BadInput(Exception):
 
 
 def _number(v) -> float:
-    if isinstance(v, bool) or v is None or v == "":
-        raise _BadInput
-    if isinstance(v, (int, float)):
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
         return float(v)
-    if isinstance(v, str):  # a number typed as text ("24,29") is still a mistake: flag it
-        raise _BadInput
-    raise _BadInput
+    raise _BadInput  # blank, TRUE/FALSE, or a number typed as text ("24,29"): a mistake to flag
 
 
 def _optional_number(v) -> float | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from perf_xl.io.libreoffice import soffice_binary
+from libreoffice import soffice_binary
 from perf_xl.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

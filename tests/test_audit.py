@@ -28,19 +28,21 @@ def test_audit_of_the_seed_lists_exactly_the_inconsistencies(seed_path, settings
 def test_audit_finds_a_wrong_published_ragg_and_area(tmp_path, settings):
     text = read_relazione_text(VALDORIA)
     lines = text.split("\n")
-    # line 26 (45/60 = 75): publish 85 instead of 75
-    fields = lines[25].split("\t")
-    assert fields[-2].strip() in ("75", "") or "75" in fields
-    idx = max(i for i, f in enumerate(fields) if f.strip() == "75")
-    fields[idx] = "85"
-    lines[25] = "\t".join(fields)
-    report = audit_relazione("\n".join(lines), "v.txt", settings)
-    codes = {(f.code, f.row) for f in report}
-    assert ("ragg-non-coerente", 26) in codes
-    assert ("scostamento-incoerente", 69) in codes
     expected = json.loads(VALDORIA.with_suffix(".expected.json").read_text(encoding="utf-8"))
     area_line = next(i for i, l in enumerate(lines, 1) if l.strip() == expected["inconsistent_area"])
-    assert ("area-non-coerente", area_line) in codes
+    assert sorted((f.code, f.row) for f in audit_relazione(text, "v.txt", settings)) == \
+        [("area-non-coerente", area_line), ("scostamento-incoerente", 69)]
+    fields = lines[25].split("\t")
+    assert fields[-3:] == ["30", "75", ""]  # line 26: peso 30, % Ragg 75 (consuntivo 45 of atteso 60)
+    fields[-2] = "85"  # published 85 instead of 75
+    lines[25] = "\t".join(fields)
+    report = audit_relazione("\n".join(lines), "v.txt", settings)
+    assert sorted((f.code, f.row) for f in report) == \
+        [("area-non-coerente", area_line), ("ragg-non-coerente", 26), ("scostamento-incoerente", 69)]
+    ragg = next(f for f in report if f.code == "ragg-non-coerente")
+    assert ragg.cell == "riga 26" and ragg.value == 85
+    assert "pubblicata 85" in ragg.message and "atteso 60, consuntivo 45" in ragg.message
+    assert ragg.message.endswith("le regole danno 75,00.")
 
 
 def test_audit_cli(seed_path, tmp_path):
@@ -59,7 +61,8 @@ def test_import_and_audit_leave_the_text_untouched(tmp_path):
     shutil.copy(VALDORIA, src)
     before = hashlib.sha256(src.read_bytes()).hexdigest()
     runner = CliRunner()
-    runner.invoke(main, ["audit", str(src)])
+    audit = runner.invoke(main, ["audit", str(src)])
+    assert audit.exit_code == 1 and "riga 69" in audit.output, audit.output  # it found what is wrong
     assert runner.invoke(main, ["import-relazione", str(src), "--out", str(tmp_path / "wb")]).exit_code == 0
     assert hashlib.sha256(src.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["relazione.txt", "wb"]

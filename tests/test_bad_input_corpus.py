@@ -135,7 +135,7 @@ def _date(wb):
 
 
 def _xls(dst: Path):
-    from perf_xl.io.libreoffice import soffice_binary
+    from libreoffice import soffice_binary
 
     bi.legacy_xls(wf.write(dst.with_suffix(".xlsx")), dst, soffice_binary())
     dst.with_suffix(".xlsx").unlink()

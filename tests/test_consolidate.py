@@ -1,6 +1,7 @@
 """Import then consolidate: the seed's published scores, and a second Relazione."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,6 +12,8 @@ from perf_xl.app.consolidate import consolidate_folder
 from perf_xl.wording import short_area_name
 from perf_xl.app.importer import import_relazione
 from perf_xl.io.reader import read_settore_workbook
+from perf_xl.app.importer import read_relazione_text
+from perf_xl.core.relazione.parser import parse_relazione
 
 REPRODUCED = {"Ambiente": 96.25, "Rigenerazione urbana": 100, "Smart city e PA efficiente": 100,
               "Formazione, ricerca, cultura": 100, "Sport": 86.33, "Efficientamento dei servizi": 100,
@@ -56,11 +59,26 @@ def test_shipped_workbooks_equal_a_fresh_import(seed_path, tmp_path):
 
 
 def test_every_seed_row_is_in_the_workbooks_once(seed_path):
+    """Each indicator line of the published Relazione is in the shipped workbooks exactly once, in its
+    area, with the published atteso, consuntivo, peso and % Ragg; no workbook row comes from elsewhere."""
+    seed = parse_relazione(read_relazione_text(seed_path), str(seed_path))
     c = consolidate_folder(SHIPPED_2022)
-    refs = [i.row.source_ref for a in c.areas for o in a.objectives for i in o.indicators]
-    assert len(refs) == len(set(refs)) == 139
-    # the same pass validated the workbooks: the one error of the shipped 2022 data is reported
-    assert [(f.code, f.cell) for f in c.findings] == [("pesi-somma", "O6:O8")]
+    rows = [i.row for a in c.areas for o in a.objectives for i in o.indicators]
+    refs = [r.source_ref for r in rows]
+    assert len(refs) == len(set(refs)) == len(seed.rows) == 139
+    by_ref = dict(zip(refs, rows))
+    for s in seed.rows:
+        w = by_ref[f"riga {s.line}"]
+        assert (w.area, w.indicator, w.target, w.actual, w.weight, w.published_achievement) == \
+            (s.area, s.indicator, s.target, s.actual, s.weight, s.published_achievement), f"riga {s.line}"
+
+
+def test_consolidation_validates_in_the_same_pass():
+    c = consolidate_folder(SHIPPED_2022)
+    # the one error of the shipped 2022 data is reported: OB43's weights sum to 82
+    assert [(Path(f.file).name, f.code, f.cell, f.value) for f in c.findings] == \
+        [("2022_settore-polizia-locale.xlsx", "pesi-somma", "O6:O8", 82)]
+    assert "OB43" in c.findings[0].message and "sommano a 82 invece di 100" in c.findings[0].message
     assert c.complete
 
 

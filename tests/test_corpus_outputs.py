@@ -132,7 +132,9 @@ def test_a_folder_where_no_workbook_can_be_used_never_replaces_a_good_relazione(
     (folder / "rotto.xlsx").write_bytes(b"")
     r = cli(["consolidate", folder, "--out", relazione, "--json", tmp_path / "r.json"], tmp_path)
     refused(r, "Nessuna delle 2 cartelle di lavoro", "non è stato scritto nulla")
-    assert "formato-ods" in r.stdout or "settore.ods" in r.stdout  # the reasons are shown
+    said = " ".join(r.stdout.split())  # the reasons are shown, one for each file
+    assert "[errore] rotto.xlsx: Il file è vuoto (0 byte)" in said
+    assert "[errore] settore.ods: Il file è nel formato di LibreOffice (.ods)" in said and "salvarlo come .xlsx" in said
     assert sha(relazione) == before and not (tmp_path / "r.json").exists()
 
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import SHIPPED_2022
 from perf_xl import scoring
 from perf_xl.core.consolidation import build_objectives
-from perf_xl.io.libreoffice import recalculate_many
+from libreoffice import recalculate_many
 from perf_xl.io.reader import read_settore_workbook
 from perf_xl.io.template import write_settore_workbook
 from perf_xl.model import AreaInfo, IndicatorRow, SettoreWorkbook

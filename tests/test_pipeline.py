@@ -49,11 +49,18 @@ def test_identical_whatever_the_workers_and_batches(folder, tmp_path):
 
 def test_cli_outputs_are_byte_identical_with_one_or_two_workers(folder, tmp_path):
     runner = CliRunner()
+    consoles = {}
     for w in ("1", "2"):
-        runner.invoke(main, ["consolidate", str(folder), "--workers", w, "--out", str(tmp_path / f"R{w}.xlsx"),
-                             "--json", str(tmp_path / f"r{w}.json")])
-        runner.invoke(main, ["validate", str(folder), "--workers", w, "--json", str(tmp_path / f"v{w}.json"),
-                             "--report", str(tmp_path / f"v{w}.xlsx")])
+        c = runner.invoke(main, ["consolidate", str(folder), "--workers", w, "--out", str(tmp_path / f"R{w}.xlsx"),
+                                 "--json", str(tmp_path / f"r{w}.json")])
+        v = runner.invoke(main, ["validate", str(folder), "--workers", w, "--json", str(tmp_path / f"v{w}.json"),
+                                 "--report", str(tmp_path / f"v{w}.xlsx")])
+        # done, but the data has errors (an unreadable workbook, errors in cells): exit 1 both, and said
+        assert (c.exit_code, v.exit_code) == (1, 1), c.output + v.output
+        assert "Relazione incompleta: 1 cartella di lavoro non usata" in c.output and "zz_rotto.xlsx" in c.output
+        consoles[w] = (c.output.replace(f"R{w}.xlsx", "R.xlsx").replace(f"r{w}.json", "r.json"),
+                       v.output.replace(f"v{w}.", "v."))
+    assert consoles["1"] == consoles["2"]
     for name in ("R{}.xlsx", "v{}.xlsx", "v{}.json"):
         assert (tmp_path / name.format(1)).read_bytes() == (tmp_path / name.format(2)).read_bytes(), name
     assert _normalised(json.loads((tmp_path / "r1.json").read_text())) == \

@@ -95,3 +95,10 @@ def test_settings_errors_name_the_key_and_the_allowed_values_in_italian(text, wo
     message = str(err.value)
     assert all(w in message for w in words), message
     assert "must" not in message and "one of" not in message
+
+
+def test_weights_sum_to_100_to_the_hundredth():
+    assert scoring.weights_sum_to_100(100) and scoring.weights_sum_to_100(33.333 * 3)
+    assert scoring.weights_sum_to_100(sum([33.33, 33.33, 33.34]))
+    assert not scoring.weights_sum_to_100(99.99) and not scoring.weights_sum_to_100(82)
+    assert not scoring.weights_sum_to_100(100.01)

@@ -1,52 +1,102 @@
-"""The xlwings UDFs, called as plain Python: the same values as the core on every shipped row."""
+"""The xlwings UDFs, called as plain Python, against values known without perf_xl: the % Ragg and
+area scores published in the Relazione 2022 (carried by the shipped workbooks) and cases by hand."""
+
+import math
+from collections import defaultdict
 
 import pytest
 
 from conftest import SHIPPED_2022
 from perf_xl import udf
-from perf_xl.app.consolidate import consolidate_folder
-from perf_xl import scoring
 from perf_xl.io.reader import read_settore_workbook
 
 
 @pytest.fixture(scope="module")
-def rows():
-    return [r for p in sorted(SHIPPED_2022.glob("*.xlsx")) for r in read_settore_workbook(p).workbook.rows]
+def books():
+    return [read_settore_workbook(p).workbook for p in sorted(SHIPPED_2022.glob("*.xlsx"))]
 
 
-def test_single_cells_equal_the_core_on_every_row(rows, settings):
+@pytest.fixture(scope="module")
+def rows(books):
+    return [r for b in books for r in b.rows]
+
+
+def _printed(pct: float) -> int:
+    """A % Ragg as the Relazione prints it: rounded half up to an integer (93,75 -> 94, 97,5 -> 98)."""
+    return math.floor(pct + 0.5)
+
+
+def test_ragg_gives_the_published_ragg_on_every_row_of_the_relazione(rows):
     assert len(rows) == 139
+    assert {r.polarity for r in rows} == {"crescente", "decrescente", "binario"}
     for r in rows:
-        pct = scoring.achievement(r.target, r.actual, r.polarity, settings)
-        assert udf.PERF_RAGG(r.target, r.actual, r.polarity) == pytest.approx(pct)
-        assert udf.PERF_SCOSTAMENTO(r.target, r.actual, r.polarity) == pytest.approx(
-            scoring.deviation(r.target, r.actual, r.polarity))
-        assert udf.PERF_BAROMETRO(pct) == scoring.traffic_light(pct, settings)
+        assert _printed(udf.PERF_RAGG(r.target, r.actual, r.polarity)) == r.published_achievement, r.source_ref
 
 
-def test_whole_columns_in_one_call(rows, settings):
+def test_whole_columns_in_one_call(rows):
     col = lambda key: [[getattr(r, key)] for r in rows]  # noqa: E731
     pcts = udf.PERF_RAGG(col("target"), col("actual"), col("polarity"))
-    assert [p[0] for p in pcts] == pytest.approx(
-        [scoring.achievement(r.target, r.actual, r.polarity, settings) for r in rows])
+    assert len(pcts) == len(rows) and all(len(p) == 1 for p in pcts)
+    assert [_printed(p[0]) for p in pcts] == [r.published_achievement for r in rows]
     lights = udf.PERF_BAROMETRO(pcts)
-    assert [x[0] for x in lights] == [scoring.traffic_light(p[0], settings) for p in pcts]
+    assert [x[0] for x in lights] == ["verde" if p[0] >= 90 else "giallo" if p[0] >= 60 else "rosso" for p in pcts]
     # a single polarity cell broadcasts over a column
     assert udf.PERF_RAGG([[10], [20]], [[5], [30]], "crescente") == [[50.0], [100.0]]
 
 
-def test_objective_and_area_scores_equal_the_consolidation(rows):
-    c = consolidate_folder(SHIPPED_2022)
-    weights = [[r.weight] for r in rows]
-    pcts = udf.PERF_RAGG([[r.target] for r in rows], [[r.actual] for r in rows], [[r.polarity] for r in rows])
-    codes = [[r.objective_code] for r in rows]
-    for area in c.areas:
-        scores = []
-        for o in area.objectives:
-            got = udf.PERF_OBIETTIVO(weights, pcts, codes, o.code)
-            assert got == pytest.approx(o.score), o.code
-            scores.append([got])
-        assert udf.PERF_AREA(scores) == pytest.approx(area.score)
+@pytest.mark.parametrize("atteso, consuntivo, polarita, ragg, scostamento", [
+    (60, 45, "crescente", 75, -15),  # 45 / 60
+    (60, 90, "crescente", 100, 30),  # above the target: 100, not 150
+    (15, 12, "decrescente", 100, 3),  # lower is better: within the target
+    (10, 12.5, "decrescente", 80, -2.5),  # 10 / 12,5 (settings.toml: decreasing_ratio = "plain")
+    (10, 0, "decrescente", 100, 10),
+    (1, 1, "binario", 100, 0),
+    (1, 0, "binario", 0, -1),
+    (0, 5, "crescente", "", 5),  # a crescente target of 0 has no % Ragg: an empty cell
+    (60, 45, " Crescente ", 75, -15),  # as a dirigente may type it
+])
+def test_hand_computed_ragg_and_scostamento(atteso, consuntivo, polarita, ragg, scostamento):
+    assert udf.PERF_RAGG(atteso, consuntivo, polarita) == pytest.approx(ragg)
+    assert udf.PERF_SCOSTAMENTO(atteso, consuntivo, polarita) == pytest.approx(scostamento)
+
+
+@pytest.mark.parametrize("ragg, barometro", [(100, "verde"), (90, "verde"), (89.99, "giallo"), (86.33, "giallo"),
+                                             (60, "giallo"), (59.99, "rosso"), (0, "rosso")])
+def test_hand_computed_barometro(ragg, barometro):
+    assert udf.PERF_BAROMETRO(ragg) == barometro  # settings.toml: verde from 90, giallo from 60
+
+
+def test_hand_computed_objective_and_area():
+    # (30 × 75 + 70 × 100) / 100; the row of another objective and a row without % Ragg do not count
+    pesi, ragg, codici = [[30], [70], [50], [20]], [[75], [100], [10], [None]], [["OB1"], ["OB1"], ["OB2"], ["OB1"]]
+    assert udf.PERF_OBIETTIVO(pesi, ragg, codici, "OB1") == pytest.approx(92.5)
+    assert udf.PERF_OBIETTIVO(pesi, ragg, codici, "OB2") == pytest.approx(10)
+    assert udf.PERF_OBIETTIVO([[0], [100]], [[0], [80]]) == pytest.approx(80)  # peso 0: neutralised
+    assert udf.PERF_AREA([[92.5], [100], [80], [None]]) == pytest.approx(272.5 / 3)  # plain mean of the scored
+
+
+def test_area_scores_are_the_published_ones(books, rows):
+    """Seven areas give the published score to the hundredth; the two that do not are the ones the
+    README explains (Opere pubbliche gives 100 only without OB14 and OB17)."""
+    published = {a.name: a.published for b in books for a in b.areas}
+    codes = defaultdict(dict)  # area -> its objective codes, in order
+    for r in rows:
+        codes[r.area][r.objective_code] = None
+    col = lambda key: [[getattr(r, key)] for r in rows]  # noqa: E731
+    pesi, codici = col("weight"), col("objective_code")
+    ragg = udf.PERF_RAGG(col("target"), col("actual"), col("polarity"))
+
+    def area(name, leave_out=()):
+        return udf.PERF_AREA([[udf.PERF_OBIETTIVO(pesi, ragg, codici, c)] for c in codes[name] if c not in leave_out])
+
+    assert len(codes) == len(published) == 9
+    differ = {}
+    for name, pub in published.items():
+        if round(area(name), 2) != pub:
+            differ[name] = (round(area(name), 2), pub)
+    assert differ == {"LINEA STRATEGICA SULLE OPERE PUBBLICHE": (99.64, 100.0),
+                      "LINEA STRATEGICA SULLO SVILUPPO DELLA COMUNITA'": (98.30, 98.74)}
+    assert area("LINEA STRATEGICA SULLE OPERE PUBBLICHE", leave_out=("OB14", "OB17")) == pytest.approx(100)
 
 
 @pytest.mark.parametrize("args", [("", 5, "crescente"), (10, None, "crescente"), ("24,29", 5, "crescente"),

@@ -6,7 +6,7 @@ import pytest
 
 from test_libreoffice_recalc import _check, strip_cached_values
 from perf_xl.app.importer import import_relazione
-from perf_xl.io.libreoffice import recalculate_many
+from libreoffice import recalculate_many
 from perf_xl.io.reader import read_settore_workbook
 from perf_xl.schema import load_schema
 from perf_xl.app.validation import validate_paths

@@ -206,3 +206,16 @@ def test_report_link_is_percent_encoded_once():
 
     assert external_link("a#b.xlsx", "Indicatori", "L2") == "external:a%23b.xlsx#'Indicatori'!L2"
     assert external_link("../x/100% a.xlsx", "Ind'x", "A1") == "external:../x/100%25%20a.xlsx#'Ind''x'!A1"
+
+
+def test_weights_count_to_the_hundredth_as_printed(tmp_path):
+    """Thirds typed as 33,333 sum to 99,999: printed 100, so not an error («sommano a 100 invece di 100»
+    would make no sense); 99,99 is one, as it is printed."""
+    def objective(code, weights):
+        return [wf.row(objective_code=code, objective=f"Obiettivo {code}", indicator=f"Indicatore {i}", weight=w)
+                for i, w in enumerate(weights, 1)]
+
+    rows = objective("OB01", [33.333, 33.333, 33.333]) + objective("OB02", [33.33, 33.33, 33.33])
+    weights = _only(wf.write(tmp_path / "terzi.xlsx", rows), "pesi-somma")
+    assert [(f.cell, f.value) for f in weights] == [("O5:O7", pytest.approx(99.99))]
+    assert "OB02" in weights[0].message and "sommano a 99,99 invece di 100" in weights[0].message

@@ -1,6 +1,6 @@
 """Import a Relazione text export into one settore workbook per settore.
 
-Parsing and polarity inference are pure (:mod:`perf_xl.relazione.parser`); this
+Parsing and polarity inference are pure (:mod:`perf_xl.core.relazione.parser`); this
 module groups the rows by settore and hands each group to the template writer.
 """
 

@@ -4,7 +4,7 @@ The CLI's ``validate`` and ``consolidate``, the Consolida button and the benchma
 run through :func:`run`. Workbooks are processed in batches (pandera runs once per
 batch of concatenated cells, not once per file), each batch yields small per-file
 outcomes (findings, objective parts, the workbook's identity for the check of copies
-across files, :mod:`perf_xl.duplicates`) and the raw cells are dropped, so memory does
+across files, :mod:`perf_xl.core.duplicates`) and the raw cells are dropped, so memory does
 not grow with the number of workbooks. With ``workers > 1`` batches go to a process pool and come back as the
 same small outcomes, merged in file order: the results are identical whatever the
 number of workers.

@@ -32,7 +32,7 @@ from pandera.errors import SchemaErrors
 from openpyxl.utils import get_column_letter
 
 from .. import formulas
-from ..scoring import normal_polarity
+from ..scoring import normal_polarity, weights_sum_to_100
 from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
 from ..io.reader import ReadResult, find_workbooks
 from ..findings import finding
@@ -43,14 +43,6 @@ from ..settings import Settings
 from ..wording import bounds, number, shorten
 
 _FILE, _ROW = "__file__", "__row__"
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and not (isinstance(v, float) and math.isnan(v))
-
-
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
 
 
 # --- cell checks: pandera, generated from the schema -------------------------------------------
@@ -159,12 +151,6 @@ def _cell_finding(check: str, col: Column, cell: str, value, file: str = "", she
     return finding("cella-non-valida", check=check, **where)
 
 
-def _cell_message(code: str, col: Column, cell: str, value) -> tuple[str, str]:
-    """(code, Italian message) for a failed cell check (what bench/run.py times)."""
-    f = _cell_finding(code, col, cell, value)
-    return f.code, f.message
-
-
 def _it(x) -> str:
     """A number as the dirigente should type it (``1082072``, ``24,29``: no exponent, no grouping)."""
     if isinstance(x, (int, float)) and not isinstance(x, bool):
@@ -253,7 +239,7 @@ def check_objective_weights(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Fin
         if not code or any(r.weight is None for r in items):
             continue
         total = sum(r.weight for r in items)
-        if abs(total - 100) > 1e-6:
+        if not weights_sum_to_100(total):
             cells = _cells(ctx, "weight", [r.row for r in items])
             yield ctx.finding(items[0], "weight", "pesi-somma", total, cell=cells, objective_code=code,
                               objective=shorten(items[0].objective, 80), total=number(total))
@@ -422,8 +408,8 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
                    names_out: dict[str, list[ObjectiveName]] | None = None) -> Report:
     """All checks over workbooks already read (shared with consolidation: one read per file).
 
-    With ``names_out``, the caller gets each file's objective names. The check across
-    workbooks (copies of one settore's workbook, :mod:`perf_xl.duplicates`) is the pipeline's.
+    With ``names_out``, the caller gets each file's objective names. The check across workbooks
+    (copies of one settore's workbook, :mod:`perf_xl.core.duplicates`) is :mod:`perf_xl.app.run`'s.
     """
     report = Report()
     for read in reads:

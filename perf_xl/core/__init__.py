@@ -1,1 +1,5 @@
-"""The pure core: scoring rules, checks and consolidation on plain data. No I/O."""
+"""The pure core: rules on plain data (:mod:`perf_xl.model` records), with no file access.
+
+Consolidation of indicator rows into areas, the copies of one workbook (``duplicates``),
+and the published Relazione's text (``relazione``: its parser and audit).
+"""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
-import re
 import sys
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -34,17 +33,9 @@ def area_key(name: str) -> str:
     return as_read(name)
 
 
-def score_row(row: IndicatorRow, settings: Settings) -> ScoredIndicator:
-    return _scored(row, scoring.achievement(row.target, row.actual, row.polarity, settings), settings)
-
-
 def _scored(row: IndicatorRow, pct: float | None, settings: Settings) -> ScoredIndicator:
     return ScoredIndicator(row=row, achievement=pct, deviation=scoring.deviation(row.target, row.actual, row.polarity),
                            traffic_light=scoring.traffic_light(pct, settings))
-
-
-def _natural(code: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", code))
 
 
 def _ref(row: IndicatorRow, file_name: str) -> str:
@@ -263,7 +254,7 @@ def explain_difference(area: AreaResult) -> list[str]:
         msgs.append(f"Obiettivo {o.code} {quoted(o.name)} ({o.settore}) {with_article('a', _pct(o.score))} "
                     "sotto il pubblicato" + (f" — {detail}." if detail else "."))
     for o in objs:
-        if abs(o.weight_sum - 100) > 0.005:
+        if not scoring.weights_sum_to_100(o.weight_sum):
             msgs.append(f"Obiettivo {o.code} {quoted(o.name)}: i pesi sommano a {number(o.weight_sum)} invece di 100 "
                         f"({_lines(o)}).")
         for ref, name, pub, pct in o.mismatches:

@@ -1,1 +1,8 @@
-"""The I/O layer: the only code that reads and writes workbooks and files."""
+"""Reading and writing files: the settore workbooks read and their templates written, the
+outputs (Relazione workbook, JSON, CSV, findings report), the nightly cache, the spill file,
+and safe writing (atomic replace, output lock).
+
+Not the only code that touches files: the runs in ``app/`` (the nightly's reports folder,
+the importer's text and workbooks) and ``excel/`` (the Consolidatore .xlsm, its Config
+sheet) read and write too, with the helpers of :mod:`perf_xl.io.atomic`.
+"""

@@ -69,18 +69,20 @@ def csv_cell(value, decimal: str = ",") -> str:
     return text
 
 
-def _writer(fh, fmt: CsvFormat):
-    return csv.writer(fh, delimiter=fmt.delimiter, lineterminator=fmt.lineterminator, quoting=csv.QUOTE_MINIMAL)
+def _write_rows(fh, header: Sequence[str] | None, rows: Iterable[Sequence], fmt: CsvFormat) -> None:
+    """The header (unless None) and the rows, every value through :func:`csv_cell`."""
+    w = csv.writer(fh, delimiter=fmt.delimiter, lineterminator=fmt.lineterminator, quoting=csv.QUOTE_MINIMAL)
+    if header is not None:
+        w.writerow([csv_cell(h, fmt.decimal) for h in header])
+    for row in rows:
+        w.writerow([csv_cell(v, fmt.decimal) for v in row])
 
 
 def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence], fmt: CsvFormat = EXCEL_IT) -> Path:
     """Write a header and rows atomically; rows are streamed, never held whole."""
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, "w", encoding=fmt.encoding, newline="") as fh:
-        w = _writer(fh, fmt)
-        w.writerow([csv_cell(h, fmt.decimal) for h in header])
-        for row in rows:
-            w.writerow([csv_cell(v, fmt.decimal) for v in row])
+        _write_rows(fh, header, rows, fmt)
     return path
 
 
@@ -96,9 +98,5 @@ def append_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence]
         previous += fmt.lineterminator  # a last line cut short by an earlier crash stays on its own
     with atomic_path(path) as tmp, open(tmp, "w", encoding=fmt.encoding, newline="") as fh:
         fh.write(previous)
-        w = _writer(fh, fmt)
-        if not previous:
-            w.writerow([csv_cell(h, fmt.decimal) for h in header])
-        for row in rows:
-            w.writerow([csv_cell(v, fmt.decimal) for v in row])
+        _write_rows(fh, None if previous else header, rows, fmt)
     return path

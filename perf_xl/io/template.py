@@ -3,7 +3,7 @@
 Every sheet, header, width, number format, drop-down list and formula comes from
 ``schemas/settore.toml`` and the settings; this module only lays them out with
 xlsxwriter. Computed cells get native formulas *and* their cached values (computed
-by the Python core), so the workbook shows the right numbers even in a reader that
+by :mod:`perf_xl.scoring`), so the workbook shows the right numbers even in a reader that
 does not recalculate; Excel and LibreOffice recalculate them as the dirigente types.
 User text is always written as a string cell, never as a formula.
 """

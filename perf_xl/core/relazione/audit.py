@@ -52,7 +52,7 @@ def audit_relazione(text: str, file: str, settings: Settings) -> Report:
         by_objective[(r.area, r.objective_code)].append(r)
     for (_, code), items in by_objective.items():
         total = sum(r.weight or 0 for r in items)
-        if abs(total - 100) > 1e-6:
+        if not scoring.weights_sum_to_100(total):
             lines = [r.row for r in items]
             report.add(finding("pesi-somma", file=file, sheet=SHEET, cell=_lines(lines), row=lines[0], column="Peso",
                                value=total, variant="relazione", objective=shorten(items[0].objective, 80),

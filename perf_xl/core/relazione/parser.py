@@ -75,9 +75,6 @@ class Relazione:
     rows: list[RelazioneRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
-    def published_scores(self) -> dict[str, float | None]:
-        return {a.heading: a.published for a in self.areas}
-
 
 def _finding(code: str, file: str, line: int, value: object = None, variant: str | None = None, **fields) -> Finding:
     return finding(code, file=file, sheet=SHEET, cell=f"riga {line}", row=line, value=value, variant=variant,
@@ -122,11 +119,6 @@ def split_lines(text: str) -> list[str]:
     if lines and not lines[-1]:
         lines.pop()  # a final line break ends the last line, it does not start another
     return lines
-
-
-def line_number(text_before: str) -> int:
-    """The number of the line where the text that follows ``text_before`` starts (as split_lines counts)."""
-    return len(_LINE_BREAK.split(text_before))
 
 
 def parse_relazione(text: str, file: str = "") -> Relazione:

@@ -1,10 +1,11 @@
-"""Recalculate a workbook in LibreOffice headless and save the result.
+"""Test helper: recalculate workbooks in LibreOffice headless and save the results.
 
-Used by the tests to check that the templates' native formulas give the same values
-as the Python core. LibreOffice keeps the cached values of an .xlsx by default, so a
-private profile forces a recalculation on load (``OOXMLRecalcMode`` = 0); without it
-a test would compare Python with itself. LibreOffice's output is for reading values
-only, never a file to ship (it rewrites unknown function names, for one).
+Not part of the package: perf_xl itself never starts LibreOffice. The tests use it to
+check that the templates' native formulas give the same values as the Python core.
+LibreOffice keeps the cached values of an .xlsx by default, so a private profile forces
+a recalculation on load (``OOXMLRecalcMode`` = 0); without it a test would compare
+Python with itself. LibreOffice's output is for reading values only, never a file to
+ship (it rewrites unknown function names, for one).
 """
 
 from __future__ import annotations
@@ -30,13 +31,9 @@ def soffice_binary() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def recalculate(source: str | Path, out_dir: str | Path, timeout: float = 180) -> Path:
-    """Load ``source`` in LibreOffice, recalculate every formula, save as .xlsx in ``out_dir``."""
-    return recalculate_many([source], out_dir, timeout)[0]
-
-
 def recalculate_many(sources: list[str | Path], out_dir: str | Path, timeout: float = 600) -> list[Path]:
-    """As :func:`recalculate`, for several files in one LibreOffice start (much faster)."""
+    """Load each source in LibreOffice (one start for all: much faster than one each), recalculate
+    every formula, save it as .xlsx in ``out_dir``; the paths written, in order."""
     binary = soffice_binary()
     if binary is None:
         raise LibreOfficeError("LibreOffice (soffice) non trovato")
