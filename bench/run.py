@@ -55,7 +55,7 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
         import pandas as pd
 
         from perf_xl.schema import load_schema
-        from perf_xl.app.validation import check_cells
+        from perf_xl.core.checks import check_cells
         from perf_xl.io.reader import ReadResult
         from perf_xl.model import SettoreWorkbook
 
@@ -72,7 +72,7 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
         from perf_xl.io.report import write_report_json
         from perf_xl.io.summary import write_summary_outputs
         from perf_xl.app.nightly import run_nightly
-        from perf_xl.app.validation import validate_paths
+        from perf_xl.app.validate import validate_paths
     imports = time.perf_counter() - t_import
     files = sorted(p for p in folder.iterdir() if p.suffix == ".xlsx")
     t0 = time.perf_counter()

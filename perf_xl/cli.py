@@ -388,7 +388,7 @@ def validate_cmd(paths, json_file, report_file, csv_file, limit, workers, settin
     Example: perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx --csv findings.csv
     """
     from .io.report import format_table, write_report_csv, write_report_json, write_report_workbook
-    from .app.validation import validate_paths
+    from .app.validate import validate_paths
 
     outputs = [("--json", json_file, (".json",), "un file JSON"), ("--report", report_file, XLSX, WORKBOOK),
                ("--csv", csv_file, (".csv",), "un file CSV per Excel")]

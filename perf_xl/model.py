@@ -117,6 +117,26 @@ class SettoreWorkbook:
     path: str = ""
 
 
+@dataclass
+class ReadResult:
+    """What one workbook holds: typed data for scoring, raw cells for validation, structure findings."""
+
+    workbook: SettoreWorkbook | None
+    findings: list[Finding] = field(default_factory=list)
+    # raw cell values of the Indicatori sheet's data rows: (excel row, the sheet row as read);
+    # ``columns`` says where each key is
+    raw_rows: list[tuple[int, list]] = field(default_factory=list)
+    # column key -> 0-based column index where the header was found
+    columns: dict[str, int] = field(default_factory=dict)
+    sheet_names: list[str] = field(default_factory=list)
+    # the Indicatori sheet's XML, from the same bytes as the values (for the formula check), in
+    # the layout the byte scans know (see formula_scan.canonical_sheet); None when the sheet was
+    # not read or its XML does not unpack
+    indicators_xml: bytes | None = None
+    # cells already reported by the reader (a non-finite number, an error value): (file, cell)
+    reported: set[tuple[str, str]] = field(default_factory=set)
+
+
 @dataclass(frozen=True)
 class ScoredIndicator:
     row: IndicatorRow

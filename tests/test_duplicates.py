@@ -8,7 +8,7 @@ import pytest
 
 import workbook_factory as wf
 from perf_xl.core.duplicates import Identity, find_duplicates, looks_like_copy, normal_text
-from perf_xl.app.validation import collect_paths
+from perf_xl.app.validate import collect_paths
 
 
 @pytest.mark.parametrize("name", [

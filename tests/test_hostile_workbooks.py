@@ -9,7 +9,7 @@ import workbook_factory as wf
 from perf_xl.app.consolidate import consolidate_folder
 from perf_xl.io import atomic
 from perf_xl.io.summary import write_summary_json
-from perf_xl.app.validation import validate_paths
+from perf_xl.app.validate import validate_paths
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from perf_xl.cli import main
 from perf_xl.app.consolidate import consolidate_folder
 from perf_xl.io.summary import summary_dict
 from perf_xl.app.run import run
-from perf_xl.app.validation import validate_paths
+from perf_xl.app.validate import validate_paths
 
 
 @pytest.fixture(scope="module")

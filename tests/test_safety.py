@@ -16,7 +16,7 @@ import workbook_factory as wf
 from perf_xl.cli import main
 from perf_xl.io.lock import exclusive_lock
 from perf_xl.numbers import parse_italian_number
-from perf_xl.app.validation import validate_paths
+from perf_xl.app.validate import validate_paths
 
 INJECTIONS = ["=HYPERLINK(\"http://example.invalid\";\"clic\")", "+1+1", "-2+3", "@SUM(A1:A2)",
               "=cmd|' /C calc'!A0"]

@@ -9,7 +9,7 @@ from perf_xl.app.importer import import_relazione
 from libreoffice import recalculate_many
 from perf_xl.io.reader import read_settore_workbook
 from perf_xl.schema import load_schema
-from perf_xl.app.validation import validate_paths
+from perf_xl.app.validate import validate_paths
 
 L = load_schema().indicators
 

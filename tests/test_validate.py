@@ -12,7 +12,7 @@ import bad_inputs as bi
 import workbook_factory as wf
 from conftest import SHIPPED_2022, tree_hashes
 from perf_xl.cli import main
-from perf_xl.app.validation import validate_paths
+from perf_xl.app.validate import validate_paths
 
 
 def _findings(path):

@@ -23,10 +23,12 @@ from typing import Iterable, Iterator
 
 from ..core.consolidation import (ObjectiveAccumulator, area_key, objective_result, area_order, area_result,
                                  areas_from_objectives, objective_parts)
+from ..core.checks import finding_order
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
 from ..io.reader import indicators_not_read, read_settore_workbook
 from ..io.spill import AreaObjectives, SpilledObjectives
 from ..findings import finding
+from .validation import validate_reads
 from ..model import ERROR, AreaInfo, AreaResult, Finding, ObjectivePart, RunResult
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
@@ -82,8 +84,6 @@ class _Job:
 
 def process_batch(job: _Job) -> list[FileOutcome]:
     """Read, validate and score one batch of workbooks (runs in a worker or in-process)."""
-    from .validation import validate_reads
-
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a batch allocates many small long-lived objects: collecting meanwhile only costs time
     try:
@@ -251,7 +251,6 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         schema: WorkbookSchema | None = None, batch_files: int = BATCH_FILES) -> RunResult:
     """Validate and/or consolidate ``paths`` in one pass; ``detail=None`` keeps every
     indicator for the Relazione up to DETAIL_LIMIT workbooks."""
-    from .validation import finding_order
 
     settings = settings or load_settings()
     schema = schema or load_schema()

@@ -14,14 +14,13 @@ import os
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import python_calamine
 from openpyxl.utils import get_column_letter
 
 from ..findings import finding
-from ..model import INDICATOR_FIELDS, AreaInfo, Finding, IndicatorRow, SettoreWorkbook
+from ..model import INDICATOR_FIELDS, AreaInfo, ReadResult, Finding, IndicatorRow, SettoreWorkbook
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
 from ..wording import number, os_reason
@@ -45,26 +44,6 @@ def indicators_not_read(finding: Finding, indicators_sheet: str | None = None) -
     indicators_sheet = indicators_sheet or load_schema().indicators.name
     return finding.code in FILE_NOT_READ_CODES or (
         finding.code in SHEET_NOT_READ_CODES and finding.sheet == indicators_sheet)
-
-
-@dataclass
-class ReadResult:
-    """What one workbook holds: typed data for scoring, raw cells for validation, structure findings."""
-
-    workbook: SettoreWorkbook | None
-    findings: list[Finding] = field(default_factory=list)
-    # raw cell values of the Indicatori sheet's data rows: (excel row, the sheet row as read);
-    # ``columns`` says where each key is
-    raw_rows: list[tuple[int, list]] = field(default_factory=list)
-    # column key -> 0-based column index where the header was found
-    columns: dict[str, int] = field(default_factory=dict)
-    sheet_names: list[str] = field(default_factory=list)
-    # the Indicatori sheet's XML, from the same bytes as the values (for the formula check), in
-    # the layout the byte scans know (see formula_scan.canonical_sheet); None when the sheet was
-    # not read or its XML does not unpack
-    indicators_xml: bytes | None = None
-    # cells already reported by the reader (a non-finite number, an error value): (file, cell)
-    reported: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _cell(col0: int, row1: int) -> str:
