@@ -21,7 +21,7 @@ from .io.outputs import OutputRefused, Snapshot, check_outputs, no_workbooks_mes
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
-from .wording import count, os_reason, short_area_name, shorten, wrap
+from .wording import count, os_reason, shorten, wrap
 
 click_it.install()  # click's own messages (usage errors, bad values) in Italian, before the commands are built
 
@@ -292,7 +292,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     """
     from .app.consolidate import consolidate_folder
     from .io.lock import AlreadyRunning, output_lock
-    from .io.summary import write_summary_outputs
+    from .io.summary import sintesi_row, write_summary_outputs
 
     def outputs(out):
         return [("--out", out, XLSX, WORKBOOK), ("--json", json_file, (".json",), "un file JSON"),
@@ -328,12 +328,13 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     echo(f"{count(len(c.files), 'cartella di lavoro', 'cartelle di lavoro')}{left_out}, "
          f"{count(c.objective_count, 'obiettivo', 'obiettivi')}, {count(c.indicator_count, 'indicatore', 'indicatori')}")
     echo(f"{'N.':>3}  {'Area':<32} {'Ob.':>4} {'Ind.':>5} {'Calcolato':>10} {'Pubblicato':>11}  Barometro")
+    flags = {"da verificare": "  da verificare", "NON riprodotto": "  ≠ pubblicato"}
     for a in c.areas:
-        score = "—" if a.score is None else format_italian(a.score)
-        pub = "—" if a.published is None else format_italian(a.published)
-        flag = "  da verificare" if a.to_verify else "" if a.reproduces in (True, None) else "  ≠ pubblicato"
-        echo(f"{a.number:>3}  {shorten(short_area_name(a.name), 32):<32} {len(a.objectives):>4} {a.indicator_count:>5} "
-                   f"{score:>10} {pub:>11}  {a.traffic_light or '—'}{flag}")
+        row = sintesi_row(a)  # the Sintesi's row: the same values on the console
+        score = "—" if row["score"] is None else format_italian(row["score"])
+        pub = "—" if row["published"] is None else format_italian(row["published"])
+        echo(f"{row['number']:>3}  {shorten(row['short_name'], 32):<32} {row['objectives']:>4} {row['indicators']:>5} "
+             f"{score:>10} {pub:>11}  {row['traffic_light'] or '—'}{flags.get(row['check'], '')}")
         for line in (*a.to_verify, *a.explanation):
             echo(wrap(line, width=110, first_indent="       - ", indent="         "))
     for line in consolidation_warnings(c):
