@@ -7,7 +7,8 @@ import os
 import pytest
 
 import workbook_factory as wf
-from perf_xl.core.duplicates import Identity, find_duplicates, looks_like_copy, normal_text
+from perf_xl.core.duplicates import Identity, find_duplicates, looks_like_copy
+from perf_xl.wording import as_read
 from perf_xl.app.validate import collect_paths
 
 
@@ -26,9 +27,9 @@ def test_names_that_do_not(name):
 
 
 def test_settore_names_compare_as_a_person_reads_them():
-    assert normal_text("Settore  Sport, Provveditorato ") == normal_text("settore sport, provveditorato")
-    assert normal_text("Servizio dell’Ambiente") == normal_text("Servizio dell'Ambiente")
-    assert normal_text("Settore Sport") != normal_text("Settore Sporte")
+    assert as_read("Settore  Sport, Provveditorato ") == as_read("settore sport, provveditorato")
+    assert as_read("Servizio dell’Ambiente") == as_read("Servizio dell'Ambiente")
+    assert as_read("Settore Sport") != as_read("Settore Sporte")
 
 
 def ident(file, settore="Settore A", year="2022", digest="d1", codes=("OB1",), areas=("AREA 1",)):

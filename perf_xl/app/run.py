@@ -25,7 +25,7 @@ from ..core.consolidation import (ObjectiveAccumulator, area_key, objective_resu
                                  areas_from_objectives, objective_parts)
 from ..core.checks import finding_order
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
-from ..io.reader import indicators_not_read, read_settore_workbook
+from ..io.reader import indicators_read, read_settore_workbook
 from ..io.spill import AreaObjectives, SpilledObjectives
 from ..findings import finding
 from .validation import validate_reads
@@ -54,23 +54,6 @@ class FileOutcome:
     area_cells: list[tuple[str, str, str, int]] = field(default_factory=list)
 
 
-# the reader's error findings that mean a workbook's indicators were not read (the workbook could not be used)
-_COLUMN_CODES = {"colonna-mancante", "colonna-rinominata"}
-
-
-def indicators_read(findings: Iterable[Finding], schema: WorkbookSchema) -> bool:
-    """False when the reader's findings say the file or its Indicatori sheet could not be read
-    (:func:`~perf_xl.io.reader.indicators_not_read`), or a required column is missing or renamed."""
-    sheet = schema.indicators.name
-    required = {c.label for c in schema.indicators.columns if c.required}
-    for f in findings:
-        if f.severity != ERROR:
-            continue
-        if indicators_not_read(f, sheet) or (f.sheet == sheet and f.code in _COLUMN_CODES and f.column in required):
-            return False
-    return True
-
-
 @dataclass(frozen=True)
 class _Job:
     paths: tuple[str, ...]
@@ -87,13 +70,13 @@ def process_batch(job: _Job) -> list[FileOutcome]:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a batch allocates many small long-lived objects: collecting meanwhile only costs time
     try:
-        return _process_batch(job, validate_reads)
+        return _process_batch(job)
     finally:
         if gc_was_enabled:
             gc.enable()  # the batch's garbage goes with the next young collection, not a full one
 
 
-def _process_batch(job: _Job, validate_reads) -> list[FileOutcome]:
+def _process_batch(job: _Job) -> list[FileOutcome]:
     schema = load_schema(job.schema_path or None)
     reads = [read_settore_workbook(p, schema) for p in job.paths]
     outcomes = {p: FileOutcome(path=p) for p in job.paths}

@@ -39,9 +39,6 @@ IDENTICAL = "copia-identica"
 CONFLICT = "copia-in-conflitto"
 
 
-normal_text = as_read  # settori are matched as areas are
-
-
 def _normal_code(code: str) -> str:
     return " ".join(str(code).split()).upper()
 
@@ -118,7 +115,7 @@ class Duplicates:
 def _keys(d: Identity) -> list[tuple]:
     keys = []
     if d.settore:
-        keys.append(("settore", normal_text(d.settore), d.year))
+        keys.append(("settore", as_read(d.settore), d.year))
     keys.extend(("codice", code, d.year) for code, _, _ in d.codes)
     return keys
 
@@ -153,7 +150,7 @@ def _chosen(members: list[Identity]) -> Identity:
 
 def _shared(a: Identity, b: Identity) -> tuple[bool, list[tuple[str, tuple, tuple]]]:
     """(same Settore and year, [(code, where in a, where in b)]) of two workbooks."""
-    same = bool(a.settore) and a.year == b.year and normal_text(a.settore) == normal_text(b.settore)
+    same = bool(a.settore) and a.year == b.year and as_read(a.settore) == as_read(b.settore)
     codes = []
     if a.year == b.year:
         in_b = {code: (sheet, cell) for code, sheet, cell in b.codes}

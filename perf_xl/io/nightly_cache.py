@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
 from ..model import Identity
-from ..wording import as_read as normal_text
+from ..wording import as_read
 
 SCHEMA_VERSION = "5"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
 # 5: settori compared with wording.as_read
@@ -86,7 +86,7 @@ class NightlyCache:
         self._db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                          (rel, stamp.size, stamp.mtime_ns, stamp.sha256,
                           json.dumps(list(findings), ensure_ascii=False, separators=(",", ":")),
-                          *((d.settore, normal_text(d.settore), d.year, d.settore_sheet, d.settore_cell, d.digest,
+                          *((d.settore, as_read(d.settore), d.year, d.settore_sheet, d.settore_cell, d.digest,
                              json.dumps(list(d.areas), ensure_ascii=False)) if d else (None,) * 7)))
         self._db.execute("DELETE FROM codes WHERE rel=?", (rel,))
         if d:

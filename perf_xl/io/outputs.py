@@ -17,18 +17,11 @@ import os
 from pathlib import Path
 from typing import Iterable, Sequence
 
-
-# Every spreadsheet format a settore workbook may have been saved in: perf_xl reads some and
-# reports the others, but a folder holding any of them is not a folder without workbooks.
-WORKBOOK_LIKE = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".fods")
+from .reader import is_workbook_name
 
 
 class OutputRefused(ValueError):
     """An output the command will not write (the message, in Italian, says why); nothing was written."""
-
-
-def _is_workbook_like(name: str) -> bool:
-    return not name.startswith(("~", ".")) and os.path.splitext(name)[1].lower() in WORKBOOK_LIKE
 
 
 def holds_workbooks(folder: str | Path, recursive: bool = False) -> bool:
@@ -37,12 +30,12 @@ def holds_workbooks(folder: str | Path, recursive: bool = False) -> bool:
     if not recursive:
         try:
             with os.scandir(folder) as it:
-                return any(_is_workbook_like(e.name) and e.is_file() for e in it)
+                return any(is_workbook_name(e.name) and e.is_file() for e in it)
         except OSError:
             return False
     for _root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        if any(_is_workbook_like(n) for n in files):
+        if any(is_workbook_name(n) for n in files):
             return True
     return False
 

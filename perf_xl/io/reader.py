@@ -15,15 +15,16 @@ import stat
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Iterable
 
 import python_calamine
 from openpyxl.utils import get_column_letter
 
 from ..findings import finding
-from ..model import INDICATOR_FIELDS, AreaInfo, ReadResult, Finding, IndicatorRow, SettoreWorkbook
+from ..model import ERROR, INDICATOR_FIELDS, AreaInfo, ReadResult, Finding, IndicatorRow, SettoreWorkbook
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
-from ..wording import number, os_reason
+from ..wording import as_read, number, os_reason
 from .formula_scan import canonical_sheet, error_cells, sheet_parts, sheet_xml
 
 # what a folder may hold as a settore workbook: the formats perf_xl reads (.xlsx, .xlsm) and those a
@@ -31,19 +32,33 @@ from .formula_scan import canonical_sheet, error_cells, sheet_parts, sheet_xml
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 # codes that mean "this workbook's indicators were not read" (the workbook counts as not used):
-# every finding of these codes, and foglio-mancante / foglio-illeggibile on the Indicatori sheet
+# every finding of these codes; foglio-mancante / foglio-illeggibile on the Indicatori sheet; a
+# required column of it missing or renamed
 FILE_NOT_READ_CODES = frozenset({
     "file-vuoto", "file-non-excel", "file-illeggibile", "file-protetto", "formato-xls", "formato-xlsb", "formato-ods",
     "file-non-accessibile", "file-in-scrittura", "file-sospetto", "intestazione-mancante"})
 SHEET_NOT_READ_CODES = frozenset({"foglio-mancante", "foglio-illeggibile"})
+COLUMN_NOT_READ_CODES = frozenset({"colonna-mancante", "colonna-rinominata"})
 
 
-def indicators_not_read(finding: Finding, indicators_sheet: str | None = None) -> bool:
-    """Whether ``finding`` says the workbook's indicators were not read (so it is missing from a total);
-    ``indicators_sheet`` defaults to the schema's."""
-    indicators_sheet = indicators_sheet or load_schema().indicators.name
-    return finding.code in FILE_NOT_READ_CODES or (
-        finding.code in SHEET_NOT_READ_CODES and finding.sheet == indicators_sheet)
+def indicators_read(findings: Iterable[Finding], schema: WorkbookSchema) -> bool:
+    """False when the reader's findings say the workbook's indicators were not read (so the workbook
+    is missing from a total): the one rule, for the consolidation's *Relazione incompleta*."""
+    sheet = schema.indicators.name
+    required = {c.label for c in schema.indicators.columns if c.required}
+    for f in findings:
+        if f.severity != ERROR:
+            continue
+        if f.code in FILE_NOT_READ_CODES or (f.sheet == sheet and (
+                f.code in SHEET_NOT_READ_CODES or (f.code in COLUMN_NOT_READ_CODES and f.column in required))):
+            return False
+    return True
+
+
+def is_workbook_name(name: str) -> bool:
+    """Whether a file of this name is a settore workbook to read or report (a spreadsheet format, not
+    an Office lock file ``~$…`` nor a hidden one): one rule for finding workbooks in a folder."""
+    return not name.startswith(("~$", ".")) and os.path.splitext(name)[1].lower() in WORKBOOK_SUFFIXES
 
 
 def _cell(col0: int, row1: int) -> str:
@@ -84,11 +99,6 @@ def to_number(v) -> float | None:
         x = parse_italian_number(v)
         return x if x is None or math.isfinite(x) else None
     return None
-
-
-def sheet_key(name: str) -> str:
-    """A sheet name as a person reads it: ``Indicatori ``, ``INDICATORI`` and ``Indicatori`` are one."""
-    return " ".join(name.split()).casefold()
 
 
 def _header_map(grid: list[list], layout: SheetLayout, sink: _Sink) -> dict[str, int]:
@@ -157,9 +167,9 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
     actual = {n: n for n in schema.sheet_names if n in names}
     by_key: dict[str, str] = {}
     for n in book.sheet_names:
-        by_key.setdefault(sheet_key(n), n)
+        by_key.setdefault(as_read(n), n)  # `Indicatori `, `INDICATORI`: one sheet
     for n in schema.sheet_names:
-        found = by_key.get(sheet_key(n))
+        found = by_key.get(as_read(n))
         if n not in actual and found is not None and found not in schema.sheet_names:
             actual[n] = found
             sink.add(found, "", None, "", "foglio-rinominato", found, expected=n)
@@ -491,7 +501,7 @@ def find_workbooks(folder: str | Path) -> list[Path]:
     out = []
     with os.scandir(folder) as entries:
         for e in entries:
-            if e.name.startswith(("~$", ".")) or os.path.splitext(e.name)[1].lower() not in WORKBOOK_SUFFIXES:
+            if not is_workbook_name(e.name):
                 continue
             try:
                 if e.is_dir():
