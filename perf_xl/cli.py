@@ -306,15 +306,10 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     _refused(check_outputs, outputs(out_file), inputs=find_workbooks(folder) if folder else ())
     settings = _settings(settings_path)
     c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers, detail=detail)
-    used = [f for f in c.files if f not in set(c.not_used) | set(c.excluded)]
-    if c.files and not used:
-        # a Relazione without a single workbook would replace a good one with an empty one
+    refusal = c.nothing_usable_message()
+    if refusal:
         _print_findings(c.findings)
-        which = ("L'unica cartella di lavoro" if len(c.files) == 1
-                 else f"Nessuna delle {len(c.files)} cartelle di lavoro")
-        verb = "non si può usare" if len(c.files) == 1 else "si può usare"
-        raise CommandError(f"{which} di «{c.folder}» {verb} (vedere le segnalazioni): non è stato scritto nulla e "
-                           "l'eventuale Relazione precedente è rimasta intatta.")
+        raise CommandError(refusal)
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
     _refused(check_outputs, outputs(out), inputs=c.files)
     written = Snapshot([out, json_file, csv_file])

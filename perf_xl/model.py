@@ -303,6 +303,23 @@ class RunResult:
         return bool(self.files) and not self.not_used
 
     @property
+    def used(self) -> list[str]:
+        """The workbooks whose indicators are in the areas: read, and not a copy left out."""
+        left_out = set(self.not_used) | set(self.excluded)
+        return [f for f in self.files if f not in left_out]
+
+    def nothing_usable_message(self) -> str | None:
+        """Why no Relazione may be written, when workbooks were found but none could be used (a
+        Relazione without a single workbook would replace a good one with an empty one); else None."""
+        if not self.files or self.used:
+            return None
+        which = ("L'unica cartella di lavoro" if len(self.files) == 1
+                 else f"Nessuna delle {len(self.files)} cartelle di lavoro")
+        verb = "non si può usare" if len(self.files) == 1 else "si può usare"
+        return (f"{which} di «{self.folder}» {verb} (vedere le segnalazioni): non è stato scritto nulla e "
+                "l'eventuale Relazione precedente è rimasta intatta.")
+
+    @property
     def trustworthy(self) -> bool:
         """Complete, and no two versions of a workbook disagree (no area is «da verificare»)."""
         return self.complete and not self.conflicts

@@ -135,6 +135,19 @@ def test_config_errors_are_shown_in_italian(control, tmp_path):
     assert book.sheets["Consolida"].cells["A8"][0][0].startswith("Errore: La cartella")
 
 
+def test_a_folder_where_no_workbook_can_be_used_never_replaces_the_relazione(control):
+    """As on the command line: only damaged files in the share, and the Relazione of an earlier run stays."""
+    path, share = control
+    run_from_workbook(path)
+    relazione = path.parent / "Relazione 2022.xlsx"
+    before = relazione.read_bytes()
+    for p in share.iterdir():
+        p.write_bytes(b"")  # every settore workbook emptied (a failed copy onto the share)
+    with pytest.raises(ConfigError, match="Nessuna delle 14 cartelle di lavoro .* non è stato scritto nulla"):
+        run_from_workbook(path)
+    assert relazione.read_bytes() == before
+
+
 def test_result_rows_are_rectangular(control):
     path, _ = control
     rows = result_rows(run_from_workbook(path))

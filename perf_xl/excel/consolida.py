@@ -86,6 +86,9 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> RunResult:
     if empty:
         raise ConfigError(empty)
     c = consolidate_folder(folder, load_schema(), settings)
+    refusal = c.nothing_usable_message()
+    if refusal:
+        raise ConfigError(refusal)
     out = _resolve(config.output, base)
     try:  # the button never writes onto a settore workbook, nor the JSON onto the Relazione
         check_outputs([("Relazione", out, (".xlsx",), "una cartella di lavoro Excel"),
