@@ -348,8 +348,6 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
 
 def consolidation_warnings(c) -> list[str]:
     """What the console says after the areas when the Relazione is incomplete or has copies."""
-    from .wording import count
-
     lines = []
     if c.files and c.not_used:
         n = count(len(c.not_used), "cartella di lavoro non usata", "cartelle di lavoro non usate")

@@ -13,7 +13,6 @@ number of workers.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..core.consolidation import (ObjectiveAccumulator, area_key, objective_result, area_order, area_result,
+from ..core.consolidation import (ObjectiveAccumulator, area_key, scorer, area_order, area_result,
                                  areas_from_objectives, objective_parts)
 from ..core.checks import finding_order
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
@@ -197,7 +196,7 @@ def spilled_areas(acc: SpilledObjectives, areas: list[AreaInfo], settings: Setti
     """The areas of a large run, each computed by a worker from the spill file (areas are independent,
     and this pass over every objective would otherwise run on one core while the others wait). The
     results are those of :func:`areas_from_objectives`, their objectives the owner's view of the file."""
-    by_area = acc.by_area(functools.partial(objective_result, settings=settings))  # also commits and indexes the file, for the workers to read
+    by_area = acc.by_area(scorer(settings))  # also commits and indexes the file, for the workers to read
     order = area_order(by_area, areas)
     sizes = acc.area_sizes()
     with ProcessPoolExecutor(max(1, min(workers, os.cpu_count() or 1, len(order)))) as pool:
@@ -213,8 +212,7 @@ def spilled_areas(acc: SpilledObjectives, areas: list[AreaInfo], settings: Setti
 def _area_in_worker(path: str, name: str, info: AreaInfo, settings: Settings) -> tuple[AreaResult, list[tuple]]:
     view = SpilledObjectives.view(path)
     try:
-        result = area_result(name, info, AreaObjectives(view, name, functools.partial(objective_result, settings=settings)),
-                             settings)
+        result = area_result(name, info, AreaObjectives(view, name, scorer(settings)), settings)
         return dataclasses.replace(result, objectives=()), view.new_scores.get(name, [])
     finally:
         view.close()
@@ -310,8 +308,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
                                       column=schema.info.field("year").label, value=str(sorted(used_years)),
                                       years=sorted(used_years)))
         if keep or workers < 2:
-            by_area = acc.by_area(settings) if keep else acc.by_area(functools.partial(objective_result, settings=settings))
-            result.areas = areas_from_objectives(by_area, areas, settings)
+            result.areas = areas_from_objectives(acc.by_area(scorer(settings)), areas, settings)
         else:
             result.areas = spilled_areas(acc, areas, settings, workers)
         if dups.to_verify:

@@ -12,7 +12,7 @@ import functools
 import itertools
 import sys
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from ..model import AreaInfo, AreaResult, IndicatorRow, ObjectivePart, ObjectiveResult, ScoredIndicator, SettoreSummary
 from ..numbers import format_italian
@@ -106,6 +106,12 @@ def objective_result(p: ObjectivePart, settings: Settings) -> ObjectiveResult:
         extra=p.extra)
 
 
+def scorer(settings: Settings) -> Callable[[ObjectivePart], ObjectiveResult]:
+    """How a merged part becomes a scored objective, with the comune's settings: what the stores of
+    partial results (in memory, or the spill file) are handed, so that they need not know the rules."""
+    return functools.partial(objective_result, settings=settings)
+
+
 class ObjectiveAccumulator:
     """Merges objective parts from many workbooks in memory, in the order they are added.
 
@@ -125,8 +131,9 @@ class ObjectiveAccumulator:
             else:
                 self.parts[key] = p
 
-    def by_area(self, settings: Settings) -> dict[str, tuple[ObjectiveResult, ...]]:
-        """Each area's scored objectives in code order; the parts are released as they are converted."""
+    def by_area(self, score: Callable[[ObjectivePart], ObjectiveResult]) -> dict[str, tuple[ObjectiveResult, ...]]:
+        """Each area's objectives scored by ``score`` (:func:`scorer`), in code order; the parts are
+        released as they are converted. The spill file of a large run has the same method."""
         groups: dict[str, list[ObjectiveResult]] = {}
         spelled: dict[str, str] = {}  # area key -> the first spelling met (parts are added in file order)
         for p in self.parts.values():
@@ -134,13 +141,13 @@ class ObjectiveAccumulator:
         parts, self.parts = self.parts, {}
         while parts:
             _, p = parts.popitem()
-            groups.setdefault(spelled[area_key(p.area)], []).append(objective_result(p, settings))
+            groups.setdefault(spelled[area_key(p.area)], []).append(score(p))
         return {area: tuple(sorted(objs, key=lambda o: natural_key(o.code))) for area, objs in groups.items()}
 
 
 def build_objectives(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectiveResult]:
     """Rows -> scored objectives; rows are taken workbook by workbook, as a parallel run does."""
-    return [o for objs in _accumulate(rows, settings, detail).by_area(settings).values() for o in objs]
+    return [o for objs in _accumulate(rows, settings, detail).by_area(scorer(settings)).values() for o in objs]
 
 
 def _accumulate(rows: Iterable[IndicatorRow], settings: Settings, detail: bool) -> ObjectiveAccumulator:
@@ -155,7 +162,7 @@ def _accumulate(rows: Iterable[IndicatorRow], settings: Settings, detail: bool) 
 
 def consolidate(rows: Iterable[IndicatorRow], areas: Iterable[AreaInfo], settings: Settings) -> list[AreaResult]:
     """Score every objective and area; areas in their published order."""
-    return areas_from_objectives(_accumulate(rows, settings, True).by_area(settings), areas, settings)
+    return areas_from_objectives(_accumulate(rows, settings, True).by_area(scorer(settings)), areas, settings)
 
 
 def areas_from_objectives(by_area: Mapping[str, Sequence[ObjectiveResult]], areas: Iterable[AreaInfo],
