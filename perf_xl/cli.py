@@ -315,7 +315,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     written = Snapshot([out, json_file, csv_file])
     try:
         with _writing(written), output_lock(out):
-            write_summary_outputs(c, out, json_file, csv_file, settings, workers=workers)
+            write_summary_outputs(c, out, json_file, csv_file, settings)
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
                            "Non è stato scritto nulla.") from exc
@@ -464,7 +464,7 @@ def nightly_cmd(share, reports_dir, workers, settings_path):
     try:
         with _writing(written):
             try:
-                result = run_nightly(share, reports_dir, load_schema(), settings, workers=workers)
+                result = run_nightly(share, reports_dir, load_schema(), settings)
             except OSError as exc:
                 inside = exc.filename is None or Path(os.path.abspath(exc.filename)).is_relative_to(
                     Path(os.path.abspath(reports)))

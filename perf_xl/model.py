@@ -8,7 +8,7 @@ findings are frozen; what a run fills as it goes (Report, ObjectivePart, RunResu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 ERROR = "errore"
 WARNING = "avviso"
@@ -162,6 +162,7 @@ class ObjectivePart:
     den: float = 0.0
     count: int = 0
     weight_sum: float = 0.0
+    order: str = ""  # the code's place among the area's objectives (OB2 before OB10), made with the part
     # tuples, not lists: tens of thousands of parts are held until the end of a large run
     refs: tuple[str, ...] = ()
     weak: tuple[tuple[str, str, float], ...] = ()
@@ -184,7 +185,7 @@ class ObjectivePart:
                 merged.setdefault(k, []).extend(v)
             self.extra = merged
         if self.indicators is not None and other.indicators is not None:
-            self.indicators += other.indicators
+            self.indicators = self.indicators + other.indicators  # a new list: parts never share lists
         else:
             self.indicators = None
 
@@ -239,12 +240,12 @@ class SettoreSummary:
 
 @dataclass(frozen=True)
 class AreaResult:
-    """An area's result. ``objectives`` is a sequence: a tuple, or for a run over thousands of
-    workbooks a view that reads them back from the run's spill file when iterated."""
+    """An area's result. ``objectives`` is a sequence of plain results: a tuple, or as a run makes
+    them, merged from the stored parts each time it is read (memory does not grow with the run)."""
 
     number: int
     name: str
-    objectives: tuple[ObjectiveResult, ...]
+    objectives: Sequence[ObjectiveResult]
     score: float | None
     traffic_light: str | None
     published: float | None

@@ -168,5 +168,5 @@ def as_read(text: str) -> str:
 
 
 def natural_key(code: str) -> str:
-    """A sort key that puts OB2 before OB10, as a plain string (so a database can sort by it too)."""
+    """A sort key that puts OB2 before OB10, as a plain string (cheap to keep and to compare)."""
     return "".join(t.zfill(12) if t.isdigit() else t for t in re.split(r"(\d+)", code))

@@ -224,3 +224,28 @@ def test_explanations_write_numbers_as_a_person_does(settings):
     text = " ".join(area.explanation)
     assert "i pesi sommano a 40,6 invece di 100" in text and "40.6" not in text
     assert "% Ragg pubblicata 93,5 ma" in text
+
+
+def test_an_objective_split_across_workbooks_reads_the_same_every_time():
+    """An area's objectives are merged from the stored parts each time they are read (the area's score,
+    then the Relazione, then the JSON): the merge never changes the stored parts, so the second read
+    gives what the first gave, not the halves added twice."""
+    from perf_xl.core.consolidation import Objectives, objective_parts, scorer
+    from perf_xl.model import IndicatorRow
+    from perf_xl.settings import load_settings
+
+    settings = load_settings()
+
+    def row(file: str, n: int, weight: float, actual: float) -> IndicatorRow:
+        return IndicatorRow(area="A", objective_code="OB1", objective="Obiettivo", responsabile="R", settore="S",
+                            indicator=f"I{n}", polarity="crescente", target=100.0, actual=actual, weight=weight,
+                            file=file, row=n)
+
+    chunks = [objective_parts([row("a.xlsx", 2, 60, 100)], settings),
+              objective_parts([row("b.xlsx", 2, 40, 50)], settings)]
+    objectives = Objectives(lambda: chunks, scorer(settings))
+    first, second = list(objectives), list(objectives)
+    assert first == second and len(objectives) == 1
+    (o,) = first
+    assert o.score == 80 and o.indicator_count == 2 and o.weight_sum == 100
+    assert [len(c[0].indicators) for c in chunks] == [1, 1]  # the stored parts are as they were

@@ -13,6 +13,7 @@ number of workers.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -20,15 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..core.consolidation import (ObjectiveAccumulator, area_key, scorer, area_order, area_result,
-                                 areas_from_objectives, objective_parts)
+from ..core.consolidation import Objectives, area_key, areas_from_objectives, objective_parts, scorer
 from ..core.checks import finding_order
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
 from ..io.reader import indicators_read, read_settore_workbook
-from ..io.spill import AreaObjectives, SpilledObjectives
+from ..io.part_store import PartStore
 from ..findings import finding
 from .validation import validate_reads
-from ..model import ERROR, AreaInfo, AreaResult, Finding, ObjectivePart, RunResult
+from ..model import ERROR, AreaInfo, Finding, ObjectivePart, RunResult
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
 
@@ -46,7 +46,6 @@ class FileOutcome:
     info: dict = field(default_factory=dict)
     areas: tuple[AreaInfo, ...] = ()
     parts: list[ObjectivePart] = field(default_factory=list)
-    spill_rows: list[tuple] = field(default_factory=list)  # the parts, ready for the spill file
     usable: bool = False  # its indicators were read (the file opened and its Indicatori sheet was read)
     identity: Identity | None = None  # for the check of copies across workbooks (when usable)
     # each area the rows name, with where it is first named: (area, sheet, cell, row)
@@ -97,11 +96,7 @@ def _process_batch(job: _Job) -> list[FileOutcome]:
             o.identity = identity_of(p, o.info, o.areas, read.workbook.rows, read.columns, schema, job.digests)
         o.area_cells = _area_cells(read)
         if job.consolidate:
-            parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
-            if job.detail:
-                o.parts = parts
-            else:
-                o.spill_rows = SpilledObjectives.rows(parts)
+            o.parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
     return [outcomes[p] for p in job.paths]
 
 
@@ -191,33 +186,6 @@ def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail
             yield from outcomes
 
 
-def spilled_areas(acc: SpilledObjectives, areas: list[AreaInfo], settings: Settings,
-                  workers: int) -> list[AreaResult]:
-    """The areas of a large run, each computed by a worker from the spill file (areas are independent,
-    and this pass over every objective would otherwise run on one core while the others wait). The
-    results are those of :func:`areas_from_objectives`, their objectives the owner's view of the file."""
-    by_area = acc.by_area(scorer(settings))  # also commits and indexes the file, for the workers to read
-    order = area_order(by_area, areas)
-    sizes = acc.area_sizes()
-    with ProcessPoolExecutor(max(1, min(workers, os.cpu_count() or 1, len(order)))) as pool:
-        # largest areas first, so no worker is left with a big one at the end
-        futures = {pool.submit(_area_in_worker, acc.path, name, info, settings): name
-                   for name, info in sorted(order, key=lambda item: -sizes.get(item[0], 0))}
-        results = {name: future.result() for future, name in futures.items()}
-    for name, (_, scores) in results.items():  # written once the workers no longer read the file
-        acc.add_scores(name, scores)
-    return [dataclasses.replace(results[name][0], objectives=by_area[name]) for name, _ in order]
-
-
-def _area_in_worker(path: str, name: str, info: AreaInfo, settings: Settings) -> tuple[AreaResult, list[tuple]]:
-    view = SpilledObjectives.view(path)
-    try:
-        result = area_result(name, info, AreaObjectives(view, name, scorer(settings)), settings)
-        return dataclasses.replace(result, objectives=()), view.new_scores.get(name, [])
-    finally:
-        view.close()
-
-
 def _digest_again(path: str, schema: WorkbookSchema) -> str:
     """The values' digest of a workbook that has a copy, read again (copies are few: the digest
     is not computed for every workbook of a run). A file that cannot be read now compares unequal."""
@@ -238,11 +206,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     files = [str(p) for p in paths]
     keep = (len(files) <= DETAIL_LIMIT) if detail is None else detail
     result = RunResult(files=files, detail=keep)
-    # a comune's objectives in memory; thousands of workbooks' on disk, so memory stays flat
-    acc = ObjectiveAccumulator() if keep else SpilledObjectives()
-    # in memory, each workbook's parts wait until the copies are known (the accumulator merges in
-    # place); on disk they are stored at once, tagged with the workbook, and a copy's are deleted
-    held: list[tuple[str, list]] = []
+    store = PartStore()  # each workbook's objective parts, until every workbook has been read
     tables, idents, years, area_cells = [], [], {}, []
     spelling: dict[str, str] = {}  # an area as written -> the first spelling of it met (see area_key)
     first_spelling: dict[str, str] = {}
@@ -270,14 +234,9 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         # one area however it is written (case, apostrophes, spaces): every part under one spelling
         for a in o.areas:
             spelled(a.name)
-        if keep:
-            for p in o.parts:
-                if spelled(p.area) is not p.area:
-                    p.area = spelling[p.area]
-            held.append((o.path, o.parts))
-        else:
-            acc.add_rows([r if spelled(r[0]) is r[0] else (spelling[r[0]], *r[1:]) for r in o.spill_rows],
-                         source=i)
+        for p in o.parts:
+            p.area = spelled(p.area)
+        store.add(i, o.parts)
         tables.append((o.path, o.areas))
         if o.area_cells:
             area_cells.append((o.path, o.area_cells))
@@ -294,12 +253,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         result.report.findings.sort(key=finding_order)
     used_years = {y for f, y in years.items() if f not in dups.excluded}
     if consolidate:
-        if keep:
-            for path, parts in held:
-                if path not in dups.excluded:
-                    acc.add(parts)
-        elif dups.excluded:
-            acc.drop_sources([i for i, f in enumerate(files) if f in dups.excluded])
+        store.drop(i for i, f in enumerate(files) if f in dups.excluded)
         areas, area_findings = merge_areas((t for t in tables if t[0] not in dups.excluded), schema)
         result.report.extend(area_findings)
         if len(used_years) > 1:
@@ -307,10 +261,9 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
             result.report.add(finding("anni-diversi", sheet=schema.info.name, cell=cell, row=row,
                                       column=schema.info.field("year").label, value=str(sorted(used_years)),
                                       years=sorted(used_years)))
-        if keep or workers < 2:
-            result.areas = areas_from_objectives(acc.by_area(scorer(settings)), areas, settings)
-        else:
-            result.areas = spilled_areas(acc, areas, settings, workers)
+        score = scorer(settings)
+        by_area = {name: Objectives(functools.partial(store.chunks, name), score) for name in store.areas()}
+        result.areas = areas_from_objectives(by_area, areas, settings)
         if dups.to_verify:
             result.areas = [dataclasses.replace(a, to_verify=tuple(dups.to_verify[a.name]))
                             if a.name in dups.to_verify else a for a in result.areas]

@@ -12,7 +12,7 @@ import functools
 import itertools
 import sys
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..model import AreaInfo, AreaResult, IndicatorRow, ObjectivePart, ObjectiveResult, ScoredIndicator, SettoreSummary
 from ..numbers import format_italian
@@ -86,7 +86,7 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
             if pub is not None and pct is not None and abs(round(pct) - pub) >= 1:
                 mismatches.append((_ref(r, fname), shorten(r.indicator, NAME_WIDTH), pub, pct))
         # area, settore and responsabile repeat on every objective: one string each, not one per part
-        part = ObjectivePart(area=sys.intern(area), code=code, name=first.objective,
+        part = ObjectivePart(area=sys.intern(area), code=code, order=natural_key(code), name=first.objective,
                              responsabile=sys.intern(first.responsabile), settore=sys.intern(first.settore),
                              num=num, den=den, count=len(items), weight_sum=sum(r.weight or 0 for r, _ in items),
                              refs=refs, weak=tuple(weak), mismatches=tuple(mismatches),
@@ -107,62 +107,87 @@ def objective_result(p: ObjectivePart, settings: Settings) -> ObjectiveResult:
 
 
 def scorer(settings: Settings) -> Callable[[ObjectivePart], ObjectiveResult]:
-    """How a merged part becomes a scored objective, with the comune's settings: what the stores of
-    partial results (in memory, or the spill file) are handed, so that they need not know the rules."""
+    """How a merged part becomes a scored objective, with the comune's settings."""
     return functools.partial(objective_result, settings=settings)
 
 
-class ObjectiveAccumulator:
-    """Merges objective parts from many workbooks in memory, in the order they are added.
+def merged_objectives(chunks: Iterable[Iterable[ObjectivePart]]) -> list[ObjectivePart]:
+    """One area's parts, as the workbooks gave them (in file order), merged into one part per
+    objective code, in code order. The stored parts are never changed: a merge works on a copy,
+    so the same chunks can be merged again (an area's objectives are read more than once)."""
+    merged: dict[str, ObjectivePart] = {}
+    copied: set[str] = set()
+    for chunk in chunks:
+        for p in chunk:
+            first = merged.get(p.code)
+            if first is None:
+                merged[p.code] = p
+                continue
+            if p.code not in copied:
+                first = merged[p.code] = dataclasses.replace(first)
+                copied.add(p.code)
+            first.merge(p)
+    return sorted(merged.values(), key=lambda p: p.order)
 
-    For a comune's few hundred objectives (and the indicator detail); a run over
-    thousands of workbooks uses :class:`perf_xl.io.spill.SpilledObjectives`, which keeps
-    the same parts on disk and gives the same results.
+
+class Objectives(Sequence):
+    """An area's scored objectives, merged from its parts each time they are read.
+
+    ``chunks`` gives the area's parts as stored (a run keeps them in memory, or for thousands of
+    workbooks in a temporary file: :class:`perf_xl.io.part_store.PartStore`); the sequence holds no
+    objective, so a run's memory does not grow with the number of workbooks, and reading it twice
+    (the area's score, then the outputs) gives the same objectives.
     """
 
-    def __init__(self) -> None:
-        self.parts: dict[tuple[str, str], ObjectivePart] = {}
+    def __init__(self, chunks: Callable[[], Iterable[Iterable[ObjectivePart]]],
+                 score: Callable[[ObjectivePart], ObjectiveResult]):
+        self._chunks, self._score = chunks, score
+        self._len: int | None = None
 
-    def add(self, parts: Iterable[ObjectivePart]) -> None:
-        for p in parts:
-            key = (area_key(p.area), p.code)
-            if key in self.parts:
-                self.parts[key].merge(p)
-            else:
-                self.parts[key] = p
+    def __iter__(self) -> Iterator[ObjectiveResult]:
+        parts = merged_objectives(self._chunks())
+        self._len = len(parts)
+        return map(self._score, parts)
 
-    def by_area(self, score: Callable[[ObjectivePart], ObjectiveResult]) -> dict[str, tuple[ObjectiveResult, ...]]:
-        """Each area's objectives scored by ``score`` (:func:`scorer`), in code order; the parts are
-        released as they are converted. The spill file of a large run has the same method."""
-        groups: dict[str, list[ObjectiveResult]] = {}
-        spelled: dict[str, str] = {}  # area key -> the first spelling met (parts are added in file order)
-        for p in self.parts.values():
-            spelled.setdefault(area_key(p.area), p.area)
-        parts, self.parts = self.parts, {}
-        while parts:
-            _, p = parts.popitem()
-            groups.setdefault(spelled[area_key(p.area)], []).append(score(p))
-        return {area: tuple(sorted(objs, key=lambda o: natural_key(o.code))) for area, objs in groups.items()}
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = len(merged_objectives(self._chunks()))
+        return self._len
 
+    def __getitem__(self, i):
+        return list(self)[i]
 
-def build_objectives(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectiveResult]:
-    """Rows -> scored objectives; rows are taken workbook by workbook, as a parallel run does."""
-    return [o for objs in _accumulate(rows, settings, detail).by_area(scorer(settings)).values() for o in objs]
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"Objectives({len(self)})"
 
 
-def _accumulate(rows: Iterable[IndicatorRow], settings: Settings, detail: bool) -> ObjectiveAccumulator:
+def _by_area(rows: Iterable[IndicatorRow], settings: Settings, detail: bool) -> dict[str, tuple[ObjectiveResult, ...]]:
+    """Rows -> each area's scored objectives; rows are taken workbook by workbook, as a run does,
+    and areas matched as a person reads them (the first spelling met is kept)."""
     by_file: dict[str, list[IndicatorRow]] = {}
     for row in rows:
         by_file.setdefault(row.file, []).append(row)
-    acc = ObjectiveAccumulator()
+    chunks: dict[str, list[list[ObjectivePart]]] = {}
+    spelled: dict[str, str] = {}
     for file_rows in by_file.values():
-        acc.add(objective_parts(file_rows, settings, detail))
-    return acc
+        for p in objective_parts(file_rows, settings, detail):
+            p.area = spelled.setdefault(area_key(p.area), p.area)
+            chunks.setdefault(p.area, []).append([p])
+    score = scorer(settings)
+    return {area: tuple(map(score, merged_objectives(c))) for area, c in chunks.items()}
+
+
+def build_objectives(rows: Iterable[IndicatorRow], settings: Settings, detail: bool = True) -> list[ObjectiveResult]:
+    """Rows -> scored objectives, area by area in code order."""
+    return [o for objs in _by_area(rows, settings, detail).values() for o in objs]
 
 
 def consolidate(rows: Iterable[IndicatorRow], areas: Iterable[AreaInfo], settings: Settings) -> list[AreaResult]:
     """Score every objective and area; areas in their published order."""
-    return areas_from_objectives(_accumulate(rows, settings, True).by_area(scorer(settings)), areas, settings)
+    return areas_from_objectives(_by_area(rows, settings, True), areas, settings)
 
 
 def areas_from_objectives(by_area: Mapping[str, Sequence[ObjectiveResult]], areas: Iterable[AreaInfo],

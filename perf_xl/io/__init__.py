@@ -1,5 +1,5 @@
 """Reading and writing files: the settore workbooks read and their templates written, the
-outputs (Relazione workbook, JSON, CSV, findings report), the nightly cache, the spill file,
+outputs (Relazione workbook, JSON, CSV, findings report), the nightly cache, the store of objective parts,
 and safe writing (atomic replace, output lock).
 
 Not the only code that touches files: the runs in ``app/`` (the nightly's reports folder,

@@ -14,7 +14,7 @@ import functools
 import json
 import re
 from pathlib import Path
-from typing import Iterable
+
 
 import xlsxwriter
 
@@ -25,7 +25,6 @@ from ..wording import count, short_area_name
 from .cells import write_value
 from .csv_out import write_csv
 from .atomic import atomic_path, write_text_atomic
-from .beside import can_fork, run_beside
 
 
 def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
@@ -70,7 +69,7 @@ def area_dict(a: AreaResult) -> dict:
         "reproduces": a.reproduces,
         "explanation": list(a.explanation),
         "to_verify": list(a.to_verify),
-        "objective_scores": [_score_dict(row) for row in _score_rows(a.objectives)],
+        "objective_scores": [_score_dict(score_row(o)) for o in a.objectives],
     }
 
 
@@ -81,13 +80,6 @@ def _score_dict(row: tuple) -> dict:
     if row[len(SCORE_ROW_FIELDS)] is not None:
         d["extra"] = row[len(SCORE_ROW_FIELDS)]
     return d
-
-
-def _score_rows(objectives) -> Iterable[tuple]:
-    """Every objective's score row; objectives spilled to disk give the rows their first pass stored."""
-    if hasattr(objectives, "score_rows"):
-        return objectives.score_rows()
-    return map(score_row, objectives)
 
 
 def summary_head(c: RunResult) -> dict:
@@ -126,32 +118,11 @@ def write_summary_json(path: str | Path, c: RunResult) -> Path:
 
 
 def write_summary_outputs(c: RunResult, out: str | Path, json_path: str | Path | None = None,
-                          csv_path: str | Path | None = None, settings: Settings | None = None,
-                          workers: int = 1) -> list[Path]:
-    """The Relazione workbook and, when asked, its JSON and CSV (each atomically).
-
-    For a large run (objectives on disk) with more than one worker, the JSON is written by a
-    forked child while this process writes the workbook (:mod:`perf_xl.io.beside`): the two
-    are independent, and the outputs are the same bytes either way.
-    """
-    def workbook() -> Path:
-        return write_summary_workbook(out, c, settings)
-
-    written = []
-    if json_path and workers > 1 and not c.detail and can_fork():
-        stores = {id(s): s for a in c.areas for s in [getattr(a.objectives, "store", None)] if s is not None}
-        for store in stores.values():
-            store.commit()  # the child's own connection sees everything written so far
-
-        def reopen() -> None:
-            for store in stores.values():
-                store.reopen()
-
-        written.extend(run_beside(workbook, lambda: write_summary_json(json_path, c), reopen))
-    else:
-        written.append(workbook())
-        if json_path:
-            written.append(write_summary_json(json_path, c))
+                          csv_path: str | Path | None = None, settings: Settings | None = None) -> list[Path]:
+    """The Relazione workbook and, when asked, its JSON and CSV (each atomically)."""
+    written = [write_summary_workbook(out, c, settings)]
+    if json_path:
+        written.append(write_summary_json(json_path, c))
     if csv_path:
         written.append(write_summary_csv(csv_path, c))
     return written
