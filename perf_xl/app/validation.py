@@ -31,6 +31,7 @@ def _normal(formula: str) -> str:
 
 
 _SENTINEL_ROW = 1048577  # one past Excel's last row: never part of a real formula
+_SENTINEL_LAST = 1048578  # a range's last row, in the shape of a formula scanned for (see rows_with_template)
 
 
 def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, computed, first: int, last: int):
@@ -58,9 +59,11 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     last = last_formula_row(data, letters[computed[-1].key]) or first
     native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
     udf = _row_templates(formulas.UDF_RULES, letters, settings, computed, first, last)
-    sentinel = str(_SENTINEL_ROW).encode()
+    shape = _row_templates(formulas.RULES, letters, settings, computed, first, _SENTINEL_LAST)
+    sentinel, last_row = str(_SENTINEL_ROW).encode(), (str(_SENTINEL_LAST).encode(), last)
     # the common case: exactly the template's formula for its own row, compared as stored
-    ok = {c.key: rows_with_template(data, letters[c.key], as_stored(native[c.key]), sentinel) for c in computed}
+    ok = {c.key: rows_with_template(data, letters[c.key], as_stored(shape[c.key]), sentinel, last_row)
+          for c in computed}
     rows = {excel_row for excel_row, _ in read.raw_rows}
     if any(not rows <= found for found in ok.values()):
         # a cell not found as expected: first make sure the sheet is in the layout the byte scans
@@ -68,7 +71,7 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
         full = canonical_sheet(data)
         if full is not data:
             data = read.indicators_xml = full
-            ok = {c.key: rows_with_template(data, letters[c.key], as_stored(native[c.key]), sentinel)
+            ok = {c.key: rows_with_template(data, letters[c.key], as_stored(shape[c.key]), sentinel, last_row)
                   for c in computed}
     cursor = None
     out = []

@@ -159,20 +159,38 @@ _ATTRS_NO_ERROR = rb'(?:\s+(?!t="e")[\w:]+="[^"]*")*\s*'
 
 
 @functools.lru_cache(maxsize=256)
-def _template_pattern(letter: str, stored: bytes, placeholder: bytes) -> re.Pattern:
+def _template_pattern(letter: str, stored: bytes, placeholder: bytes, last: bytes) -> re.Pattern:
     head = rb'<c r="' + letter.encode() + rb'(\d+)"'
-    body = rb"\1".join(re.escape(part) for part in stored.split(placeholder))
+    seen = []
+
+    def last_row() -> bytes:  # captured where it first appears, the same digits after
+        seen.append(1)
+        return rb"(?P<last>\d+)" if len(seen) == 1 else rb"(?P=last)"
+
+    def part(text: bytes) -> bytes:
+        pieces = text.split(last) if last else [text]
+        return b"".join(re.escape(p) + (last_row() if i < len(pieces) - 1 else b"") for i, p in enumerate(pieces))
+
+    body = rb"\1".join(part(p) for p in stored.split(placeholder))
     return re.compile(head + _ATTRS_NO_ERROR + rb"><f>" + body + rb"</f>")
 
 
-def rows_with_template(data: bytes, letter: str, stored: bytes, placeholder: bytes) -> set[int]:
+def rows_with_template(data: bytes, letter: str, stored: bytes, placeholder: bytes,
+                       last: tuple[bytes, int] | None = None) -> set[int]:
     """Rows whose cell in column ``letter`` holds exactly ``stored`` (a formula as stored, see
     :func:`as_stored`) with ``placeholder`` standing for the cell's own row, and no cached error.
+    ``last`` = (its placeholder in ``stored``, the row it must be): a range's last row, which
+    differs from workbook to workbook while the formula's shape does not.
 
     One regular-expression pass in C per column, the row tied to the cell's address by a
-    back-reference: the common case (every formula intact) costs no Python per cell.
+    back-reference: the common case (every formula intact) costs no Python per cell, and the
+    pattern is compiled once per formula shape, not once per workbook.
     """
-    return set(map(int, _template_pattern(letter, stored, placeholder).findall(data)))
+    if last is None or last[0] not in stored:
+        return set(map(int, _template_pattern(letter, stored, placeholder, b"").findall(data)))
+    wanted = str(last[1]).encode()
+    pattern = _template_pattern(letter, stored, placeholder, last[0])
+    return {int(row) for row, got in pattern.findall(data) if got == wanted}
 
 
 def last_formula_row(data: bytes, letter: str) -> int | None:
