@@ -167,6 +167,13 @@ def as_read(text: str) -> str:
     return re.sub(r"'\s+", "'", " ".join(text.split())).casefold()
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _padded(m: re.Match) -> str:
+    return m.group().zfill(12)
+
+
 def natural_key(code: str) -> str:
     """A sort key that puts OB2 before OB10, as a plain string (cheap to keep and to compare)."""
-    return "".join(t.zfill(12) if t.isdigit() else t for t in re.split(r"(\d+)", code))
+    return _DIGITS.sub(_padded, code)
