@@ -212,6 +212,16 @@ def _load_style(path: str) -> dict:
     return dict(tomllib.loads(Path(path).read_text(encoding="utf-8"))["style"])
 
 
+def load_print() -> dict:
+    """How every sheet perf_xl writes prints (``[print]`` of ``summary.toml``): paper, margins, footer."""
+    return _load_print(str(schema_file("summary.toml")))
+
+
+@lru_cache(maxsize=None)
+def _load_print(path: str) -> dict:
+    return dict(tomllib.loads(Path(path).read_text(encoding="utf-8"))["print"])
+
+
 def load_schema(path: str | Path | None = None) -> WorkbookSchema:
     return _load_schema(str(path) if path else str(schema_file("settore.toml")))
 

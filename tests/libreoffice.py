@@ -34,6 +34,16 @@ def soffice_binary() -> str | None:
 def recalculate_many(sources: list[str | Path], out_dir: str | Path, timeout: float = 600) -> list[Path]:
     """Load each source in LibreOffice (one start for all: much faster than one each), recalculate
     every formula, save it as .xlsx in ``out_dir``; the paths written, in order."""
+    return _convert(sources, out_dir, "xlsx:Calc MS Excel 2007 XML", ".xlsx", timeout)
+
+
+def print_to_pdf(sources: list[str | Path], out_dir: str | Path, timeout: float = 600) -> list[Path]:
+    """Each source as LibreOffice prints it (File > Esporta in PDF, with its page settings), formulas
+    recalculated first; the PDFs written, in order."""
+    return _convert(sources, out_dir, "pdf:calc_pdf_Export", ".pdf", timeout)
+
+
+def _convert(sources, out_dir, target: str, suffix: str, timeout: float) -> list[Path]:
     binary = soffice_binary()
     if binary is None:
         raise LibreOfficeError("LibreOffice (soffice) non trovato")
@@ -44,9 +54,9 @@ def recalculate_many(sources: list[str | Path], out_dir: str | Path, timeout: fl
         user.mkdir(parents=True)
         (user / "registrymodifications.xcu").write_text(_RECALC_ALWAYS, encoding="utf-8")
         cmd = [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-               "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out_dir), *map(str, sources)]
+               "--convert-to", target, "--outdir", str(out_dir), *map(str, sources)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    outs = [out_dir / (s.stem + ".xlsx") for s in sources]
+    outs = [out_dir / (s.stem + suffix) for s in sources]
     missing = [o for o in outs if not o.exists()]
     if proc.returncode != 0 or missing:
         raise LibreOfficeError(f"soffice failed ({proc.returncode}), missing {missing}: {proc.stderr.strip()[:500]}")

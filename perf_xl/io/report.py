@@ -21,6 +21,7 @@ from ..wording import count, wrap
 from .atomic import atomic_path, write_text_atomic
 from .cells import write_value
 from .csv_out import write_csv
+from .printing import fit_row, set_page
 from .summary import load_summary_layout
 
 
@@ -101,13 +102,16 @@ def external_link(target: str, sheet: str, cell: str) -> str:
 _URL_ESCAPES = {ch: f"%{ord(ch):02X}" for ch in '%#" <>[]^`{}'}
 
 
+REPORT_TITLE = "Segnalazioni perf_xl"
+
+
 def write_report_workbook(path: str | Path, report: Report) -> Path:
     lay = load_summary_layout()["report"]
     cols = lay["columns"]
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         # a fixed creation date: the same findings give the same bytes (the run's date is in its file name)
-        book.set_properties({"title": "Segnalazioni perf_xl", "created": datetime.datetime(2000, 1, 1)})
+        book.set_properties({"title": REPORT_TITLE, "created": datetime.datetime(2000, 1, 1)})
         ws = book.add_worksheet(lay["sheet"])
         style = load_style()
         head = book.add_format({"bold": True, "font_color": "white", "bg_color": style["header_fill"], "border": 1})
@@ -122,6 +126,7 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
         targets: dict[str, str] = {}  # one relative path per workbook, not per finding
         for i, f in enumerate(report, start=1):
             d = f.as_dict()
+            fit_row(ws, i, ((d[col["key"]], col["width"]) for col in cols))
             for j, col in enumerate(cols):
                 key = col["key"]
                 if key == "cell" and f.cell and f.sheet and f.file and ":" not in f.cell and "," not in f.cell \
@@ -136,5 +141,6 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
                     write_value(ws, i, j, d[key], wrapped)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(report), 1), len(cols) - 1)
+        set_page(ws, title=REPORT_TITLE, landscape=lay.get("orientation") == "landscape", header_rows=1)
         book.close()
     return Path(path)

@@ -1,0 +1,54 @@
+"""How the sheets perf_xl writes print: A4, fitted to the page's width, header rows repeated,
+the document's title and "Pagina N di M" in the footer, and rows tall enough for their wrapped text.
+
+Excel fits a row's height to wrapped text only when the row is edited, and LibreOffice does not on
+opening a file written without heights: a long message then prints over the rows below it. So
+each writer gives :func:`fit_row` the texts of a row and their column widths, and the row gets the
+height of its tallest cell. The page settings come from ``[print]`` of ``summary.toml``.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Iterable
+
+from ..schema import load_print
+
+PAPER = {"A4": 9, "A3": 8}  # xlsxwriter's paper codes
+_CM_PER_INCH = 2.54
+
+
+def lines_needed(text: str, width: float) -> int:
+    """Lines a text takes in a wrapped cell ``width`` characters wide (Excel's column unit): each
+    paragraph wrapped at spaces, a little narrower than the column so a line never spills."""
+    chars = max(1, int(width * 1.1) - 2)
+    return sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True))) for part in str(text).split("\n"))
+
+
+def fit_row(ws, row: int, cells: Iterable[tuple[object, float]], scale: float = 1.0) -> None:
+    """Give ``row`` the height of its tallest wrapped cell (``cells``: (value, column width));
+    a row of one line keeps the default height. ``scale`` for a larger font than the body's."""
+    page = load_print()
+    lines = max((lines_needed(v, w) for v, w in cells if isinstance(v, str) and v), default=1)
+    if lines > 1 or scale != 1.0:
+        ws.set_row(row, math.ceil(lines * page["line_height"] * scale))
+
+
+def set_page(ws, *, title: str, landscape: bool, header_rows: int = 0) -> None:
+    """A4 (or the paper of ``[print]``), the orientation, fitted to one page wide, the first
+    ``header_rows`` repeated on every page, margins, and the footer with ``title`` and the page number."""
+    page = load_print()
+    ws.set_paper(PAPER.get(page["paper"], 9))
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+    m = page["margins_cm"]
+    ws.set_margins(left=m["left"] / _CM_PER_INCH, right=m["right"] / _CM_PER_INCH,
+                   top=m["top"] / _CM_PER_INCH, bottom=m["bottom"] / _CM_PER_INCH)
+    if header_rows:
+        ws.repeat_rows(0, header_rows - 1)
+    safe_title = title.replace("&", "&&")  # & starts a code in Excel's header and footer language
+    ws.set_footer("&L" + page["footer_left"].format(title=safe_title) + "&R" + page["footer_right"])
