@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__, click_it
+from .app.failures import os_error_message
 from .io.atomic import OutputNotWritten
 from .io.outputs import OutputRefused, Snapshot, check_outputs, no_workbooks_message
 from .numbers import format_italian
@@ -38,34 +39,6 @@ class CommandError(click.ClickException):
         # click would say "Error:"; the whole line is for an Italian office
         with contextlib.suppress(OSError):
             click.echo(f"Errore: {self.format_message()}", file=file, err=file is None)
-
-
-def os_error_message(exc: OSError, outputs: Snapshot | None = None) -> str:
-    """What a user reads when a file cannot be read or written: which file, why, what to do, and
-    (with ``outputs``) which of the command's outputs were written before it and which were not."""
-    reason = os_reason(exc)
-    if isinstance(exc, OutputNotWritten):
-        written = outputs.written() if outputs is not None else []
-        where = f"«{exc.target.name}» in «{Path(os.path.abspath(exc.target)).parent}»"
-        if exc.previous_kept:
-            kept = "il file precedente è rimasto intatto"
-        elif written:
-            kept = f"«{exc.target.name}» non è stato creato"
-        else:
-            kept = "non è stato scritto nulla"
-        cause = exc.cause
-        if isinstance(cause, PermissionError) or cause.errno in (errno.EACCES, errno.EPERM):
-            text = (f"Impossibile scrivere {where}: il file è aperto in un altro programma (Excel?) o la cartella "
-                    f"non è scrivibile. Chiuderlo e riprovare: {kept}.")
-        elif cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            text = f"Impossibile scrivere {where}: {os_reason(cause)}. Liberare spazio e riprovare: {kept}."
-        else:
-            text = f"Impossibile scrivere {where}: {os_reason(cause)}. Controllare il percorso e riprovare: {kept}."
-        if written:
-            text += " " + outputs.summary(exc.target)
-        return text
-    name = f" «{exc.filename}»" if exc.filename else ""
-    return f"Impossibile accedere a{name}: {reason}."
 
 
 @contextlib.contextmanager
@@ -528,24 +501,30 @@ def make_consolidatore_cmd(out_file, folder, year, output, json_path, overwrite)
 
 
 @main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (only this computer by default; another address only behind HTTPS).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
-def serve_cmd(host, port):
+@click.option("--root", type=click.Path(file_okay=False), envvar="PERF_XL_SERVER_ROOT",
+              help="The only folder the consolida script reads and writes (or PERF_XL_SERVER_ROOT).")
+def serve_cmd(host, port, root):
     """Start xlwings Server (Office.js) with perf_xl's custom functions and the consolida script.
 
     Needs the optional extra, installed from the repository's folder: pip install '.[server]'.
-    Licence: PolyForm Noncommercial 1.0.0 (XLWINGS_LICENSE_KEY=noncommercial, allowed for a public
-    institution) or a commercial xlwings licence. A port already in use is an error (exit 2).
-    Example: perf-xl serve --host 127.0.0.1 --port 8000
+    Every call needs the token of the environment variable PERF_XL_SERVER_TOKEN (at least 24
+    characters): without it the server does not start. The consolida script works only inside
+    --root. Licence: PolyForm Noncommercial 1.0.0 (XLWINGS_LICENSE_KEY=noncommercial, allowed for a
+    public institution) or a commercial xlwings licence. A port already in use is an error (exit 2).
+    Example: PERF_XL_SERVER_TOKEN=... perf-xl serve --root /srv/performance --port 8000
     """
-    from .excel.server import INSTALL_HINT, port_problem, serve, server_available
+    from .excel.server import (INSTALL_HINT, TOKEN_ENV, port_problem, root_problem, serve, server_available,
+                               token_problem)
 
     if not server_available():
         raise CommandError(INSTALL_HINT)
-    problem = port_problem(host, port)
+    problem = token_problem(os.environ.get(TOKEN_ENV)) or root_problem(root) or port_problem(host, port)
     if problem:
         raise CommandError(problem)
-    serve(host=host, port=port)
+    serve(host=host, port=port, root=root)
 
 
 @main.command("new-workbook")

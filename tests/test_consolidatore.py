@@ -2,19 +2,24 @@
 
 import importlib
 import json
+import os
 import shutil
 import sys
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
+import olefile
 from oletools.olevba import VBA_Parser
 
 from conftest import SHIPPED_2022
 from perf_xl.cli import main
 from perf_xl.excel import button
-from perf_xl.excel.consolida import ConfigError, parse_config, result_rows, run_from_workbook
+from perf_xl.excel.consolida import UNEXPECTED, ConfigError, parse_config, result_rows, run_from_workbook
+from perf_xl.excel.consolidatore import xlwings_standalone_template
+from perf_xl.io import atomic
 
 
 @pytest.fixture
@@ -40,15 +45,29 @@ def test_opens_with_openpyxl_and_keeps_the_vba(control):
     assert cfg["Cartella delle cartelle di lavoro"] == str(share) and cfg["Anno"] == 2022
 
 
-def test_the_button_runs_runpython_on_a_function_of_perf_xl(control):
+def _streams(vba_project: bytes) -> dict[str, bytes]:
+    with olefile.OleFileIO(vba_project) as ole:
+        return {"/".join(s): ole.openstream(s).read() for s in ole.listdir()}
+
+
+def test_the_button_runs_a_macro_named_consolida_that_runs_python(control):
+    """xlwings' VBA project, whole but for one renamed macro: the button runs «Consolida»."""
     path, _ = control
     vba = {name: code for _, _, name, code in VBA_Parser(str(path)).extract_macros()}
     assert "xlwings.bas" in vba and "Function RunPython" in vba["xlwings.bas"]  # xlwings' own module
-    sample = next(code for code in vba.values() if "Sub SampleCall" in code)
-    assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in sample
+    assert not [name for name, code in vba.items() if "SampleCall" in code]
+    macro = vba["Module1.bas"]
+    assert "Sub Consolida()" in macro
+    assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in macro
     with zipfile.ZipFile(path) as zf:
         vml = zf.read("xl/drawings/vmlDrawing1.vml").decode()
-    assert "<x:FmlaMacro>[0]!SampleCall</x:FmlaMacro>" in vml  # the Consolida button calls SampleCall
+        ours = _streams(zf.read("xl/vbaProject.bin"))
+    assert "<x:FmlaMacro>[0]!Consolida</x:FmlaMacro>" in vml  # the button calls Consolida
+    with zipfile.ZipFile(xlwings_standalone_template()) as zf:
+        theirs = _streams(zf.read("xl/vbaProject.bin"))
+    assert ours.keys() == theirs.keys()
+    assert [name for name in ours if ours[name] != theirs[name]] == ["VBA/Module1"]  # nothing else touched
+    assert ours["VBA/_VBA_PROJECT"][2:4] == b"\xff\xff"  # no compiled code: Excel compiles the source
     # mymodule is the workbook's name: Consolidatore.py beside it, whose main is perf_xl's
     sys.path.insert(0, str(path.parent))
     try:
@@ -101,6 +120,14 @@ class _Sheet:
         return _Range(self, address)
 
 
+class _App:
+    def __init__(self):
+        self.alerts = []
+
+    def alert(self, prompt, title=None, buttons="ok", mode=None, callback=None):
+        self.alerts.append((title, prompt, mode))
+
+
 class _Book:
     """The few members of xlwings' Book that button.main uses, filled from the real .xlsm."""
 
@@ -109,6 +136,7 @@ class _Book:
         pairs = [[c.value for c in r[:2]] for r in wb["Config"].iter_rows(min_row=2, max_row=6)]
         self.sheets = {"Config": _Sheet({"A2:B6": pairs}), "Consolida": _Sheet()}
         self.fullname = str(path)
+        self.app = _App()
 
 
 def test_button_main_writes_the_result_into_the_sheet(control):
@@ -120,7 +148,69 @@ def test_button_main_writes_the_result_into_the_sheet(control):
     sport = next(r for r in rows if r[0] == "Sport")
     assert sport[3] == 86.33 and sport[4] == "giallo" and sport[6] == "riprodotto"
     assert any(r[0] == "Scritto:" and r[1].endswith("Relazione 2022.xlsx") for r in rows)
-    assert book.sheets["Consolida"].cleared == ["A8:H2000"]
+    assert book.sheets["Consolida"].cleared == ["A8:G2008"]
+    status = book.sheets["Consolida"].cells["A6"]
+    assert status == ("Consolidamento riuscito: scritti «Relazione 2022.xlsx» e «relazione 2022.json». "
+                      "Il risultato è qui sotto.")
+    assert book.app.alerts == []
+
+
+def _open_in_excel(monkeypatch, name):
+    """Windows refuses the rename onto a workbook that Excel holds open (see test_output_faults)."""
+    real = os.replace
+
+    def replace(src, dst):
+        if Path(dst).name == name:
+            raise PermissionError(13, "The process cannot access the file because it is being used by another "
+                                      "process", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+
+
+def test_the_relazione_open_in_excel_keeps_the_previous_table(control, monkeypatch):
+    """The likeliest failure: an Italian sentence in the sheet and a message box, the table of the last
+    good run still there, the Relazione's previous bytes intact, no traceback."""
+    path, _ = control
+    book = _Book(path)
+    button.main(book)
+    sheet = book.sheets["Consolida"]
+    table, relazione = sheet.cells["A8"], path.parent / "Relazione 2022.xlsx"
+    before = relazione.read_bytes()
+    _open_in_excel(monkeypatch, "Relazione 2022.xlsx")
+    button.main(book)
+    status = sheet.cells["A6"]
+    assert status == (f"Errore: Impossibile scrivere «Relazione 2022.xlsx» in «{path.parent}»: il file è aperto in "
+                      "un altro programma (Excel?) o la cartella non è scrivibile. Chiuderlo e riprovare: il file "
+                      "precedente è rimasto intatto.")
+    assert sheet.cells["A8"] is table and sheet.cleared == ["A8:G2008"]  # cleared once, by the good run
+    assert relazione.read_bytes() == before
+    assert book.app.alerts == [("Consolida", status.removeprefix("Errore: "), "critical")]
+    assert "Traceback" not in status and "PermissionError" not in status
+
+
+def test_an_unexpected_failure_is_a_sentence_too(control, monkeypatch):
+    path, _ = control
+    book = _Book(path)
+    button.main(book)
+    table = book.sheets["Consolida"].cells["A8"]
+
+    def broken(*args, **kwargs):
+        raise KeyError("area")
+
+    monkeypatch.setattr("perf_xl.excel.consolida.consolidate_folder", broken)
+    button.main(book)
+    assert book.sheets["Consolida"].cells["A6"] == f"Errore: {UNEXPECTED}"
+    assert book.sheets["Consolida"].cells["A8"] is table
+
+
+def test_a_control_workbook_without_config_says_so(control):
+    path, _ = control
+    book = _Book(path)
+    del book.sheets["Config"]
+    button.main(book)
+    assert book.sheets["Consolida"].cells["A6"].startswith("Errore: manca il foglio «Config»")
+    assert "A8" not in book.sheets["Consolida"].cells
 
 
 def test_config_errors_are_shown_in_italian(control, tmp_path):
@@ -132,7 +222,8 @@ def test_config_errors_are_shown_in_italian(control, tmp_path):
     book = _Book(path)
     book.sheets["Config"].cells["A2:B6"][0][1] = str(tmp_path / "non esiste")
     button.main(book)
-    assert book.sheets["Consolida"].cells["A8"][0][0].startswith("Errore: La cartella")
+    assert book.sheets["Consolida"].cells["A6"].startswith("Errore: La cartella")
+    assert "A8" not in book.sheets["Consolida"].cells  # nothing written over the table
 
 
 def test_a_folder_where_no_workbook_can_be_used_never_replaces_the_relazione(control):

@@ -369,12 +369,13 @@ def test_settings_errors_in_italian(tmp_path, src):
 # --- 9. serve on a busy port --------------------------------------------------------------------------
 
 @pytest.mark.skipif(not server_available(), reason="xlwings Server not installed: pip install '.[server]'")
-def test_serve_on_a_busy_port(tmp_path):
+def test_serve_on_a_busy_port(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERF_XL_SERVER_TOKEN", "un-token-abbastanza-lungo-per-il-server")  # the port is checked after it
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        r = cli(["serve", "--host", "127.0.0.1", "--port", port], tmp_path)
+        r = cli(["serve", "--host", "127.0.0.1", "--port", port, "--root", tmp_path], tmp_path)
     refused(r, f"La porta {port} di 127.0.0.1 è già in uso", "--port")
     assert "uvicorn" not in r.stderr.lower() and "address already in use" not in r.stderr.lower()
 

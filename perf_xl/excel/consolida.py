@@ -9,10 +9,13 @@ without Excel.
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..app.consolidate import consolidate_folder
+from ..app.failures import os_error_message
 from ..model import RunResult
 from ..io.lock import AlreadyRunning, output_lock
 from ..io.outputs import OutputRefused, check_outputs, no_workbooks_message
@@ -23,7 +26,15 @@ from ..settings import load_settings
 
 CONFIG_SHEET = "Config"
 RESULT_SHEET = "Consolida"
-RESULT_ANCHOR = "A8"  # where the result table lands on the Consolida sheet
+_LAYOUT = load_summary_layout()["consolida"]
+RESULT_ANCHOR = _LAYOUT["result_anchor"]  # where the result table lands on the Consolida sheet
+STATUS_CELL = _LAYOUT["status_cell"]  # the last press: done, or what went wrong and what to do
+ERROR_PREFIX = _LAYOUT["error_prefix"]
+RESULT_ROWS = 2000  # how far down a previous table is cleared before a new one is written
+UNEXPECTED = ("il consolidamento si è interrotto per un errore imprevisto del programma e non ha scritto nulla; "
+              "il risultato precedente è rimasto. Riprovare; se si ripete, avvisare l'ufficio informatico "
+              "(il dettaglio tecnico è nel registro di Python).")
+log = logging.getLogger(__name__)
 # (key, label in the Config sheet, help shown beside it)
 CONFIG_FIELDS = (
     ("folder", "Cartella delle cartelle di lavoro", "Cartella condivisa con i file dei settori (percorso completo o relativo a questo file)."),
@@ -70,18 +81,42 @@ def parse_config(pairs) -> ConsolidaConfig:
                            settings=str(values.get("settings") or "").strip())
 
 
-def _resolve(p: str, base: Path) -> Path:
+def _resolve(p: str, base: Path, root: Path | None = None) -> Path:
+    """A Config path, relative to ``base``; with a ``root`` (xlwings Server), only a path that stays
+    inside it once every ``..`` and symbolic link is followed, or :class:`ConfigError`."""
     path = Path(p)
-    return path if path.is_absolute() else base / path
+    path = path if path.is_absolute() else base / path
+    if root is not None:
+        real = Path(os.path.realpath(path))
+        if not real.is_relative_to(Path(os.path.realpath(root))):
+            raise ConfigError(f"Il percorso «{p}» del foglio Config porta fuori dalla cartella di lavoro del server: "
+                              "indicare un percorso dentro quella cartella, relativo a essa (senza «..» e senza "
+                              "collegamenti verso altre cartelle). Non è stato letto né scritto nulla.")
+        return real
+    return path
 
 
-def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> RunResult:
-    """Consolidate as ``perf-xl consolidate`` does, with paths relative to the control workbook."""
+def _links_out(folder: Path, root: Path) -> list[str]:
+    """The entries of ``folder`` that are symbolic links leading out of ``root`` (never read on the server)."""
+    real_root = Path(os.path.realpath(root))
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_symlink() and not Path(os.path.realpath(p)).is_relative_to(real_root))
+
+
+def run_consolida(config: ConsolidaConfig, base_dir: str | Path, root: str | Path | None = None) -> RunResult:
+    """Consolidate as ``perf-xl consolidate`` does, with paths relative to the control workbook
+    (``base_dir``). With ``root`` (xlwings Server) every path of the Config must stay inside it."""
     base = Path(base_dir)
-    settings = load_settings(_resolve(config.settings, base) if config.settings else None)
-    folder = _resolve(config.folder, base)
+    root = Path(root) if root is not None else None
+    settings = load_settings(_resolve(config.settings, base, root) if config.settings else None)
+    folder = _resolve(config.folder, base, root)
     if not folder.is_dir():
-        raise ConfigError(f"La cartella «{folder}» indicata nel foglio Config non esiste.")
+        raise ConfigError(f"La cartella «{config.folder}» indicata nel foglio Config non esiste.")
+    if root is not None and _links_out(folder, root):
+        names = ", ".join(f"«{n}»" for n in _links_out(folder, root))
+        raise ConfigError(f"Nella cartella «{config.folder}» ci sono collegamenti verso file fuori dalla cartella di "
+                          f"lavoro del server ({names}): copiare lì le cartelle di lavoro al posto dei collegamenti. "
+                          "Non è stato letto né scritto nulla.")
     empty = no_workbooks_message(folder)
     if empty:
         raise ConfigError(empty)
@@ -89,21 +124,56 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path) -> RunResult:
     refusal = c.nothing_usable_message()
     if refusal:
         raise ConfigError(refusal)
-    out = _resolve(config.output, base)
+    out = _resolve(config.output, base, root)
+    json_out = _resolve(config.json, base, root) if config.json else None
     try:  # the button never writes onto a settore workbook, nor the JSON onto the Relazione
         check_outputs([("Relazione", out, (".xlsx",), "una cartella di lavoro Excel"),
-                       ("JSON", _resolve(config.json, base) if config.json else None, (".json",), "un file JSON")],
+                       ("JSON", json_out, (".json",), "un file JSON")],
                       inputs=c.files)
     except OutputRefused as exc:
         raise ConfigError(str(exc)) from exc
     try:
         with output_lock(out):
             c.outputs.append(write_summary_workbook(out, c, settings))
-            if config.json:
-                c.outputs.append(write_summary_json(_resolve(config.json, base), c))
+            if json_out is not None:
+                c.outputs.append(write_summary_json(json_out, c))
     except AlreadyRunning as exc:
         raise ConfigError(f"Un altro consolidamento sta scrivendo «{out}»: riprovare tra poco.") from exc
     return c
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one press of Consolida shows: the status line, and the new result table (None when the
+    run failed: the previous table stays where it is)."""
+
+    status: str
+    rows: list[list] | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.rows is None
+
+
+def press(pairs, base_dir: str | Path, root: str | Path | None = None) -> Outcome:
+    """One press of Consolida, on the Config sheet's (label, value) rows: never raises, so that what
+    the user sees is always an Italian sentence in the sheet, never a traceback."""
+    try:
+        c = run_consolida(parse_config(pairs), base_dir, root)
+        rows = result_rows(c)
+    except ConfigError as exc:
+        return Outcome(f"{ERROR_PREFIX} {exc}")
+    except OSError as exc:  # an output open in Excel, a full disk, a share that went away
+        return Outcome(f"{ERROR_PREFIX} {os_error_message(exc)}")
+    except Exception:  # noqa: BLE001 - a bug must still end in a sentence; the detail goes to the log
+        log.exception("Consolida failed")
+        return Outcome(f"{ERROR_PREFIX} {UNEXPECTED}")
+    names = [f"«{Path(p).name}»" for p in c.outputs]
+    written = f"{'scritti' if len(names) > 1 else 'scritto'} {' e '.join(names)}"
+    if c.trustworthy:
+        return Outcome(f"Consolidamento riuscito: {written}. Il risultato è qui sotto.", rows)
+    return Outcome(f"Consolidamento fatto ({written}), ma la Relazione non si può pubblicare così com'è: "
+                   "le righe sotto la tabella delle aree dicono perché.", rows)
 
 
 def result_rows(c: RunResult) -> list[list]:

@@ -2,11 +2,12 @@
 
 The macro part is xlwings' own: the ``vbaProject.bin`` of the standalone quickstart
 template that the installed xlwings ships (``xlwings quickstart --standalone`` copies
-the same file), with its ``xlwings`` VBA module and the ``SampleCall`` macro that runs
-``RunPython "import <workbook name>; <workbook name>.main()"``. No VBA is written here:
-the workbook is built around that binary with xlsxwriter, a button is assigned to
-``SampleCall``, and ``<name>.py`` is written beside the workbook to import the
-button's function from perf_xl.
+the same file), with its ``xlwings`` VBA module and the one macro that runs
+``RunPython "import <workbook name>; <workbook name>.main()"``, renamed from xlwings'
+``SampleCall`` to ``Consolida`` (:mod:`perf_xl.excel.vba`; nothing else of the VBA is
+touched). The workbook is built around that binary with xlsxwriter, a button is
+assigned to ``Consolida``, and ``<name>.py`` is written beside the workbook to import
+the button's function from perf_xl.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ import zipfile
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..io.atomic import atomic_path, write_text_atomic
 from ..io.summary import load_summary_layout
 from ..schema import load_style
-from .consolida import CONFIG_FIELDS, CONFIG_SHEET, RESULT_ANCHOR, RESULT_SHEET
+from .consolida import CONFIG_FIELDS, CONFIG_SHEET, ERROR_PREFIX, RESULT_ANCHOR, RESULT_SHEET, STATUS_CELL
+from .vba import rename_macro
 
-MACRO = "SampleCall"
+MACRO = "Consolida"  # the macro the button runs: xlwings' SampleCall, renamed
+XLWINGS_MACRO = ("Module1", "SampleCall")  # where the standalone template has it
 XLWINGS_CONF_SHEET = "_xlwings.conf"  # rename to "xlwings.conf" to activate (xlwings' convention)
 
 
@@ -34,8 +38,11 @@ def xlwings_standalone_template() -> Path:
 
 
 def xlwings_vba_project() -> bytes:
+    """xlwings' standalone VBA project, its macro renamed :data:`MACRO`."""
     with zipfile.ZipFile(xlwings_standalone_template()) as zf:
-        return zf.read("xl/vbaProject.bin")
+        original = zf.read("xl/vbaProject.bin")
+    module, old = XLWINGS_MACRO
+    return rename_macro(original, module, old, MACRO)
 
 
 def module_source(name: str) -> str:
@@ -76,10 +83,20 @@ def make_consolidatore(out: str | Path, folder: str = "", year: int | None = Non
         for j, col in enumerate(lay["columns"]):  # the result table lands here (see consolida.result_rows)
             ws.set_column(j, j, col["width"])
         ws.write_string(0, 0, "Relazione sulla Performance — consolidamento", title)
-        ws.write_string(1, 0, "Premere «Consolida»: i file dei settori della cartella indicata nel foglio Config "
-                              "vengono riuniti nella Relazione. Il risultato compare qui sotto.", note)
+        width = len(lay["columns"])
+        ws.set_landscape()
+        ws.merge_range(1, 0, 1, width - 1, "Premere «Consolida»: i file dei settori della cartella indicata nel "
+                       "foglio Config vengono riuniti nella Relazione. Il risultato compare qui sotto.", note)
         ws.insert_button("A4", {"macro": MACRO, "caption": "Consolida", "width": 180, "height": 36})
         ws.write_string(int(RESULT_ANCHOR[1:]) - 2, 0, "Risultato", bold)
+        # the status line spans the table's width, four lines high: a whole Italian sentence, red on failure
+        row, col = xl_cell_to_rowcol(STATUS_CELL)
+        ws.set_row(row, 64)
+        ws.merge_range(row, col, row, col + width - 1,
+                       "Stato: il pulsante non è ancora stato premuto.", note)
+        red = book.add_format({"bold": True, "font_color": style["alert_font"], "bg_color": style["alert_fill"]})
+        ws.conditional_format(STATUS_CELL, {"type": "text", "criteria": "begins with", "value": ERROR_PREFIX,
+                                            "format": red})
 
         conf = book.add_worksheet(XLWINGS_CONF_SHEET)
         conf.set_vba_name("Sheet2")

@@ -356,11 +356,23 @@ def _active_content(zf: zipfile.ZipFile | None) -> list[tuple[str, str, str | No
             found.append(("foglio-sovradimensionato", sheet, None if sheet else "senza-nome",
                           {"mb": info.file_size // (1024 * 1024)}))
             break
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
+    vba = [n for n in names if n.lower().endswith("vbaproject.bin")]
+    if vba and not _perf_xl_macros(zf, vba):
         found.append(("macro-presenti", "", None, {}))
     if any(n.lower().startswith("xl/externallinks/") for n in names):
         found.append(("collegamenti-esterni", "", None, {}))
     return found
+
+
+def _perf_xl_macros(zf: zipfile.ZipFile, parts: list[str]) -> bool:
+    """Every VBA project of the workbook is xlwings' code for perf_xl (the PERF_… wrappers, xlwings'
+    standalone modules, the Consolida macro): what the README's UDF setup puts there, not to be removed."""
+    from .vba import only_perf_xl_macros
+
+    try:
+        return all(only_perf_xl_macros(zf.read(part)) for part in parts)
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
+        return False
 
 
 def _error_values(result: ReadResult, schema: WorkbookSchema, sink: _Sink) -> None:

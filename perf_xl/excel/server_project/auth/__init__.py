@@ -1,0 +1,1 @@
+"""perf_xl's auth providers for xlwings Server (``XLWINGS_AUTH_PROVIDERS=["perf_xl"]``)."""
