@@ -7,8 +7,8 @@ spreadsheet program and with no add-in. What is marked, by which condition and i
 comes from ``[[indicators.marks]]`` in ``schemas/settore.toml``; the conditions are native
 formulas of :mod:`perf_xl.formulas`; the legend's sentences come from the schema too.
 
-The marks are written before the whole-number formats: LibreOffice applies only the first true
-condition of a cell, Excel all of them (the first wins where they set the same property).
+The marks are written before the whole-number formats (a higher priority): where a program shows
+only one true condition of a cell, or two set the same property, the mark is what is seen.
 """
 
 from __future__ import annotations
