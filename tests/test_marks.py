@@ -23,7 +23,7 @@ from perf_xl import formulas, scoring
 from perf_xl.app.validate import validate_paths
 from perf_xl.io.marks import legend_column
 from perf_xl.io.reader import read_settore_workbook
-from perf_xl.schema import load_schema, load_style
+from perf_xl.schema import SchemaDefinitionError, load_schema, load_style, parse_schema, schemas_dir
 
 SCHEMA = load_schema()
 L = SCHEMA.indicators
@@ -214,3 +214,11 @@ def test_computed_fill_and_marks_do_not_share_colours():
     assert len(set(fills)) == len(fills)
     style = load_style()
     assert not {style["computed_fill"].upper(), style["header_fill"].upper()} & set(fills)
+
+
+def test_a_mark_with_an_unknown_rule_or_column_is_a_schema_error(tmp_path):
+    text = (schemas_dir() / "settore.toml").read_text(encoding="utf-8")
+    with pytest.raises(SchemaDefinitionError, match="unknown rule"):
+        wf.write(tmp_path / "s.xlsx", schema=parse_schema(text.replace('rule = "not_allowed"', 'rule = "non_ammesso"')))
+    with pytest.raises(SchemaDefinitionError, match="unknown columns"):
+        parse_schema(text.replace('columns = ["polarity"]', 'columns = ["polarita"]'))

@@ -14,7 +14,7 @@ only one true condition of a cell, or two set the same property, the mark is wha
 from __future__ import annotations
 
 from .. import formulas
-from ..schema import SheetLayout
+from ..schema import SchemaDefinitionError, SheetLayout
 
 LEGEND_GAP = 1  # empty columns between the table and its legend
 
@@ -24,7 +24,10 @@ def write_marks(book, ws, layout: SheetLayout, first: int, last: int) -> None:
     letters = layout.letters()
     for mark in layout.marks:
         fmt = book.add_format({"bg_color": mark.fill, **({"font_color": mark.font} if mark.font else {})})
-        rule = formulas.MARK_RULES[mark.rule]
+        rule = formulas.MARK_RULES.get(mark.rule)
+        if rule is None:  # checked here, not in schema.py: the schema does not import the formulas
+            raise SchemaDefinitionError(f"{layout.name}: mark {mark.key!r} has an unknown rule {mark.rule!r} "
+                                        f"(one of {sorted(formulas.MARK_RULES)})")
         for key in mark.columns:
             col = layout.column(key)
             ws.conditional_format(first - 1, col.position - 1, last - 1, col.position - 1, {
