@@ -111,11 +111,12 @@ def out_of_range(letters: dict[str, str], key: str, row: int, column) -> str:
 
 
 def not_allowed(letters: dict[str, str], key: str, row: int, column) -> str:
-    """A value of a choice column not in its list (compared as Excel does: ignoring case and the
-    spaces around it, as the reader does)."""
-    x = f"TRIM({letters[key]}{row})"
-    others = ",".join(f'{x}<>"{v}"' for v in column.allowed)
-    return f'AND({x}<>"",{others})'
+    """A value of a choice column not spelled exactly as in its list («crescent», and also
+    «DECRESCENTE» or «decrescente » with a space), as validation reports it (``valore-non-ammesso``):
+    EXACT, because Excel's ``=`` ignores case."""
+    x = f"{letters[key]}{row}"
+    spelled = ",".join(f'EXACT({x},"{v}")' for v in column.allowed)
+    return f'AND({x}<>"",NOT(OR({spelled})))'
 
 
 def missing_with_target(letters: dict[str, str], key: str, row: int, column) -> str:

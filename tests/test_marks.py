@@ -44,6 +44,7 @@ def _bad_rows():
         r(objective_code="OB05", indicator="Senza consuntivo", actual=None, weight=100.0),  # 9
         r(objective_code="OB06", indicator="Peso alto", weight=120.0),  # 10
         r(objective_code="OB07", indicator="Pulito", target=200.0, actual=24.5, weight=100.0),  # 11
+        r(objective_code="OB08", indicator="Maiuscolo", polarity="DECRESCENTE", weight=100.0),  # 12
     ]
 
 
@@ -51,7 +52,7 @@ def _bad_rows():
 EXPECTED = {
     "weights-not-100": {f"{L.column(k).letter}{n}" for k in ("weight", "objective_score", "weight_sum")
                         for n in (2, 3, 4, 10)},
-    "polarity-not-allowed": {f"{L.column('polarity').letter}5"},
+    "polarity-not-allowed": {f"{L.column('polarity').letter}5", f"{L.column('polarity').letter}12"},
     "text-in-number": {f"{L.column('weight').letter}6", f"{L.column('target').letter}8"},
     "actual-missing": {f"{L.column('actual').letter}9"},
     "out-of-range": {f"{L.column('weight').letter}10"},
@@ -187,7 +188,21 @@ def test_marks_appear_on_the_bad_inputs_in_libreoffice(require_libreoffice, tmp_
     # the objective's weight sum as LibreOffice computes it: the numbers of the objective's weights
     ws_sum = {n: ws[L.cell("weight_sum", n)].value for n in range(2, 12)}
     assert [ws_sum[n] for n in (2, 3, 4, 5, 6, 7, 10, 11)] == [82, 82, 82, 100, 100, 100, 120, 100]
-    assert ws[L.cell("weight_sum", 12)].value in (None, "")  # a spare row stays empty
+    assert ws[L.cell("weight_sum", 13)].value in (None, "")  # a spare row stays empty
+
+
+def test_the_sheet_marks_the_cells_that_validation_reports(tmp_path):
+    """What a dirigente sees coloured is what ``perf-xl validate`` reports, cell for cell (the weights
+    mark also colours the objective's score and weight sum, which are not typed)."""
+    path = wf.write(tmp_path / "bad.xlsx", rows=_bad_rows(), spare_rows=SPARE)
+    reported = set()
+    for f in validate_paths([path]).findings:
+        first, _, end = f.cell.partition(":")
+        col, a = re.match(r"([A-Z]+)(\d+)", first).groups()
+        reported |= {f"{col}{n}" for n in range(int(a), int(end[len(col):] if end else a) + 1)}
+    inputs = {c.letter for c in L.columns if c.input}
+    marked = {cell for cells in EXPECTED.values() for cell in cells if re.match(r"[A-Z]+", cell).group(0) in inputs}
+    assert marked == reported
 
 
 def test_the_weight_sum_column_is_a_checked_formula_and_may_be_missing(tmp_path, settings):

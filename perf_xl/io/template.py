@@ -169,7 +169,8 @@ def _range_rule(c: Column, first: int) -> dict:
     kind = "integer" if c.type == "integer" else "decimal"
     if c.minimum is None and c.maximum is None:  # any number (the condition is for the range's first cell)
         x = f"{c.letter}{first}"
-        return {"validate": "custom", "value": f"=ISNUMBER({x})" if kind == "decimal" else f"=AND(ISNUMBER({x}),{x}=INT({x}))"}
+        number = f"=ISNUMBER({x})" if kind == "decimal" else f"=AND(ISNUMBER({x}),{x}=INT({x}))"
+        return {"validate": "custom", "value": number}
     if c.minimum is not None and c.maximum is not None:
         return {"validate": kind, "criteria": "between", "minimum": _plain(c.minimum), "maximum": _plain(c.maximum)}
     if c.minimum is not None:
