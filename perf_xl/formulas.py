@@ -10,6 +10,7 @@ compares with the Python functions row by row.
 
 from __future__ import annotations
 
+from .scoring import WEIGHT_SUM_TOLERANCE
 from .settings import Settings
 
 
@@ -64,11 +65,86 @@ def objective_score(letters: dict[str, str], row: int, settings: Settings, first
     )
 
 
+def weight_sum(letters: dict[str, str], row: int, settings: Settings) -> str:
+    """Σ peso of the rows with this row's objective code, so a dirigente sees 82 where 100 is due.
+
+    SUMIF over whole columns needs no table bounds (the header's text is not summed) and, as
+    :func:`perf_xl.core.checks.check_objective_weights` adds the numbers, skips a weight typed as
+    text (which has a mark of its own). A code with SUMIF's wildcards (``*``, ``?``) would match
+    more than itself: objective codes are plain (``OB43``).
+    """
+    code, w = letters["objective_code"], letters["weight"]
+    return f'=IF({code}{row}="","",SUMIF(${code}:${code},{code}{row},${w}:${w}))'
+
+
 RULES = {
     "achievement": achievement,
     "deviation": deviation,
     "traffic_light": traffic_light,
     "objective_score": objective_score,
+}
+RULES["weight_sum"] = weight_sum
+
+
+# --- marks: conditions of the conditional formats that colour a wrong or missing value ---------
+#
+# Each takes the column letters, the marked column's key, the row the condition is written for
+# (the first row of the range: Excel shifts the relative references to every other row) and that
+# column's schema entry, and returns a native condition without the leading "=".
+# tests/test_marks.py writes each into helper cells and has LibreOffice recalculate them.
+
+def not_a_number(letters: dict[str, str], key: str, row: int, column) -> str:
+    """Something typed in a number cell that is not a number (text such as «24,5» or «venti»)."""
+    x = f"{letters[key]}{row}"
+    return f'AND({x}<>"",NOT(ISNUMBER({x})))'
+
+
+def out_of_range(letters: dict[str, str], key: str, row: int, column) -> str:
+    """A number outside the column's ``minimum``/``maximum`` (the schema's range)."""
+    x = f"{letters[key]}{row}"
+    outside = []
+    if column.minimum is not None:
+        outside.append(f"{x}<{_fmt(column.minimum)}")
+    if column.maximum is not None:
+        outside.append(f"{x}>{_fmt(column.maximum)}")
+    return f"AND(ISNUMBER({x}),OR({','.join(outside)}))" if outside else "FALSE"
+
+
+def not_allowed(letters: dict[str, str], key: str, row: int, column) -> str:
+    """A value of a choice column not spelled exactly as in its list («crescent», and also
+    «DECRESCENTE» or «decrescente » with a space), as validation reports it (``valore-non-ammesso``):
+    EXACT, because Excel's ``=`` ignores case."""
+    x = f"{letters[key]}{row}"
+    spelled = ",".join(f'EXACT({x},"{v}")' for v in column.allowed)
+    return f'AND({x}<>"",NOT(OR({spelled})))'
+
+
+def missing_with_target(letters: dict[str, str], key: str, row: int, column) -> str:
+    """An empty consuntivo on a row that has a target atteso (the template is the year-end one)."""
+    return f'AND({letters[key]}{row}="",{letters["target"]}{row}<>"")'
+
+
+def weight_sum_not_100(letters: dict[str, str], key: str, row: int, column) -> str:
+    """The weights of the row's objective do not sum to 100 (within
+    :data:`perf_xl.scoring.WEIGHT_SUM_TOLERANCE`, as :func:`perf_xl.scoring.weights_sum_to_100`)."""
+    code, w = letters["objective_code"], letters["weight"]
+    total = f"SUMIF(${code}:${code},${code}{row},${w}:${w})"
+    return f'AND(${code}{row}<>"",ABS({total}-100)>{_fmt(WEIGHT_SUM_TOLERANCE)})'
+
+
+def whole_number(letters: dict[str, str], key: str, row: int, column) -> str:
+    """A whole number: shown with the column's ``whole_format`` (no trailing decimal separator).
+    IF, not AND: AND evaluates INT of a text too, an error value instead of FALSE."""
+    x = f"{letters[key]}{row}"
+    return f"IF(ISNUMBER({x}),{x}=INT({x}),FALSE)"
+
+
+MARK_RULES = {
+    "not_a_number": not_a_number,
+    "out_of_range": out_of_range,
+    "not_allowed": not_allowed,
+    "missing_with_target": missing_with_target,
+    "weight_sum_not_100": weight_sum_not_100,
 }
 
 
@@ -111,4 +187,5 @@ UDF_RULES = {
     "traffic_light": traffic_light_udf,
     "objective_score": objective_score_udf,
 }
+UDF_RULES["weight_sum"] = weight_sum  # no UDF: the native sum is the same in every program
 FORMULA_MODES = {"native": RULES, "udf": UDF_RULES}

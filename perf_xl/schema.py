@@ -43,6 +43,8 @@ class Column:
     minimum: float | None = None  # a number column's allowed range (template validation and cell check)
     maximum: float | None = None
     error: str | None = None  # the message Excel shows when a typed value is out of the range
+    whole_format: str | None = None  # the number format of a whole number (a conditional format)
+    optional: bool = False  # a computed column a workbook may lack (added after workbooks were in use)
 
     @property
     def letter(self) -> str:
@@ -54,10 +56,36 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A conditional format that colours a wrong or missing value in its cell, and its legend line."""
+
+    key: str
+    rule: str  # a condition of perf_xl.formulas.MARK_RULES
+    columns: tuple[str, ...]  # the keys of the columns whose cells it colours
+    fill: str
+    font: str | None
+    legend: str
+    sample: str = ""  # what the legend's swatch shows, coloured as a marked cell
+
+
+@dataclass(frozen=True)
+class Legend:
+    """Where the marks are explained: two columns to the right of the table (swatches, sentences)."""
+
+    title: str
+    heading: str
+    width: float = 90
+    swatch_width: float = 10
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class SheetLayout:
     name: str
     header_row: int
     columns: tuple[Column, ...]
+    marks: tuple[Mark, ...] = ()
+    legend: Legend | None = None
 
     @property
     def first_data_row(self) -> int:
@@ -150,13 +178,28 @@ def _sheet(name: str, raw: dict) -> SheetLayout:
                 minimum=None if c.get("minimum") is None else float(c["minimum"]),
                 maximum=None if c.get("maximum") is None else float(c["maximum"]),
                 error=c.get("error"),
+                whole_format=c.get("whole_format"),
+                optional=bool(c.get("optional", False)),
             )
         )
     keys = [c.key for c in cols]
     labels = [c.label for c in cols]
     if len(set(keys)) != len(keys) or len(set(labels)) != len(labels):
         raise SchemaDefinitionError(f"{name}: duplicate column key or label")
-    return SheetLayout(name=raw["sheet"], header_row=int(raw.get("header_row", 1)), columns=tuple(cols))
+    marks = tuple(_mark(name, m, set(keys)) for m in raw.get("marks", ()))
+    legend = Legend(**raw["legend"]) if "legend" in raw else None
+    if marks and legend is None:
+        raise SchemaDefinitionError(f"{name}: marks need a legend")
+    return SheetLayout(name=raw["sheet"], header_row=int(raw.get("header_row", 1)), columns=tuple(cols),
+                       marks=marks, legend=legend)
+
+
+def _mark(name: str, m: dict, keys: set[str]) -> Mark:
+    unknown = [k for k in m["columns"] if k not in keys]
+    if unknown:
+        raise SchemaDefinitionError(f"{name}: mark {m['key']!r} names unknown columns {unknown}")
+    return Mark(key=m["key"], rule=m["rule"], columns=tuple(m["columns"]), fill=m["fill"], font=m.get("font"),
+                legend=m["legend"], sample=m.get("sample", ""))
 
 
 def parse_schema(text: str, source: str = "") -> WorkbookSchema:

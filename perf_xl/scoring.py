@@ -75,11 +75,14 @@ def traffic_light(pct: float | None, settings: Settings) -> str | None:
     return "rosso"
 
 
+WEIGHT_SUM_TOLERANCE = 0.005  # the native twin: perf_xl.formulas.weight_sum_not_100
+
+
 def weights_sum_to_100(total: float) -> bool:
     """An objective's weights sum to 100, to the hundredth as every sum is printed: 99,999 is 100
     (never «sommano a 100 invece di 100»), 99,99 is not. The one test of the weights: validation,
     the audit of a Relazione and the explanations use it."""
-    return abs(total - 100) <= 0.005
+    return abs(total - 100) <= WEIGHT_SUM_TOLERANCE
 
 
 def objective_score(weighted: Iterable[tuple[float | None, float | None]]) -> float | None:

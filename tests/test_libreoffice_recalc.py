@@ -40,13 +40,17 @@ def strip_cached_values(src, dst):
 
 def _values(path):
     ws = openpyxl.load_workbook(path, data_only=True)[L.name]
-    return {row[0].row: {c.key: row[c.position - 1].value for c in L.columns}
+    # an optional column (last) may be missing from a workbook written before it existed
+    return {row[0].row: {c.key: row[c.position - 1].value if c.position <= len(row) else None for c in L.columns}
             for row in ws.iter_rows(min_row=L.first_data_row)}
 
 
 def _check(path_recalculated, rows, settings):
     got = _values(path_recalculated)
     objectives = {o.code: o.score for o in build_objectives(rows, settings)}
+    weight_sums: dict[str, float] = {}
+    for r in rows:
+        weight_sums[r.objective_code] = weight_sums.get(r.objective_code, 0) + (r.weight or 0)
     for r in rows:
         v = got[r.row]
         pct = scoring.achievement(r.target, r.actual, r.polarity, settings)
@@ -61,6 +65,8 @@ def _check(path_recalculated, rows, settings):
             assert v["deviation"] in (None, ""), where
         else:
             assert v["deviation"] == pytest.approx(dev, abs=1e-9), where
+        if v["weight_sum"] is not None:  # absent from a workbook written before the column existed
+            assert v["weight_sum"] == pytest.approx(weight_sums[r.objective_code], abs=1e-9), where
         score = objectives[r.objective_code]
         if score is None:
             assert v["objective_score"] in (None, ""), where

@@ -30,7 +30,8 @@ def test_sheets_and_header_come_from_the_schema(tmp_path):
     wb = openpyxl.load_workbook(p)
     assert wb.sheetnames == list(SCHEMA.sheet_names)
     ws = wb[SCHEMA.indicators.name]
-    assert tuple(c.value for c in ws[SCHEMA.indicators.header_row]) == SCHEMA.indicators.labels
+    header = tuple(c.value for c in ws[SCHEMA.indicators.header_row])
+    assert header[:len(SCHEMA.indicators.labels)] == SCHEMA.indicators.labels  # then the legend, after a gap
     assert ws.freeze_panes == "A2"
     assert ws.protection.sheet and not ws.protection.password
     for col in SCHEMA.indicators.columns:
@@ -65,7 +66,8 @@ def test_polarity_dropdown_and_traffic_light_colours(tmp_path):
     lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert len(lists) == 1 and lists[0].formula1 == '"crescente,decrescente,binario"'
     assert SCHEMA.indicators.column("polarity").letter + "2" in str(lists[0].sqref)
-    rules = [r for rng in ws.conditional_formatting for r in rng.rules]
+    light = SCHEMA.indicators.column("traffic_light").letter
+    rules = [r for rng in ws.conditional_formatting if str(rng.sqref).startswith(light) for r in rng.rules]
     assert sorted(r.formula[0] for r in rules) == ['"giallo"', '"rosso"', '"verde"']
 
 

@@ -49,7 +49,7 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     computed = [c for c in layout.columns if c.computed and c.key in read.columns]
     if read.workbook is None or not computed or not read.raw_rows:
         return []
-    if any(c.key not in read.columns for c in layout.columns if c.required or c.computed):
+    if any(c.key not in read.columns for c in layout.columns if (c.required or c.computed) and not c.optional):
         return []  # a missing or renamed column is already one finding; formulas would only cascade
     letters = {key: get_column_letter(i + 1) for key, i in read.columns.items()}
     data = read.indicators_xml

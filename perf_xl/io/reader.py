@@ -121,7 +121,7 @@ def _header_map(grid: list[list], layout: SheetLayout, sink: _Sink) -> dict[str,
                 sink.add(layout.name, _cell(positions[col.label], layout.header_row), layout.header_row, col.label,
                          "colonna-spostata", col.label, found=get_column_letter(positions[col.label] + 1),
                          expected=col.letter)
-        elif col.required or col.computed:
+        elif (col.required or col.computed) and not col.optional:  # an optional one came later
             there = header[col.position - 1] if col.position - 1 < len(header) else ""
             cell = _cell(col.position - 1, layout.header_row)
             if there and there not in layout.labels:

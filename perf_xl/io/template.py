@@ -22,6 +22,7 @@ from ..model import INDICATOR_FIELDS, IndicatorRow, SettoreWorkbook
 from ..schema import Column, WorkbookSchema, load_schema, load_style
 from ..settings import LIGHTS, Settings, load_settings
 from .cells import write_value
+from .marks import write_legend, write_marks
 from .atomic import atomic_path
 
 SPARE_ROWS = 30  # empty rows with formulas, so a dirigente can add indicators by typing
@@ -44,6 +45,7 @@ def _cached_values(rows: list[IndicatorRow], settings: Settings) -> list[dict[st
             "deviation": scoring.deviation(_n(r.target), _n(r.actual), r.polarity),
             "traffic_light": scoring.traffic_light(p, settings),
             "objective_score": scoring.objective_score(by_code[r.objective_code]),
+            "weight_sum": sum(w for w, _ in by_code[r.objective_code] if w is not None) if r.objective_code else None,
         })
     return out
 
@@ -88,9 +90,13 @@ def _col_format(book, col: Column, wrap: bool):
 
 
 
+def _header_format(book):
+    return book.add_format({"bold": True, "font_color": "white", "bg_color": load_style()["header_fill"],
+                            "text_wrap": True, "valign": "vcenter", "border": 1, "locked": True})
+
+
 def _write_header(book, ws, header_row0: int, labels) -> None:
-    fmt = book.add_format({"bold": True, "font_color": "white", "bg_color": load_style()["header_fill"], "text_wrap": True,
-                           "valign": "vcenter", "border": 1, "locked": True})
+    fmt = _header_format(book)
     for c, label in enumerate(labels):
         ws.write_string(header_row0, c, label, fmt)
 
@@ -132,13 +138,16 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
                 "validate": "list", "source": list(c.allowed), "error_title": c.label,
                 "error_message": f"Valori ammessi: {', '.join(c.allowed)}.", "input_title": shorten(c.label, 32),
                 "input_message": shorten(c.help or "", 255)})
-        elif c.type in ("number", "integer") and (c.minimum is not None or c.maximum is not None):
+        elif c.type in ("number", "integer"):  # only numbers, and in the range when the schema gives one
             ws.data_validation(first - 1, col0, last - 1, col0, {
-                **_range_rule(c), "error_title": c.label, "error_message": _range_message(c),
+                **_range_rule(c, first), "error_title": c.label, "error_message": _range_message(c),
                 "input_title": shorten(c.label, 32), "input_message": shorten(c.help or "", 255)})
         elif c.help:
             ws.data_validation(first - 1, col0, last - 1, col0, {
                 "validate": "any", "input_title": shorten(c.label, 32), "input_message": shorten(c.help, 255)})
+    # wrong or missing values coloured in their cells, and the legend that says what each colour means
+    write_marks(book, ws, layout, first, last)
+    write_legend(book, ws, layout, _header_format(book))
     # the traffic light's colour, from the settings' thresholds and colours
     tl = layout.column("traffic_light").position - 1
     for light in LIGHTS:
@@ -154,9 +163,14 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
     ws.repeat_rows(h0)
 
 
-def _range_rule(c: Column) -> dict:
-    """An Excel data validation for a number column's range (``minimum``/``maximum`` in the schema)."""
+def _range_rule(c: Column, first: int) -> dict:
+    """An Excel data validation for a number column: only numbers, in its range (``minimum``/``maximum``
+    in the schema) when it has one. Either way text is refused (a number typed as text is the usual fault)."""
     kind = "integer" if c.type == "integer" else "decimal"
+    if c.minimum is None and c.maximum is None:  # any number (the condition is for the range's first cell)
+        x = f"{c.letter}{first}"
+        number = f"=ISNUMBER({x})" if kind == "decimal" else f"=AND(ISNUMBER({x}),{x}=INT({x}))"
+        return {"validate": "custom", "value": number}
     if c.minimum is not None and c.maximum is not None:
         return {"validate": kind, "criteria": "between", "minimum": _plain(c.minimum), "maximum": _plain(c.maximum)}
     if c.minimum is not None:
@@ -165,7 +179,11 @@ def _range_rule(c: Column) -> dict:
 
 
 def _range_message(c: Column) -> str:
-    return c.error or f"«{c.label}» è un numero {bounds(c.minimum, c.maximum)}."
+    if c.error:
+        return c.error
+    if c.minimum is None and c.maximum is None:
+        return f"«{c.label}» è un numero, non un testo."
+    return f"«{c.label}» è un numero {bounds(c.minimum, c.maximum)}."
 
 
 def _plain(x: float) -> float | int:
