@@ -66,7 +66,7 @@ def test_polarity_dropdown_and_traffic_light_colours(tmp_path):
     assert len(lists) == 1 and lists[0].formula1 == '"crescente,decrescente,binario"'
     assert SCHEMA.indicators.column("polarity").letter + "2" in str(lists[0].sqref)
     rules = [r for rng in ws.conditional_formatting for r in rng.rules]
-    assert sorted(r.formula[0] for r in rules) == ['"giallo"', '"rosso"', '"verde"']
+    assert sorted(r.formula[0] for r in rules) == ['"giallo"', '"neutralizzato"', '"rosso"', '"verde"']
 
 
 def test_user_text_starting_with_equals_stays_text(tmp_path):
