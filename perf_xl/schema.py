@@ -140,12 +140,31 @@ class InfoLayout:
 
 
 @dataclass(frozen=True)
+class ComputedMarks:
+    """What a computed cell shows for a row it cannot compute (``[computed]`` of settore.toml)."""
+
+    invalid: str = "errore"
+    objective_invalid: str = "errore: riga {row}"
+
+
+@dataclass(frozen=True)
+class SettingsNames:
+    """The workbook defined names that carry the settings a workbook was built with (``[names]``)."""
+
+    green: str = "perf_verde"
+    yellow: str = "perf_giallo"
+    decreasing_ratio: str = "perf_decrescente"
+
+
+@dataclass(frozen=True)
 class WorkbookSchema:
     version: str
     indicators: SheetLayout
     areas: SheetLayout
     info: InfoLayout
     source: str = field(default="", compare=False)
+    marks: ComputedMarks = ComputedMarks()
+    names: SettingsNames = SettingsNames()
 
     @property
     def sheet_names(self) -> tuple[str, ...]:
@@ -221,6 +240,8 @@ def parse_schema(text: str, source: str = "") -> WorkbookSchema:
         areas=_sheet("areas", raw["areas"]),
         info=info,
         source=source,
+        marks=ComputedMarks(**raw.get("computed", {})),
+        names=SettingsNames(**raw.get("names", {})),
     )
 
 

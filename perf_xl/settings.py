@@ -16,6 +16,8 @@ from .schema import schema_file
 
 DECREASING_RATIOS = ("plain", "gzoom")
 LIGHTS = ("verde", "giallo", "rosso")
+# the Barometro of an indicator with peso 0: it does not count, so it is neither green nor red
+NEUTRALISED = "neutralizzato"
 
 
 class SettingsError(ValueError):

@@ -102,3 +102,36 @@ def test_weights_sum_to_100_to_the_hundredth():
     assert scoring.weights_sum_to_100(sum([33.33, 33.33, 33.34]))
     assert not scoring.weights_sum_to_100(99.99) and not scoring.weights_sum_to_100(82)
     assert not scoring.weights_sum_to_100(100.01)
+
+
+# --- what a cell shows: the rule every engine follows (tests/test_engines.py compares them) -----
+
+@pytest.mark.parametrize("typed, meant", [("decrescente", "decrescente"), ("  DECRESCENTE ", "decrescente"),
+                                          ("Binario", "binario"), ("decrescènte", "decrescènte"),
+                                          ("crescente\t", "crescente\t"), ("\u00a0crescente", "\u00a0crescente"),
+                                          (None, ""), (5, "")])
+def test_polarity_ignores_spaces_and_case_only(typed, meant):
+    """As Excel's TRIM and LOWER: the space character and case; not tabs, non-breaking spaces, accents."""
+    assert scoring.normal_polarity(typed) == meant
+
+
+def test_row_cells_blank_invalid_neutralised():
+    cells = lambda *a: scoring.row_cells(*a, PLAIN, "errore")  # noqa: E731
+    assert cells(10, None, "alto", 50) == scoring.RowCells(None, None, None)  # nothing to compute yet
+    assert cells(10, "24,29", "crescente", 50) == scoring.RowCells("errore", "errore", "errore")
+    assert cells(10, True, "binario", 50) == scoring.RowCells("errore", "errore", "errore")
+    assert cells(10, 5, "alto", 50) == scoring.RowCells("errore", "errore", "errore")
+    assert cells(50, 0, "crescente", 0) == scoring.RowCells(0.0, -50, "neutralizzato")
+    assert cells(50, None, "crescente", 0).traffic_light == "neutralizzato"
+    assert cells(50, 0, "crescente", None).traffic_light == "rosso"  # a blank peso is not 0
+    assert cells(100, 89.6, " Crescente", 100).traffic_light == "verde"  # shown "90"
+    assert cells(100, 89.4, "crescente", 100).traffic_light == "giallo"  # shown "89"
+
+
+def test_objective_cell_names_the_first_bad_row():
+    cell = lambda rows: scoring.objective_cell(rows, "errore", "errore: riga {row}")  # noqa: E731
+    assert cell([(2, 30, 75.0), (3, 70, 100.0), (4, 20, None)]) == pytest.approx(92.5)
+    assert cell([(2, 30, 75.0), (3, 70, "errore"), (4, "20", 50.0)]) == "errore: riga 3"
+    assert cell([(2, "30", 75.0), (3, 70, 100.0)]) == "errore: riga 2"  # a peso typed as text
+    assert cell([(2, 0, 0.0), (3, 100, 80.0)]) == pytest.approx(80)  # neutralised: does not count
+    assert cell([(2, 50, None)]) is None

@@ -130,7 +130,9 @@ def test_custom_functions_compute_over_http(server):
     assert _call(server, "PERF_RAGG", [[10], [10]], [[2], [12.5]], [["decrescente"], ["decrescente"]]) == [[100], [80]]
     assert _call(server, "PERF_BAROMETRO", [[86.33]]) == [["giallo"]]
     assert _call(server, "PERF_OBIETTIVO", [[20], [40], [40]], [[100], [97.5], [0]]) == [[59]]
-    assert _call(server, "PERF_RAGG", [[""]], [[78]], [["crescente"]]) == [[{"type": "Error", "errorType": "Value"}]]
+    assert _call(server, "PERF_RAGG", [[""]], [[78]], [["crescente"]]) == [[""]]  # nothing to compute yet
+    assert _call(server, "PERF_RAGG", [["80"]], [[78]], [["crescente"]]) == [["errore"]]  # a number typed as text
+    assert _call(server, "PERF_BAROMETRO", [["verde"]]) == [[{"type": "Error", "errorType": "Value"}]]
 
 
 @needs_server

@@ -68,7 +68,7 @@ def test_polarity_dropdown_and_traffic_light_colours(tmp_path):
     assert SCHEMA.indicators.column("polarity").letter + "2" in str(lists[0].sqref)
     light = SCHEMA.indicators.column("traffic_light").letter
     rules = [r for rng in ws.conditional_formatting if str(rng.sqref).startswith(light) for r in rng.rules]
-    assert sorted(r.formula[0] for r in rules) == ['"giallo"', '"rosso"', '"verde"']
+    assert sorted(r.formula[0] for r in rules) == ['"giallo"', '"neutralizzato"', '"rosso"', '"verde"']
 
 
 def test_user_text_starting_with_equals_stays_text(tmp_path):

@@ -39,7 +39,9 @@ def test_whole_columns_in_one_call(rows):
     assert len(pcts) == len(rows) and all(len(p) == 1 for p in pcts)
     assert [_printed(p[0]) for p in pcts] == [r.published_achievement for r in rows]
     lights = udf.PERF_BAROMETRO(pcts)
-    assert [x[0] for x in lights] == ["verde" if p[0] >= 90 else "giallo" if p[0] >= 60 else "rosso" for p in pcts]
+    # the light of % Ragg as shown (an integer, half up)
+    assert [x[0] for x in lights] == ["verde" if _printed(p[0]) >= 90 else "giallo" if _printed(p[0]) >= 60 else "rosso"
+                                      for p in pcts]
     # a single polarity cell broadcasts over a column
     assert udf.PERF_RAGG([[10], [20]], [[5], [30]], "crescente") == [[50.0], [100.0]]
 
@@ -60,10 +62,24 @@ def test_hand_computed_ragg_and_scostamento(atteso, consuntivo, polarita, ragg, 
     assert udf.PERF_SCOSTAMENTO(atteso, consuntivo, polarita) == pytest.approx(scostamento)
 
 
-@pytest.mark.parametrize("ragg, barometro", [(100, "verde"), (90, "verde"), (89.99, "giallo"), (86.33, "giallo"),
-                                             (60, "giallo"), (59.99, "rosso"), (0, "rosso")])
+@pytest.mark.parametrize("ragg, barometro", [(100, "verde"), (90, "verde"), (89.5, "verde"), (89.49, "giallo"),
+                                             (86.33, "giallo"), (60, "giallo"), (59.5, "giallo"), (59.49, "rosso"),
+                                             (0, "rosso"), ("", ""), ("errore", "errore")])
 def test_hand_computed_barometro(ragg, barometro):
-    assert udf.PERF_BAROMETRO(ragg) == barometro  # settings.toml: verde from 90, giallo from 60
+    """settings.toml: verde from 90, giallo from 60, on % Ragg as shown: 89,5 reads «90» and is verde."""
+    assert udf.PERF_BAROMETRO(ragg) == barometro
+
+
+def test_barometro_takes_the_workbooks_thresholds_and_peso():
+    assert udf.PERF_BAROMETRO(93.75, 95, 80) == "giallo"  # the workbook's perf_verde, perf_giallo
+    assert udf.PERF_BAROMETRO(93.75, None, None) == "verde"  # not given: this PC's settings
+    assert udf.PERF_BAROMETRO(0, 90, 60, 0) == "neutralizzato"  # peso 0: does not count, not red
+    assert udf.PERF_BAROMETRO("", 90, 60, 0) == "neutralizzato"
+    assert udf.PERF_BAROMETRO(0, 90, 60, None) == "rosso"  # a blank peso is not 0
+    assert udf.PERF_BAROMETRO("errore", 90, 60, 0) == "errore"  # a fault stays visible
+    assert udf.PERF_BAROMETRO(50, 60, 90) == "#VALUE!"  # giallo above verde: no rule accepts it
+    assert udf.PERF_RAGG(10, 12.5, "decrescente", "gzoom") == pytest.approx(75)  # perf_decrescente
+    assert udf.PERF_RAGG(10, 12.5, "decrescente", "plain") == pytest.approx(80)
 
 
 def test_hand_computed_objective_and_area():
@@ -99,19 +115,34 @@ def test_area_scores_are_the_published_ones(books, rows):
     assert area("LINEA STRATEGICA SULLE OPERE PUBBLICHE", leave_out=("OB14", "OB17")) == pytest.approx(100)
 
 
-@pytest.mark.parametrize("args", [("", 5, "crescente"), (10, None, "crescente"), ("24,29", 5, "crescente"),
-                                  (10, 5, "alto"), (10, 5, ""), (True, 1, "binario")])
-def test_blank_and_text_inputs_give_an_excel_error(args):
-    assert udf.PERF_RAGG(*args) == "#VALUE!"
-    assert udf.PERF_SCOSTAMENTO(*args) == "#VALUE!"
+@pytest.mark.parametrize("args", [("", 5, "crescente"), (10, None, "crescente"), (None, "24,29", "alto")])
+def test_blank_inputs_give_an_empty_cell(args):
+    """Nothing to compute yet (atteso or consuntivo blank), whatever else the row holds."""
+    assert udf.PERF_RAGG(*args) == ""
+    assert udf.PERF_SCOSTAMENTO(*args) == ""
+
+
+@pytest.mark.parametrize("args", [("24,29", 5, "crescente"), (10, "5", "crescente"), (10, 5, "alto"), (10, 5, ""),
+                                  (10, 5, "decrescènte"), (True, 1, "binario"), (10, 5, "\tcrescente")])
+def test_text_numbers_and_unknown_polarities_give_the_mark(args):
+    """A number typed as text is not a number, and the polarity is one of the list (spaces and
+    case aside): as in the native formulas, the cell shows «errore», not an Excel error."""
+    assert udf.PERF_RAGG(*args) == "errore"
+    assert udf.PERF_SCOSTAMENTO(*args) == "errore"
 
 
 def test_errors_stay_in_their_cell_of_a_column():
     got = udf.PERF_RAGG([[10], ["x"], [10]], [[5], [5], [None]], [["crescente"]] * 3)
-    assert got == [[50.0], ["#VALUE!"], ["#VALUE!"]]
+    assert got == [[50.0], ["errore"], [""]]
     assert udf.PERF_BAROMETRO("verde") == "#VALUE!"
-    assert udf.PERF_OBIETTIVO([[50], ["x"]], [[100], [100]]) == "#VALUE!"
     assert udf.PERF_OBIETTIVO([[50], [50]], [[100], [None]]) == 100
+
+
+def test_an_error_marks_only_its_objective():
+    pesi, ragg, codici = [[50], ["x"], [40], [60]], [[100], [100], ["errore"], [80]], [["A"], ["A"], ["B"], ["B"]]
+    assert udf.PERF_OBIETTIVO(pesi, ragg, codici, "A", 2) == "errore: riga 3"  # a peso typed as text
+    assert udf.PERF_OBIETTIVO(pesi, ragg, codici, "B", 2) == "errore: riga 4"  # a row marked «errore»
+    assert udf.PERF_OBIETTIVO([[50], [50], [100]], [[100], [50], [100]], [["A"], ["A"], ["C"]], "C", 2) == 100
     assert udf.PERF_RAGG([[1], [2]], [[1], [2], [3]], "crescente") == "#VALUE!"  # ranges of different sizes
 
 

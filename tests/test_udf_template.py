@@ -8,7 +8,7 @@ from test_libreoffice_recalc import _check, strip_cached_values
 from perf_xl.app.importer import import_relazione
 from libreoffice import recalculate_many
 from perf_xl.io.reader import read_settore_workbook
-from perf_xl.schema import load_schema
+from perf_xl.schema import load_schema, load_style
 from perf_xl.app.validate import validate_paths
 
 L = load_schema().indicators
@@ -23,9 +23,13 @@ def udf_books(seed_path, tmp_path_factory):
 def test_computed_cells_call_the_udf_with_a_native_fallback(udf_books):
     ws = openpyxl.load_workbook(udf_books[0])[L.name]
     f = ws[L.cell("achievement", 2)].value
-    assert f.startswith("=IFERROR(PERF_RAGG(K2,L2,J2),IF(OR(K2=")
-    assert ws[L.cell("deviation", 2)].value.startswith("=IFERROR(PERF_SCOSTAMENTO(")
-    assert ws[L.cell("traffic_light", 2)].value.startswith("=IFERROR(PERF_BAROMETRO(P2)")
+    # a number only when the UDF gives a number (text from a failing add-in falls back too)
+    assert f.startswith("=IFERROR(PERF_RAGG(K2,L2,J2,perf_decrescente)+0,IF(OR(K2=")
+    assert ws[L.cell("deviation", 2)].value.startswith("=IFERROR(PERF_SCOSTAMENTO(K2,L2,J2)+0,")
+    # a light only when the UDF gives one of the allowed words; the thresholds are the workbook's
+    assert ws[L.cell("traffic_light", 2)].value.startswith(
+        '=IFERROR(INDEX({"verde","giallo","rosso","neutralizzato"},'
+        'MATCH(PERF_BAROMETRO(P2,perf_verde,perf_giallo,O2),{"verde","giallo","rosso","neutralizzato"},0)),')
     assert ws[L.cell("objective_score", 2)].value.startswith("=IFERROR(PERF_OBIETTIVO(")
 
 
@@ -57,6 +61,7 @@ def test_traffic_light_colours_are_conditional_formats(udf_books, settings):
     for rng in lights:
         for r in rng.rules:
             rules[r.formula[0].strip('"')] = r.dxf.fill.bgColor.rgb
-    assert set(rules) == {"verde", "giallo", "rosso"}
-    for light, rgb in rules.items():
-        assert rgb.endswith(settings.color(light))
+    assert set(rules) == {"verde", "giallo", "rosso", "neutralizzato"}
+    for light in ("verde", "giallo", "rosso"):
+        assert rules[light].endswith(settings.color(light))
+    assert rules["neutralizzato"].endswith(load_style()["neutral_fill"].lstrip("#"))  # grey: peso 0

@@ -219,3 +219,24 @@ def test_weights_count_to_the_hundredth_as_printed(tmp_path):
     weights = _only(wf.write(tmp_path / "terzi.xlsx", rows), "pesi-somma")
     assert [(f.cell, f.value) for f in weights] == [("O5:O7", pytest.approx(99.99))]
     assert "OB02" in weights[0].message and "sommano a 99,99 invece di 100" in weights[0].message
+
+
+def test_workbooks_of_the_previous_template_pass_the_formula_check(tmp_path):
+    """A workbook built before the settings travelled as defined names (thresholds written into its
+    formulas) is recognised, not reported cell by cell as changed."""
+    from perf_xl import formulas_legacy
+    from perf_xl.settings import load_settings
+
+    p = wf.write(tmp_path / "old.xlsx", wf.clean_rows())
+    wb = openpyxl.load_workbook(p)
+    layout = wf.SCHEMA.indicators
+    ws = wb[layout.name]
+    letters, first = layout.letters(), layout.first_data_row
+    last = ws.max_row
+    for r in range(first, last + 1):
+        for c in layout.columns:
+            if c.computed:
+                extra = {"first_row": first, "last_row": last} if c.rule == "objective_score" else {}
+                ws[f"{c.letter}{r}"] = formulas_legacy.RULES[c.rule](letters, r, load_settings(), **extra)
+    wb.save(p)
+    assert not [f for f in validate_paths([p]).report if f.code.startswith("formula")]

@@ -11,7 +11,7 @@ import re
 
 from openpyxl.utils import get_column_letter
 
-from .. import formulas
+from .. import formulas, formulas_legacy
 from ..core.checks import (_Ctx, check_cells, check_duplicates, check_info, check_objective_names,
                            check_objective_weights, check_values, finding_order, objective_names,
                            ObjectiveName)
@@ -58,7 +58,8 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     first = layout.first_data_row
     last = last_formula_row(data, letters[computed[-1].key]) or first
     native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
-    udf = _row_templates(formulas.UDF_RULES, letters, settings, computed, first, last)
+    others = [_row_templates(rules, letters, settings, computed, first, last)
+              for rules in (formulas.UDF_RULES, formulas_legacy.RULES, formulas_legacy.UDF_RULES)]
     shape = _row_templates(formulas.RULES, letters, settings, computed, first, _SENTINEL_LAST)
     sentinel, last_row = str(_SENTINEL_ROW).encode(), (str(_SENTINEL_LAST).encode(), last)
     # the common case: exactly the template's formula for its own row, compared as stored
@@ -93,7 +94,8 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
                 continue
             if got.is_error:
                 out.append(finding("errore-formula", value=got.value, **where))
-            allowed = (_normal(expected), _normal(udf[c.key].replace(str(_SENTINEL_ROW), str(excel_row))))
+            allowed = (_normal(expected),
+                       *(_normal(o[c.key].replace(str(_SENTINEL_ROW), str(excel_row))) for o in others))
             if got.formula and _normal(got.formula) not in allowed:
                 out.append(finding("formula-modificata", value="=" + got.formula, **where))
     return out

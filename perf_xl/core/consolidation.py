@@ -33,9 +33,22 @@ def area_key(name: str) -> str:
     return as_read(name)
 
 
+def _achievement(row: IndicatorRow, settings: Settings) -> float | None:
+    """A row's % Ragg; a row validation reports as not usable (an unknown polarity) has none and
+    does not count (its settore workbook shows «errore» on it and on its objective)."""
+    try:
+        return scoring.achievement(row.target, row.actual, row.polarity, settings)
+    except scoring.InvalidInput:
+        return None
+
+
 def _scored(row: IndicatorRow, pct: float | None, settings: Settings) -> ScoredIndicator:
-    return ScoredIndicator(row=row, achievement=pct, deviation=scoring.deviation(row.target, row.actual, row.polarity),
-                           traffic_light=scoring.traffic_light(pct, settings))
+    try:
+        dev = scoring.deviation(row.target, row.actual, row.polarity)
+    except scoring.InvalidInput:
+        dev = None
+    return ScoredIndicator(row=row, achievement=pct, deviation=dev,
+                           traffic_light=scoring.indicator_light(pct, row.weight, settings))
 
 
 def _ref(row: IndicatorRow, file_name: str) -> str:
@@ -64,7 +77,7 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
     """
     groups: dict[tuple[str, str], list[tuple[IndicatorRow, float | None]]] = {}
     for row in rows:
-        pct = scoring.achievement(row.target, row.actual, row.polarity, settings)
+        pct = _achievement(row, settings)
         groups.setdefault((row.area, row.objective_code), []).append((row, pct))
     parts = []
     names: dict[str, str] = {}

@@ -20,7 +20,7 @@ import xlsxwriter
 
 from ..model import INDICATOR_FIELDS, SCORE_ROW_FIELDS, AreaResult, RunResult, score_row
 from ..schema import WorkbookSchema, load_layout, load_schema, load_style
-from ..settings import LIGHTS, Settings, load_settings
+from ..settings import LIGHTS, NEUTRALISED, Settings, load_settings
 from ..wording import count, short_area_name
 from .cells import write_value
 from .csv_out import write_csv
@@ -167,9 +167,9 @@ def _formats(book, settings: Settings) -> dict:
                                   "text_wrap": True,
                                   "valign": "top"}),
     }
-    for light in LIGHTS:
-        f[light] = book.add_format({"bg_color": "#" + settings.color(light), "bold": True, "align": "center",
-                                    "valign": "top"})
+    fills = {**{light: "#" + settings.color(light) for light in LIGHTS}, NEUTRALISED: style["neutral_fill"]}
+    for light, fill in fills.items():
+        f[light] = book.add_format({"bg_color": fill, "bold": True, "align": "center", "valign": "top"})
     f["_cache"] = {}
     return f
 

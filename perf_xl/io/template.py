@@ -20,7 +20,7 @@ from .. import scoring
 from ..wording import bounds, shorten
 from ..model import INDICATOR_FIELDS, IndicatorRow, SettoreWorkbook
 from ..schema import Column, WorkbookSchema, load_schema, load_style
-from ..settings import LIGHTS, Settings, load_settings
+from ..settings import LIGHTS, NEUTRALISED, Settings, load_settings
 from .cells import write_value
 from .marks import write_legend, write_marks
 from .atomic import atomic_path
@@ -28,26 +28,32 @@ from .atomic import atomic_path
 SPARE_ROWS = 30  # empty rows with formulas, so a dirigente can add indicators by typing
 
 
-def _n(x) -> float | None:
-    """Only real numbers reach the scoring core (a row may carry text typed in a number cell)."""
-    return x if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+def _cached_values(rows: list[IndicatorRow], first_row: int, settings: Settings,
+                   schema: WorkbookSchema) -> list[dict[str, object]]:
+    """What each computed cell shows, by the core's rules on the cells as written (a number typed
+    as text stays text: the cell shows the mark, as Excel will)."""
+    marks = schema.marks
+    cells = [scoring.row_cells(r.target, r.actual, r.polarity, r.weight, settings, marks.invalid) for r in rows]
+    by_code: dict[str, list[tuple[int, object, object]]] = {}
+    for i, (r, c) in enumerate(zip(rows, cells)):
+        by_code.setdefault(r.objective_code, []).append((first_row + i, r.weight, c.achievement))
+    scores = {code: scoring.objective_cell(items, marks.invalid, marks.objective_invalid)
+              for code, items in by_code.items()}
+    # the native SUMIF adds the numbers among the objective's weights (text and blanks are not summed)
+    weight_sums = {code: sum(w for _, w, _ in items if scoring.is_number(w)) for code, items in by_code.items()}
+    return [{"achievement": c.achievement, "deviation": c.deviation, "traffic_light": c.traffic_light,
+             "objective_score": scores[r.objective_code],
+             "weight_sum": weight_sums[r.objective_code] if r.objective_code else None}
+            for r, c in zip(rows, cells)]
 
 
-def _cached_values(rows: list[IndicatorRow], settings: Settings) -> list[dict[str, object]]:
-    pcts = [scoring.achievement(_n(r.target), _n(r.actual), r.polarity, settings) for r in rows]
-    by_code: dict[str, list[tuple[float | None, float | None]]] = {}
-    for r, p in zip(rows, pcts):
-        by_code.setdefault(r.objective_code, []).append((_n(r.weight), p))
-    out = []
-    for r, p in zip(rows, pcts):
-        out.append({
-            "achievement": p,
-            "deviation": scoring.deviation(_n(r.target), _n(r.actual), r.polarity),
-            "traffic_light": scoring.traffic_light(p, settings),
-            "objective_score": scoring.objective_score(by_code[r.objective_code]),
-            "weight_sum": sum(w for w, _ in by_code[r.objective_code] if w is not None) if r.objective_code else None,
-        })
-    return out
+def _define_settings_names(book, schema: WorkbookSchema, settings: Settings) -> None:
+    """The settings the workbook is built with, as defined names: its native formulas and the
+    UDF calls read these, so every PC shows the same Barometro (see :mod:`perf_xl.formulas`)."""
+    names = schema.names
+    book.define_name(names.green, f"={settings.green:g}")
+    book.define_name(names.yellow, f"={settings.yellow:g}")
+    book.define_name(names.decreasing_ratio, f'="{settings.decreasing_ratio}"')
 
 
 def write_settore_workbook(path: str | Path, wb: SettoreWorkbook, schema: WorkbookSchema | None = None,
@@ -70,6 +76,7 @@ def write_settore_workbook(path: str | Path, wb: SettoreWorkbook, schema: Workbo
                              "subject": "perf_xl settore workbook", "comments": f"schema {schema.version}",
                              # fixed, so the same content gives the same bytes (the nightly run hashes them)
                              "created": datetime.datetime(int(wb.info.get("year") or 2000), 1, 1)})
+        _define_settings_names(book, schema, settings)
         _write_indicators(book, wb, schema, settings, spare_rows, formulas.FORMULA_MODES[formula_mode])
         _write_areas(book, wb, schema)
         _write_info(book, wb, schema)
@@ -115,7 +122,7 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
         ws.set_column(c.position - 1, c.position - 1, c.width, formats[c.key])
     _write_header(book, ws, h0, layout.labels)
     ws.set_row(h0, 32)
-    cached = _cached_values(rows, settings)
+    cached = _cached_values(rows, first, settings, schema)
     for i in range(len(rows) + spare_rows):
         excel_row = first + i
         row = rows[i] if i < len(rows) else None
@@ -150,10 +157,11 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
     write_legend(book, ws, layout, _header_format(book))
     # the traffic light's colour, from the settings' thresholds and colours
     tl = layout.column("traffic_light").position - 1
-    for light in LIGHTS:
+    fills = {**{light: "#" + settings.color(light) for light in LIGHTS}, NEUTRALISED: load_style()["neutral_fill"]}
+    for light, fill in fills.items():
         ws.conditional_format(first - 1, tl, last - 1, tl, {
             "type": "cell", "criteria": "==", "value": f'"{light}"',
-            "format": book.add_format({"bg_color": "#" + settings.color(light), "bold": True})})
+            "format": book.add_format({"bg_color": fill, "bold": True})})
     ws.freeze_panes(layout.header_row, 0)
     ws.autofilter(h0, 0, last - 1, len(layout.columns) - 1)
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
