@@ -162,6 +162,7 @@ class ObjectivePart:
     den: float = 0.0
     count: int = 0
     weight_sum: float = 0.0
+    neutralised: int = 0  # indicators with peso 0: they do not count (see scoring.is_neutralised)
     order: str = ""  # the code's place among the area's objectives (OB2 before OB10), made with the part
     # tuples, not lists: tens of thousands of parts are held until the end of a large run
     refs: tuple[str, ...] = ()
@@ -176,6 +177,7 @@ class ObjectivePart:
         self.den += other.den
         self.count += other.count
         self.weight_sum += other.weight_sum
+        self.neutralised += other.neutralised
         self.refs += other.refs
         self.weak += other.weak
         self.mismatches += other.mismatches
@@ -206,6 +208,7 @@ class ObjectiveResult:
     traffic_light: str | None
     indicator_count: int = 0
     weight_sum: float = 0.0
+    neutralised: int = 0  # of its indicators, those with peso 0 (they do not count)
     refs: tuple[str, ...] = ()  # where each indicator comes from (source line or file and row)
     weak: tuple[tuple[str, str, float], ...] = ()  # (ref, indicator, % Ragg) of counted indicators below 100
     mismatches: tuple[tuple[str, str, float, float], ...] = ()  # (ref, indicator, published, computed)
@@ -217,13 +220,13 @@ class ObjectiveResult:
 # the schema columns an IndicatorRow has a field for; any other column's values go in ``extra``
 INDICATOR_FIELDS = frozenset(f.name for f in IndicatorRow.__dataclass_fields__.values() if f.compare) - {"extra"}
 
-SCORE_ROW_FIELDS = ("code", "name", "settore", "score", "weight_sum", "traffic_light")
+SCORE_ROW_FIELDS = ("code", "name", "settore", "score", "weight_sum", "traffic_light", "neutralised")
 
 
 def score_row(o: ObjectiveResult) -> tuple:
     """What the outputs list of every objective (the JSON's ``objective_scores``), as a plain tuple:
     the :data:`SCORE_ROW_FIELDS`, then the extra columns' values (None when the schema has none)."""
-    return (o.code, o.name, o.settore, o.score, o.weight_sum, o.traffic_light, o.extra)
+    return (o.code, o.name, o.settore, o.score, o.weight_sum, o.traffic_light, o.neutralised, o.extra)
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,7 @@ class AreaResult:
     published: float | None
     explanation: tuple[str, ...] = ()
     indicator_count: int = 0
+    neutralised: int = 0  # of its indicators, those with peso 0
     settori: tuple[SettoreSummary, ...] = ()
     # why the area must be checked before it is published (two versions of a workbook disagree);
     # empty when its score can be trusted as computed

@@ -137,6 +137,14 @@ def is_neutralised(weight) -> bool:
     return is_number(weight) and weight == 0
 
 
+def objective_light(score: float | None, indicators: int, neutralised: int, settings: Settings) -> str | None:
+    """An objective's Barometro: *neutralizzato* when every indicator of it is (none counts, so it
+    has no score and is not a failure), else the light of its score."""
+    if indicators and neutralised == indicators:
+        return NEUTRALISED
+    return traffic_light(score, settings)
+
+
 def indicator_light(pct: float | None, weight, settings: Settings) -> str | None:
     """An indicator's Barometro: *neutralizzato* for peso 0 (a row that does not count is not
     red), else the light of its % Ragg as shown (see :data:`SHOWN_DECIMALS`)."""

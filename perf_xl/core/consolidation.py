@@ -102,6 +102,7 @@ def objective_parts(rows: Iterable[IndicatorRow], settings: Settings, detail: bo
         part = ObjectivePart(area=sys.intern(area), code=code, order=natural_key(code), name=first.objective,
                              responsabile=sys.intern(first.responsabile), settore=sys.intern(first.settore),
                              num=num, den=den, count=len(items), weight_sum=sum(r.weight or 0 for r, _ in items),
+                             neutralised=sum(1 for r, _ in items if scoring.is_neutralised(r.weight)),
                              refs=refs, weak=tuple(weak), mismatches=tuple(mismatches),
                              extra=_extra([r for r, _ in items]),
                              indicators=[_scored(r, pct, settings) for r, pct in items] if detail else None)
@@ -114,8 +115,9 @@ def objective_result(p: ObjectivePart, settings: Settings) -> ObjectiveResult:
     score = scoring.score_from_sums(p.num, p.den)
     return ObjectiveResult(
         code=p.code, name=p.name, area=p.area, responsabile=p.responsabile, settore=p.settore,
-        indicators=tuple(p.indicators or ()), score=score, traffic_light=scoring.traffic_light(score, settings),
-        indicator_count=p.count, weight_sum=p.weight_sum, refs=p.refs, weak=p.weak, mismatches=p.mismatches,
+        indicators=tuple(p.indicators or ()), score=score,
+        traffic_light=scoring.objective_light(score, p.count, p.neutralised, settings),
+        indicator_count=p.count, weight_sum=p.weight_sum, neutralised=p.neutralised, refs=p.refs, weak=p.weak, mismatches=p.mismatches,
         extra=p.extra)
 
 
@@ -228,11 +230,12 @@ def area_order(names: Iterable[str], areas: Iterable[AreaInfo]) -> list[tuple[st
 def area_result(name: str, info: AreaInfo, objs: Sequence[ObjectiveResult], settings: Settings) -> AreaResult:
     """One area from its objectives: its score, its settori's shares and, when it does not reproduce the
     published score, the explanation (areas are independent: a large run computes them in parallel)."""
-    scores, indicators = [], 0
+    scores, indicators, neutralised = [], 0, 0
     settori: dict[str, list] = {}  # settore -> [responsabile, objectives, indicators, scores]
     for o in objs:  # one pass: the objectives may be read back from disk
         scores.append(o.score)
         indicators += o.indicator_count
+        neutralised += o.neutralised
         acc = settori.setdefault(o.settore, [o.responsabile, 0, 0, []])
         acc[1] += 1
         acc[2] += o.indicator_count
@@ -245,7 +248,7 @@ def area_result(name: str, info: AreaInfo, objs: Sequence[ObjectiveResult], sett
                                         scoring.traffic_light(s_score, settings)))
     result = AreaResult(number=info.number, name=info.name, objectives=objs, score=score,
                         traffic_light=scoring.traffic_light(score, settings), published=info.published,
-                        indicator_count=indicators, settori=tuple(summaries))
+                        indicator_count=indicators, neutralised=neutralised, settori=tuple(summaries))
     if result.reproduces is False:
         result = dataclasses.replace(result, explanation=tuple(explain_difference(result)))
     return result

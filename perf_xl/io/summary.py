@@ -61,6 +61,7 @@ def area_dict(a: AreaResult) -> dict:
         "short_name": short_area_name(a.name),
         "objectives": len(a.objectives),
         "indicators": a.indicator_count,
+        "neutralised": a.neutralised,
         "score": None if a.score is None else round(a.score, 2),
         "score_unrounded": a.score,
         "traffic_light": a.traffic_light,
@@ -199,7 +200,8 @@ def sintesi_row(a) -> dict:
     """One area's row of the Sintesi, by column key: the workbook's sheet and the CSV show the same."""
     return {
         "number": a.number, "short_name": short_area_name(a.name), "area": a.name, "objectives": len(a.objectives),
-        "indicators": a.indicator_count, "score": None if a.score is None else round(a.score, 2),
+        "indicators": a.indicator_count, "neutralised": a.neutralised,
+        "score": None if a.score is None else round(a.score, 2),
         "traffic_light": a.traffic_light, "published": a.published, "difference": a.difference,
         "check": ("da verificare" if a.to_verify
                   else {True: "riprodotto", False: "NON riprodotto", None: None}[a.reproduces]),
