@@ -112,13 +112,14 @@ def test_summary_workbook_layout(tmp_path):
     assert len(wb.sheetnames) == 11
     ws = wb["Sintesi"]
     header = [c.value for c in ws[4]]
-    assert header[:9] == ["N.", "Area", "Linea strategica", "Obiettivi", "Indicatori", "% Raggiungimento",
-                          "Barometro", "% pubblicata", "Differenza"]
+    assert header[:10] == ["N.", "Area", "Linea strategica", "Obiettivi", "Indicatori", "di cui neutralizzati",
+                           "% Raggiungimento", "Barometro", "% pubblicata", "Differenza"]
+    at = {label: i for i, label in enumerate(header)}
     rows = {r[1]: r for r in ws.iter_rows(min_row=5, max_row=13, values_only=True)}
-    assert rows["Sport"][5] == 86.33
-    assert rows["Sport"][6] == "giallo"
-    assert rows["Opere pubbliche"][9] == "NON riprodotto"
-    assert ws["G11"].fill.fgColor.rgb.endswith("FFD966")  # Sport's barometro is a yellow cell
+    assert rows["Sport"][at["% Raggiungimento"]] == 86.33
+    assert rows["Sport"][at["Barometro"]] == "giallo"
+    assert rows["Opere pubbliche"][at["Verifica"]] == "NON riprodotto"
+    assert ws["H11"].fill.fgColor.rgb.endswith("FFD966")  # Sport's barometro is a yellow cell
     assert len(ws._charts) == 1
     sport = wb["Sport"]
     labels = [r[0] for r in sport.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("Punteggio obiettivo")]

@@ -41,3 +41,42 @@ def test_validation_report_prints_on_a4_legibly(tmp_path, require_libreoffice):
     assert smallest_text(pdf) >= LEGIBLE_PT
     assert overlapping_words(pdf) == []
     assert "Pagina 1 di" in text_of(pdf)
+
+
+def test_relazione_workbook_prints_on_a4_and_shows_its_differences(tmp_path, require_libreoffice):
+    """Every sheet of the Relazione: A4 landscape, fitted to the width, the header repeated, the title
+    and the page number below; nothing printed over anything else. The areas that do not reproduce the
+    published score are coloured in the Sintesi, drawn beside their published score in the chart, and
+    their sheet says so and links to the notes."""
+    from libreoffice import print_to_pdf
+    from printed import overlapping_words, page_sizes, smallest_text, text_of
+
+    from perf_xl.app.consolidate import consolidate_folder
+    from perf_xl.io.summary import write_summary_workbook
+    from perf_xl.schema import load_style
+
+    c = consolidate_folder(SHIPPED_2022)
+    path = write_summary_workbook(tmp_path / "Relazione.xlsx", c)
+    book = openpyxl.load_workbook(path)
+    for ws in book.worksheets:
+        assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert "Relazione sulla Performance 2022" in ws.oddFooter.left.text, ws.title
+        assert "Pagina &P di &N" in ws.oddFooter.right.text, ws.title
+    sintesi = book["Sintesi"]
+    alert = load_style()["alert_fill"].lstrip("#").upper()
+    marked = {row[0].value for row in sintesi.iter_rows() if any(
+        cell.value == "NON riprodotto" and cell.fill.fgColor.rgb[-6:].upper() == alert for cell in row)}
+    assert marked == {3, 6}  # Opere pubbliche and Sviluppo della comunità
+    assert len(sintesi._charts[0].series) == 2
+    opere = book["Opere pubbliche"]
+    assert "non riproduce" in opere["A3"].value and opere["A3"].hyperlink.location == "'Note e anomalie'!A1"
+    assert opere.print_title_rows == "$4:$4"
+
+    (pdf,) = print_to_pdf([path], tmp_path / "pdf")
+    assert page_sizes(pdf) == {(595, 842)}
+    # the published Allegato B's 14 columns on A4: about 7 pt; the PDF of `publish` is typeset at 8 pt or more
+    assert smallest_text(pdf) >= 7.0
+    assert overlapping_words(pdf) == []
+    text = " ".join(text_of(pdf).split())
+    assert "Pagina 1 di" in text and "Il dettaglio, obiettivo per obiettivo, è nel foglio «Note e anomalie»." in text

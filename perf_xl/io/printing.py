@@ -16,14 +16,27 @@ from collections.abc import Iterable
 from ..schema import load_print
 
 PAPER = {"A4": 9, "A3": 8}  # xlsxwriter's paper codes
+# Excel's tallest row, in points; a cell with more text than that shows its start on screen and in
+# print (the whole text stays in the cell, and in the PDF of the Relazione)
+MAX_ROW_HEIGHT = 409
 _CM_PER_INCH = 2.54
 
 
 def lines_needed(text: str, width: float) -> int:
-    """Lines a text takes in a wrapped cell ``width`` characters wide (Excel's column unit): each
-    paragraph wrapped at spaces, a little narrower than the column so a line never spills."""
-    chars = max(1, int(width * 1.1) - 2)
-    return sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True))) for part in str(text).split("\n"))
+    """Lines a text takes in a wrapped cell ``width`` characters wide (Excel's column unit, the width
+    of a digit): each paragraph wrapped at spaces. Text averages a little narrower than digits (about
+    1.15 characters to the unit in Calibri and its metric twin Carlito); one character of margin."""
+    chars = max(1, int(width * 1.15) - 1)
+    return sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
+               for part in str(text).split("\n")) if not _wide(text) else \
+        sum(max(1, len(textwrap.wrap(part, max(1, int(chars / 1.35)), break_long_words=True)))
+            for part in str(text).split("\n"))
+
+
+def _wide(text: str) -> bool:
+    """Mostly capitals (an area's name as published): about a third wider than lower-case text."""
+    letters = [ch for ch in str(text) if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) > len(letters) / 2
 
 
 def fit_row(ws, row: int, cells: Iterable[tuple[object, float]], scale: float = 1.0) -> None:
@@ -32,12 +45,12 @@ def fit_row(ws, row: int, cells: Iterable[tuple[object, float]], scale: float = 
     page = load_print()
     lines = max((lines_needed(v, w) for v, w in cells if isinstance(v, str) and v), default=1)
     if lines > 1 or scale != 1.0:
-        ws.set_row(row, math.ceil(lines * page["line_height"] * scale))
+        ws.set_row(row, min(MAX_ROW_HEIGHT, math.ceil(lines * page["line_height"] * scale)))
 
 
-def set_page(ws, *, title: str, landscape: bool, header_rows: int = 0) -> None:
-    """A4 (or the paper of ``[print]``), the orientation, fitted to one page wide, the first
-    ``header_rows`` repeated on every page, margins, and the footer with ``title`` and the page number."""
+def set_page(ws, *, title: str, landscape: bool, header_row: int | None = None) -> None:
+    """A4 (or the paper of ``[print]``), the orientation, fitted to one page wide, the header row
+    (0-based) repeated on every page, margins, and the footer with ``title`` and the page number."""
     page = load_print()
     ws.set_paper(PAPER.get(page["paper"], 9))
     if landscape:
@@ -48,7 +61,7 @@ def set_page(ws, *, title: str, landscape: bool, header_rows: int = 0) -> None:
     m = page["margins_cm"]
     ws.set_margins(left=m["left"] / _CM_PER_INCH, right=m["right"] / _CM_PER_INCH,
                    top=m["top"] / _CM_PER_INCH, bottom=m["bottom"] / _CM_PER_INCH)
-    if header_rows:
-        ws.repeat_rows(0, header_rows - 1)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
     safe_title = title.replace("&", "&&")  # & starts a code in Excel's header and footer language
     ws.set_footer("&L" + page["footer_left"].format(title=safe_title) + "&R" + page["footer_right"])

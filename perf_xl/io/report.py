@@ -141,6 +141,6 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
                     write_value(ws, i, j, d[key], wrapped)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(report), 1), len(cols) - 1)
-        set_page(ws, title=REPORT_TITLE, landscape=lay.get("orientation") == "landscape", header_rows=1)
+        set_page(ws, title=REPORT_TITLE, landscape=lay.get("orientation") == "landscape", header_row=0)
         book.close()
     return Path(path)

@@ -24,6 +24,7 @@ from ..settings import LIGHTS, NEUTRALISED, Settings, load_settings
 from ..wording import count, short_area_name
 from .cells import write_value
 from .csv_out import write_csv
+from .printing import fit_row, set_page
 from .atomic import atomic_path, write_text_atomic
 
 
@@ -141,13 +142,21 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
         book.set_properties({"title": f"{layout['sintesi']['title']} {c.year or ''}".strip(),
                              "subject": "perf_xl area summary", "created": created})
         fmts = _formats(book, settings)
+        doc_title = f"{layout['sintesi']['title']} {c.year or ''}".strip() + (f" — Comune di {c.comune}" if c.comune else "")
         used: set[str] = {layout["sintesi"]["sheet"].lower(), layout["findings"]["sheet"].lower()}
         sintesi = book.add_worksheet(layout["sintesi"]["sheet"])
         sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
         _write_sintesi(book, sintesi, c, layout["sintesi"], fmts, sheet_names)
+        set_page(sintesi, title=doc_title, landscape=layout["sintesi"].get("orientation") == "landscape")
+        notes = layout["findings"]["sheet"]
         for a in c.areas:
-            _write_area(book, book.add_worksheet(sheet_names[a.name]), a, layout["area"], fmts, settings, c.detail)
-        _write_findings(book.add_worksheet(layout["findings"]["sheet"]), c, layout["findings"], fmts)
+            ws = book.add_worksheet(sheet_names[a.name])
+            _write_area(book, ws, a, layout["area"], fmts, settings, c.detail, notes)
+            set_page(ws, title=doc_title, landscape=layout["area"].get("orientation") == "landscape",
+                     header_row=AREA_HEADER_ROW)
+        ws = book.add_worksheet(notes)
+        _write_findings(ws, c, layout["findings"], fmts)
+        set_page(ws, title=doc_title, landscape=layout["findings"].get("orientation") == "landscape", header_row=0)
         book.close()
     return path
 
@@ -163,10 +172,11 @@ def _formats(book, settings: Settings) -> dict:
         "plain": book.add_format({"valign": "top"}),
         "objective": book.add_format({"bold": True, "bg_color": style["objective_fill"], "valign": "top"}),
         "bold": book.add_format({"bold": True}),
-        "link": book.add_format({"font_color": "blue", "underline": 1, "valign": "top"}),
+        "link": book.add_format({"font_color": "blue", "underline": 1, "valign": "top", "text_wrap": True}),
         "alert": book.add_format({"bold": True, "font_color": style["alert_font"], "bg_color": style["alert_fill"],
                                   "text_wrap": True,
                                   "valign": "top"}),
+        "alert_link": book.add_format({"bold": True, "font_color": style["alert_font"], "underline": 1}),
     }
     fills = {**{light: "#" + settings.color(light) for light in LIGHTS}, NEUTRALISED: style["neutral_fill"]}
     for light, fill in fills.items():
@@ -191,6 +201,7 @@ def _num(book, fmts: dict, num_format: str | None, bold: bool = False):
 
 
 def _header(ws, r: int, columns: list[dict], fmts: dict) -> None:
+    fit_row(ws, r, ((col["label"], col.get("width", 12)) for col in columns))
     for i, col in enumerate(columns):
         ws.set_column(i, i, col.get("width", 12))
         ws.write_string(r, i, col["label"], fmts["header"])
@@ -258,17 +269,21 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
     ws.write_string(top + 1, 0, lay["subtitle"], fmts["subtitle"])
     hr = top + 3
     _header(ws, hr, cols, fmts)
-    ws.set_row(hr, 30)
+    notes = load_summary_layout()["findings"]["sheet"]
     for i, a in enumerate(c.areas):
         r = hr + 1 + i
         values = sintesi_row(a)
+        if len(a.explanation) > 1:  # the summary sentence here, the objective-by-objective detail in the notes
+            values["explanation"] = "\n".join((*a.to_verify, a.explanation[0],
+                                               lay["explanation_more"].format(notes=notes)))
+        fit_row(ws, r, ((column_value(values, col), col.get("width", 12)) for col in cols))
         for j, col in enumerate(cols):
             key = col["key"]
             if key == "traffic_light" and a.traffic_light:
                 fmt = fmts[a.traffic_light]
-            elif key == "check" and a.to_verify:
+            elif key == "check" and (a.to_verify or a.reproduces is False):
                 fmt = fmts["alert"]
-            elif key == "explanation":
+            elif key == "explanation" or not col.get("format"):
                 fmt = fmts["text"]
             else:
                 fmt = _num(book, fmts, col.get("format"))
@@ -279,38 +294,46 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
     ws.freeze_panes(hr + 1, 0)
     if c.areas:
         chart = book.add_chart({"type": "bar"})
-        score_col = next(j for j, col in enumerate(cols) if col["key"] == "score")
-        area_col = next(j for j, col in enumerate(cols) if col["key"] == "short_name")
+        at = {col["key"]: j for j, col in enumerate(cols)}
         first, last = hr + 1, hr + len(c.areas)
-        sheet = lay["sheet"]
-        chart.add_series({
-            "name": lay["subtitle"],
-            "categories": [sheet, first, area_col, last, area_col],
-            "values": [sheet, first, score_col, last, score_col],
-            "data_labels": {"value": True, "num_format": "0.00"},
-            "fill": {"color": load_style()["chart_fill"]},
-        })
+        sheet, style = lay["sheet"], load_style()
+        # the computed score and, beside it, the published one: an area that does not reproduce shows
+        for key, name, fill in (("score", lay["chart_computed"], style["chart_fill"]),
+                                ("published", lay["chart_published"], style["chart_published_fill"])):
+            chart.add_series({
+                "name": name,
+                "categories": [sheet, first, at["short_name"], last, at["short_name"]],
+                "values": [sheet, first, at[key], last, at[key]],
+                "data_labels": {"value": True, "num_format": "0.00"},
+                "fill": {"color": fill},
+            })
         chart.set_title({"name": lay["subtitle"]})
         chart.set_x_axis({"min": 0, "max": 100, "num_format": "0"})
         chart.set_y_axis({"reverse": True})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 720, "height": 80 + 34 * len(c.areas)})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 720, "height": 100 + 56 * len(c.areas)})
         ws.insert_chart(last + 3, 1, chart)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
 
 
-def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings, detail: bool) -> None:
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}".replace(".", ",") + "%"
+
+
+AREA_HEADER_ROW = 3  # an area sheet: its name, its score, a note, then the table's header
+
+
+def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings, detail: bool, notes: str) -> None:
     cols = lay["columns"]
     ws.write_string(0, 0, a.name, fmts["title"])
-    score = "—" if a.score is None else f"{a.score:.2f}".replace(".", ",") + "%"
-    ws.write_string(1, 0, f"{lay['area_score_label']}: {score}", fmts["bold"])
-    hr = 3
+    ws.write_string(1, 0, f"{lay['area_score_label']}: {_pct(a.score)}", fmts["bold"])
+    hr = AREA_HEADER_ROW
+    if a.reproduces is False:  # where the reader of the area looks first: it differs, and why is over there
+        note = lay["not_reproduced_note"].format(computed=_pct(a.score), published=_pct(a.published), notes=notes)
+        ws.write_url(2, 0, f"internal:'{notes}'!A1", fmts["alert_link"], note)
     if not detail:
         _write_area_by_settore(book, ws, a, lay, fmts, settings, hr)
         return
     _header(ws, hr, cols, fmts)
-    ws.set_row(hr, 30)
     r = hr + 1
     pct_col = next(j for j, col in enumerate(cols) if col["key"] == "achievement")
     tl_col = next(j for j, col in enumerate(cols) if col["key"] == "traffic_light")
@@ -326,6 +349,7 @@ def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings, detail: 
             }
             if row.extra:
                 values.update(row.extra)
+            fit_row(ws, r, ((values[col["key"]], col.get("width", 12)) for col in cols))
             for j, col in enumerate(cols):
                 key = col["key"]
                 if key == "traffic_light" and s.traffic_light:
@@ -337,6 +361,7 @@ def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings, detail: 
                 write_value(ws, r, j, values[key], fmt)
             r += 1
         label = f"{lay['objective_score_label']} {o.code}: {o.name}"
+        fit_row(ws, r, [(label, sum(col.get("width", 12) for col in cols[:pct_col]))])
         ws.merge_range(r, 0, r, pct_col - 1, "", fmts["objective"])
         ws.write_string(r, 0, label, fmts["objective"])
         write_value(ws, r, pct_col, None if o.score is None else round(o.score, 2), _num(book, fmts, "0.00", bold=True))
@@ -347,14 +372,12 @@ def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings, detail: 
     write_value(ws, r, pct_col, None if a.score is None else round(a.score, 2), _num(book, fmts, "0.00", bold=True))
     write_value(ws, r, tl_col, a.traffic_light, fmts[a.traffic_light] if a.traffic_light else fmts["objective"])
     ws.freeze_panes(hr + 1, 0)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(hr)
 
 
 def _write_area_by_settore(book, ws, a, lay: dict, fmts: dict, settings: Settings, hr: int) -> None:
     """Too many workbooks to list every objective: one row per settore (the JSON has every objective)."""
-    ws.write_string(2, 0, lay["no_detail_note"], fmts["subtitle"])
+    if a.reproduces is not False:
+        ws.write_string(2, 0, lay["no_detail_note"], fmts["subtitle"])
     cols = lay["by_settore_columns"]
     at = {col["key"]: j for j, col in enumerate(cols)}
     _header(ws, hr, cols, fmts)
@@ -387,12 +410,14 @@ def _write_findings(ws, c: RunResult, lay: dict, fmts: dict) -> None:
         for msg in a.explanation:
             values = {"file": "", "sheet": short_area_name(a.name), "code": "area-non-riprodotta", "severity": "avviso",
                       "message": msg}
+            fit_row(ws, r, ((values.get(col["key"]), col.get("width", 12)) for col in cols))
             for j, col in enumerate(cols):
                 if col["key"] in values:
                     write_value(ws, r, j, values[col["key"]], fmts["text"])
             r += 1
     for f in c.findings:
         d = f.as_dict()
+        fit_row(ws, r, ((d.get(col["key"]), col.get("width", 12)) for col in cols))
         for j, col in enumerate(cols):
             v = d.get(col["key"])
             write_value(ws, r, j, Path(v).name if col["key"] == "file" and v else v, fmts["text"])
