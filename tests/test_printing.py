@@ -80,3 +80,18 @@ def test_relazione_workbook_prints_on_a4_and_shows_its_differences(tmp_path, req
     assert overlapping_words(pdf) == []
     text = " ".join(text_of(pdf).split())
     assert "Pagina 1 di" in text and "Il dettaglio, obiettivo per obiettivo, è nel foglio «Note e anomalie»." in text
+
+
+def test_consolidatore_prints_on_a4(tmp_path, require_libreoffice):
+    from libreoffice import print_to_pdf
+    from printed import overlapping_words, page_sizes, smallest_text
+
+    from perf_xl.excel.consolidatore import make_consolidatore
+
+    out, _ = make_consolidatore(tmp_path / "Consolidatore.xlsm", folder=str(SHIPPED_2022), year=2022)
+    for ws in openpyxl.load_workbook(out, keep_vba=True).worksheets:
+        assert ws.page_setup.paperSize == 9 and "Pagina &P di &N" in ws.oddFooter.right.text, ws.title
+    (pdf,) = print_to_pdf([out], tmp_path / "pdf")
+    assert page_sizes(pdf) == {(595, 842)}
+    assert smallest_text(pdf) >= LEGIBLE_PT
+    assert overlapping_words(pdf) == []
