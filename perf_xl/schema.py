@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 
 COLUMN_TYPES = {"text", "integer", "number", "choice", "computed"}
 
-# a folder holding schema files (settore.toml, summary.toml, settings.toml) that replace the shipped
-# ones; a file it does not hold is taken from the shipped folder
+# a folder holding schema files (settore.toml, summary.toml, settings.toml, open_data.toml) that
+# replace the shipped ones; a file it does not hold is taken from the shipped folder
 SCHEMAS_ENV = "PERF_XL_SCHEMAS"
 
 
@@ -251,8 +251,8 @@ def schemas_dir() -> Path:
 
 
 def schema_file(name: str) -> Path:
-    """The schema file ``name`` (``settore.toml``, ``summary.toml``, ``settings.toml``): from the folder
-    named by ``PERF_XL_SCHEMAS`` when it holds one, else the shipped one."""
+    """The schema file ``name`` (``settore.toml``, ``summary.toml``, ``settings.toml``, ``open_data.toml``):
+    from the folder named by ``PERF_XL_SCHEMAS`` when it holds one, else the shipped one."""
     folder = os.environ.get(SCHEMAS_ENV)
     if folder:
         p = Path(folder) / name
@@ -294,3 +294,74 @@ def load_schema(path: str | Path | None = None) -> WorkbookSchema:
 def _load_schema(path: str) -> WorkbookSchema:
     p = Path(path)
     return parse_schema(p.read_text(encoding="utf-8"), source=str(p))
+
+
+# --- the open data (schemas/open_data.toml) ---------------------------------------------------
+
+OPEN_DATA_TYPES = {"string", "integer", "number", "boolean", "year"}  # the Frictionless types it uses
+OPEN_DATA_RESOURCES = ("areas", "objectives", "indicators")
+
+
+@dataclass(frozen=True)
+class OpenDataColumn:
+    """One column of an open-data CSV: ``key`` names the value, ``name`` is the CSV header."""
+
+    key: str
+    name: str
+    type: str
+    title: str
+    description: str
+    required: bool = False
+    personal: bool = False  # a person's name: written only when the settings allow it
+
+
+@dataclass(frozen=True)
+class OpenDataResource:
+    key: str  # which rows: areas, objectives, indicators
+    name: str
+    path: str
+    title: str
+    description: str
+    columns: tuple[OpenDataColumn, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[dict, ...] = ()  # {fields, resource, reference}
+
+
+@dataclass(frozen=True)
+class OpenDataSchema:
+    package: dict  # name, title, description (templates with {year}, {comune}), keywords
+    licenses: dict  # identifier -> {title, path}
+    resources: tuple[OpenDataResource, ...]
+
+
+def _open_data_resource(raw: dict) -> OpenDataResource:
+    where = f"open_data.toml, resource {raw.get('name')!r}"
+    if raw.get("key") not in OPEN_DATA_RESOURCES:
+        raise SchemaDefinitionError(f"{where}: key must be one of {OPEN_DATA_RESOURCES}, not {raw.get('key')!r}")
+    cols = []
+    for c in raw["columns"]:
+        if c.get("type") not in OPEN_DATA_TYPES:
+            raise SchemaDefinitionError(f"{where}, column {c.get('name')!r}: unknown type {c.get('type')!r}")
+        if not c.get("title") or not c.get("description"):
+            raise SchemaDefinitionError(f"{where}, column {c.get('name')!r}: a title and a description are needed")
+        cols.append(OpenDataColumn(key=c["key"], name=c["name"], type=c["type"], title=c["title"],
+                                   description=c["description"], required=bool(c.get("required", False)),
+                                   personal=bool(c.get("personal", False))))
+    names = [c.name for c in cols]
+    if len(set(names)) != len(names):
+        raise SchemaDefinitionError(f"{where}: duplicate column name")
+    keyed = {*raw.get("primary_key", ()), *(f for fk in raw.get("foreign_keys", ()) for f in fk["fields"])}
+    personal = {c.name for c in cols if c.personal}
+    if keyed - set(names) or keyed & personal:
+        raise SchemaDefinitionError(f"{where}: a key field is not a column, or is personal: {sorted(keyed)}")
+    return OpenDataResource(key=raw["key"], name=raw["name"], path=raw["path"], title=raw["title"],
+                            description=raw["description"], columns=tuple(cols),
+                            primary_key=tuple(raw.get("primary_key", ())),
+                            foreign_keys=tuple(raw.get("foreign_keys", ())))
+
+
+def load_open_data() -> OpenDataSchema:
+    """``open_data.toml``: the open data's files, columns, types, titles and descriptions."""
+    raw = load_layout("open_data.toml")
+    return OpenDataSchema(package=raw["package"], licenses=raw.get("licenses", {}),
+                          resources=tuple(_open_data_resource(r) for r in raw["resources"]))

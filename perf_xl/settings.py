@@ -1,8 +1,9 @@
-"""The comune's scoring settings (``schemas/settings.toml``).
+"""The comune's settings (``schemas/settings.toml``).
 
 They are the choices the domain leaves to the comune: how a *decrescente* indicator
-scores past its target, and the Barometro thresholds. The Python scoring core and the
-native Excel formulas of the templates both read this one object.
+scores past its target, and the Barometro thresholds (the Python scoring core and the
+native Excel formulas of the templates both read this one object); and, for the open data
+(``io/open_data.py``), their licence and whether names of people (the Responsabile) are in them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ DECREASING_RATIOS = ("plain", "gzoom")
 LIGHTS = ("verde", "giallo", "rosso")
 # the Barometro of an indicator with peso 0: it does not count, so it is neither green nor red
 NEUTRALISED = "neutralizzato"
+# a licence identifier as opendefinition.org and SPDX spell them (CC-BY-4.0, CC0-1.0, IODL-2.0)
+_LICENSE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
 
 
 class SettingsError(ValueError):
@@ -30,6 +33,9 @@ class Settings:
     green: float = 90.0
     yellow: float = 60.0
     colors: tuple[tuple[str, str], ...] = (("verde", "63BE7B"), ("giallo", "FFD966"), ("rosso", "F8696B"))
+    # the open data: their licence, and whether the Responsabile's name is in them (personal data: no)
+    license: str = "CC-BY-4.0"
+    include_responsabile: bool = False
 
     def __post_init__(self) -> None:
         if self.decreasing_ratio not in DECREASING_RATIOS:
@@ -48,6 +54,16 @@ class Settings:
                     f"la chiave traffic_light.colors.{light} vale «{color}», ma deve essere un colore "
                     "RGB esadecimale di sei cifre, per esempio «63BE7B»."
                 )
+        if not isinstance(self.license, str) or not _LICENSE_ID.fullmatch(self.license):
+            raise SettingsError(
+                f"la chiave open_data.license vale «{self.license}», ma deve essere l'identificativo di una "
+                "licenza senza spazi, per esempio «CC-BY-4.0» o «CC0-1.0»."
+            )
+        if not isinstance(self.include_responsabile, bool):
+            raise SettingsError(
+                f"la chiave open_data.include_responsabile vale «{self.include_responsabile}», ma deve essere "
+                "true (i nomi dei responsabili nei dati aperti) o false."
+            )
 
     def color(self, light: str) -> str:
         return dict(self.colors)[light]
@@ -88,11 +104,13 @@ def parse_settings(text: str) -> Settings:
         line = re.search(r"line (\d+)", str(exc))
         where = f" (riga {line.group(1)})" if line else ""
         raise SettingsError(f"il file non è un TOML valido{where}: controllare virgolette, «=» e sezioni [ ].") from exc
-    _known(raw, "", ("decreasing_ratio", "traffic_light"))
+    _known(raw, "", ("decreasing_ratio", "traffic_light", "open_data"))
     tl = _table(raw, "traffic_light")
     _known(tl, "traffic_light", ("green", "yellow", "colors"))
     colors = _table(tl, "traffic_light.colors")
     _known(colors, "traffic_light.colors", LIGHTS)
+    od = _table(raw, "open_data")
+    _known(od, "open_data", ("license", "include_responsabile"))
     default = Settings()
     ratio = raw.get("decreasing_ratio", default.decreasing_ratio)
     return Settings(
@@ -100,6 +118,8 @@ def parse_settings(text: str) -> Settings:
         green=_number(tl, "traffic_light.green", default.green),
         yellow=_number(tl, "traffic_light.yellow", default.yellow),
         colors=tuple((name, str(colors.get(name, default.color(name))).lstrip("#")) for name in LIGHTS),
+        license=od.get("license", default.license),
+        include_responsabile=od.get("include_responsabile", default.include_responsabile),
     )
 
 

@@ -16,8 +16,14 @@ is opened (formula or "CSV injection", OWASP; CWE-1236).
   it always was. It is a log of counts (no user text, no decimals) that IT's scripts read and
   that every run appends to: changing its dialect would mix two formats in the files that
   already exist, for no gain to anyone opening it in Excel.
+* ``OPEN_DATA`` (the open data of ``io/open_data.py``): the open-data convention that data portals,
+  Frictionless, pandas and R expect (RFC 4180 and the Data Package's default CSV dialect): ``,``,
+  decimal point, no thousands separator, CRLF, UTF-8 **without** BOM (a BOM is not part of the
+  convention: R's ``read.csv`` and many scripts keep it in the first header, ``\ufeffanno``; the
+  office's Excel has its own CSV, ``EXCEL_IT``). Booleans and dates are the caller's text
+  (``true``/``false``, ISO 8601).
 
-**Injection-safe text** (both formats). A text cell whose first character is ``=``, ``+``,
+**Injection-safe text** (every format). A text cell whose first character is ``=``, ``+``,
 ``-``, ``@``, tab, CR, LF or NUL, or whose first character after leading whitespace is one
 of ``= + - @``, gets a single quote ``'`` in front, so Excel and LibreOffice show it as text
 (OWASP's CSV Injection guidance; the whitespace case because Google Sheets and a "trim
@@ -25,6 +31,12 @@ spaces" import strip it before deciding). The quote is visible in the cell: it s
 was text". Real numbers (``int``/``float``, not ``bool``) are written as numbers and never
 prefixed: ``-0,36`` is a number, not a formula. Quoting of ``;``, ``"`` and line breaks is the
 ``csv`` module's, so a field cannot start a new cell either.
+
+The open data keep the prefix too, though machines read them: they are published for anyone to
+download, and a citizen who opens a CSV from the comune's portal in Excel (in English, where ``,``
+splits the cells) must not run a formula typed into a workbook. The cost is small and visible: only
+a text that begins with ``= + - @`` (none in the shipped 2022 data) reads with a ``'`` in front,
+which a script can strip; numbers are never touched.
 """
 
 from __future__ import annotations
@@ -52,6 +64,7 @@ class CsvFormat:
 
 EXCEL_IT = CsvFormat(delimiter=";", encoding="utf-8-sig", lineterminator="\r\n", decimal=",")
 HISTORY = CsvFormat(delimiter=",", encoding="utf-8", lineterminator="\n", decimal=".")
+OPEN_DATA = CsvFormat(delimiter=",", encoding="utf-8", lineterminator="\r\n", decimal=".")
 
 
 def csv_cell(value, decimal: str = ",") -> str:
