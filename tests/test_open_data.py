@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import frictionless
+import openpyxl
 import pytest
 
 from perf_xl.app.consolidate import consolidate_folder
@@ -356,3 +357,31 @@ def test_the_open_data_need_every_indicator():
     run = dataclasses.replace(_small_run(), detail=False)
     with pytest.raises(ValueError, match="detail=True"):
         write_open_data(run, Path("unused"), load_settings())
+
+
+def _libreoffice_open(binary: str, csv_path: Path, out_dir: Path) -> openpyxl.Workbook:
+    """Open an open-data CSV as a spreadsheet user with English settings would (``,`` splits the cells,
+    UTF-8, decimal point: where a formula would run) and save it as xlsx."""
+    profile = out_dir / "profile"
+    subprocess.run([binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                    "--infilter=CSV:44,34,76,1,,1033", "--convert-to", "xlsx", "--outdir", str(out_dir),
+                    str(csv_path)], capture_output=True, text=True, timeout=180)
+    return openpyxl.load_workbook(out_dir / (csv_path.stem + ".xlsx"))
+
+
+def test_a_spreadsheet_opens_the_open_data_with_text_as_text(tmp_path, published, require_libreoffice):
+    control = tmp_path / "controllo.csv"
+    control.write_bytes(b"a\r\n=1+1\r\n")  # unguarded: this import makes it a formula
+    assert _libreoffice_open(require_libreoffice, control, tmp_path).active["A2"].data_type == "f"
+    hostile = tmp_path / "ostile"
+    write_open_data(_small_run(objective="=1+1", indicator="-1 incidenti", note="@SUM(A1)"), hostile, load_settings())
+    objectives = _libreoffice_open(require_libreoffice, hostile / "obiettivi.csv", tmp_path).active
+    indicators = _libreoffice_open(require_libreoffice, hostile / "indicatori.csv", tmp_path).active
+    cells = [c for ws in (objectives, indicators) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert {"'=1+1", "'-1 incidenti", "'@SUM(A1)"} <= {c.value for c in cells}
+    areas = _libreoffice_open(require_libreoffice, published / "aree.csv", tmp_path).active
+    header = [c.value for c in areas[1]]
+    column = {name: [areas.cell(r, header.index(name) + 1).value for r in range(2, 11)] for name in header}
+    assert "Sviluppo della comunità" in column["area_breve"]  # UTF-8 read as UTF-8
+    assert 99.64 in column["percentuale_raggiungimento"] and -0.44 in column["differenza"]  # numbers
