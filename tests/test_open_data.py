@@ -353,6 +353,22 @@ def test_text_that_excel_would_run_gets_the_guard_and_the_package_stays_valid(tm
         "pratiche / totale", "OB1", "OB1-01")
 
 
+def test_a_column_added_to_settore_toml_can_be_listed_by_its_key_and_no_comune_reads_well(tmp_path, monkeypatch):
+    folder = tmp_path / "schemas"
+    shutil.copytree(schemas_dir(), folder, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    toml = folder / "open_data.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").rstrip().removesuffix("]") + (
+        '  { key = "fonte", name = "fonte_del_dato", type = "string", title = "Fonte del dato", '
+        'description = "Da dove viene il valore consuntivo." },\n]\n'), encoding="utf-8")
+    monkeypatch.setenv(SCHEMAS_ENV, str(folder))
+    run = dataclasses.replace(_small_run(extra={"fonte": "$\\text{ISTAT}$"}), comune="")
+    write_open_data(run, tmp_path / "out", load_settings())
+    assert typed_rows(tmp_path / "out", "indicatori")[0]["fonte_del_dato"] == "ISTAT"
+    descriptor = json.loads((tmp_path / "out" / DATAPACKAGE).read_text(encoding="utf-8"))
+    assert (descriptor["name"], descriptor["title"]) == ("relazione-performance-2023", "Relazione sulla Performance 2023")
+    assert frictionless.validate(str(tmp_path / "out" / DATAPACKAGE)).valid
+
+
 def test_the_open_data_need_every_indicator():
     run = dataclasses.replace(_small_run(), detail=False)
     with pytest.raises(ValueError, match="detail=True"):

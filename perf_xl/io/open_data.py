@@ -147,8 +147,9 @@ def write_open_data(c: RunResult, out_dir: str | Path, settings: Settings) -> li
         resources.append(_resource(res, cols))
     words = {"year": "" if c.year is None else c.year, "comune": c.comune}
     head = spec.package
-    package = Package(name=slugify(head["name"].format(**words)), title=head["title"].format(**words).strip(),
-                      description=head["description"].format(**words), keywords=list(head.get("keywords", ())),
+    told = head if c.comune else head.get("without_comune", head)  # no "Comune di " with nothing after it
+    package = Package(name=slugify(head["name"].format(**words)), title=told["title"].format(**words).strip(),
+                      description=told["description"].format(**words), keywords=list(head.get("keywords", ())),
                       licenses=[_license(settings, spec.licenses)], resources=resources, basepath=str(folder))
     package.infer(stats=True)  # each file's bytes, SHA-256 hash, fields and rows, as written
     text = json.dumps(package.to_dict(), ensure_ascii=False, indent=2) + "\n"
