@@ -104,7 +104,8 @@ def test_area_rows_equal_the_json(published, json_output):
         assert row["anno"] == json_output["year"] == 2022 and row["comune"] == json_output["comune"]
         assert (row["id_area"], row["area"], row["area_breve"]) == (area["number"], readable(area["name"]),
                                                                     readable(area["short_name"]))
-        assert (row["obiettivi"], row["indicatori"]) == (area["objectives"], area["indicators"])
+        assert (row["obiettivi"], row["indicatori"], row["indicatori_neutralizzati"]) == (
+            area["objectives"], area["indicators"], area["neutralised"])
         assert num(row["percentuale_raggiungimento"]) == area["score"]
         assert num(row["percentuale_pubblicata"]) == area["published"]
         assert num(row["differenza"]) == area["difference"]
@@ -120,7 +121,7 @@ def test_objective_rows_equal_the_json(published, json_output):
         assert (row["obiettivo"], row["settore"]) == (readable(o["name"]), readable(o["settore"]))
         assert num(row["punteggio"]) == o["score"]  # every digit: the float reads back exactly
         assert num(row["somma_pesi"]) == o["weight_sum"]
-        assert row["barometro"] == o["traffic_light"]
+        assert (row["barometro"], row["indicatori_neutralizzati"]) == (o["traffic_light"], o["neutralised"])
 
 
 def test_indicator_rows_add_up_to_the_json(published, json_output):
@@ -134,6 +135,7 @@ def test_indicator_rows_add_up_to_the_json(published, json_output):
     for o in objectives:
         mine = [r for r in indicators if r["id_obiettivo"] == o["id_obiettivo"]]
         assert len(mine) == o["indicatori"]
+        assert sum(r["barometro"] == "neutralizzato" for r in mine) == o["indicatori_neutralizzati"]
         weights = sum(num(r["peso"]) for r in mine)
         assert weights == pytest.approx(num(o["somma_pesi"]))
         if weights:
@@ -367,6 +369,15 @@ def test_a_column_added_to_settore_toml_can_be_listed_by_its_key_and_no_comune_r
     descriptor = json.loads((tmp_path / "out" / DATAPACKAGE).read_text(encoding="utf-8"))
     assert (descriptor["name"], descriptor["title"]) == ("relazione-performance-2023", "Relazione sulla Performance 2023")
     assert frictionless.validate(str(tmp_path / "out" / DATAPACKAGE)).valid
+
+
+def test_an_objective_with_every_indicator_neutralised_has_no_score_and_stays_valid(tmp_path):
+    write_open_data(_small_run(weight=0.0), tmp_path, load_settings())
+    assert frictionless.validate(str(tmp_path / DATAPACKAGE)).valid
+    objective, indicator = typed_rows(tmp_path, "obiettivi")[0], typed_rows(tmp_path, "indicatori")[0]
+    assert (objective["punteggio"], objective["barometro"], objective["indicatori_neutralizzati"]) == (
+        None, "neutralizzato", 1)
+    assert (indicator["barometro"], num(indicator["peso"])) == ("neutralizzato", 0)
 
 
 def test_the_open_data_need_every_indicator():
