@@ -95,3 +95,20 @@ def test_consolidatore_prints_on_a4(tmp_path, require_libreoffice):
     assert page_sizes(pdf) == {(595, 842)}
     assert smallest_text(pdf) >= LEGIBLE_PT
     assert overlapping_words(pdf) == []
+
+
+def test_settore_workbook_prints_legibly(tmp_path, require_libreoffice):
+    """21 columns of long text: over four pages' width, each row as tall as its text, the objective's
+    code repeated on each page, the table's filled rows only (the empty ones below print no blank pages)."""
+    from libreoffice import print_to_pdf
+    from printed import overlapping_words, page_sizes, smallest_text
+
+    source = SHIPPED_2022 / "2022_settore-polizia-locale.xlsx"
+    ws = openpyxl.load_workbook(source)["Indicatori"]
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    assert ws.print_title_rows == "$1:$1" and ws.print_title_cols == "$B:$B"
+    assert "Settore Polizia Locale — 2022" in ws.oddFooter.left.text
+    (pdf,) = print_to_pdf([source], tmp_path / "pdf")
+    assert page_sizes(pdf) == {(595, 842)}
+    assert smallest_text(pdf) >= LEGIBLE_PT
+    assert overlapping_words(pdf) == []

@@ -48,7 +48,7 @@ def fit_row(ws, row: int, cells: Iterable[tuple[object, float]], scale: float = 
         ws.set_row(row, min(MAX_ROW_HEIGHT, math.ceil(lines * page["line_height"] * scale)))
 
 
-def set_page(ws, *, title: str, landscape: bool, header_row: int | None = None) -> None:
+def set_page(ws, *, title: str, landscape: bool, header_row: int | None = None, pages_wide: int = 1) -> None:
     """A4 (or the paper of ``[print]``), the orientation, fitted to one page wide, the header row
     (0-based) repeated on every page, margins, and the footer with ``title`` and the page number."""
     page = load_print()
@@ -57,7 +57,7 @@ def set_page(ws, *, title: str, landscape: bool, header_row: int | None = None) 
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+    ws.fit_to_pages(pages_wide, 0)  # one page wide (or pages_wide), as many tall as needed
     m = page["margins_cm"]
     ws.set_margins(left=m["left"] / _CM_PER_INCH, right=m["right"] / _CM_PER_INCH,
                    top=m["top"] / _CM_PER_INCH, bottom=m["bottom"] / _CM_PER_INCH)

@@ -19,10 +19,11 @@ from .. import formulas
 from .. import scoring
 from ..wording import bounds, shorten
 from ..model import INDICATOR_FIELDS, IndicatorRow, SettoreWorkbook
-from ..schema import Column, WorkbookSchema, load_schema, load_style
+from ..schema import Column, WorkbookSchema, load_print, load_schema, load_style
 from ..settings import LIGHTS, NEUTRALISED, Settings, load_settings
 from .cells import write_value
 from .marks import write_legend, write_marks
+from .printing import fit_row, set_page
 from .atomic import atomic_path
 
 SPARE_ROWS = 30  # empty rows with formulas, so a dirigente can add indicators by typing
@@ -117,7 +118,8 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
     rows = list(wb.rows)
     last = first + len(rows) + spare_rows - 1
     letters = layout.letters()
-    formats = {c.key: _col_format(book, c, wrap=c.type == "text" and c.width >= 20) for c in layout.columns}
+    wrapped = {c.key for c in layout.columns if c.type == "text" and c.width >= 20}
+    formats = {c.key: _col_format(book, c, wrap=c.key in wrapped) for c in layout.columns}
     for c in layout.columns:
         ws.set_column(c.position - 1, c.position - 1, c.width, formats[c.key])
     _write_header(book, ws, h0, layout.labels)
@@ -137,6 +139,9 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
             elif row is not None:
                 value = getattr(row, c.key) if c.key in INDICATOR_FIELDS else (row.extra or {}).get(c.key)
                 write_value(ws, excel_row - 1, c.position - 1, value, fmt)
+        if row is not None:  # as tall as its wrapped text, on screen and on paper
+            fit_row(ws, excel_row - 1, ((getattr(row, c.key, None), c.width) for c in layout.columns
+                                        if c.key in wrapped and c.key in INDICATOR_FIELDS))
     # drop-down lists and input help, from the schema
     for c in layout.columns:
         col0 = c.position - 1
@@ -166,9 +171,14 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
     ws.autofilter(h0, 0, last - 1, len(layout.columns) - 1)
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
                     "select_locked_cells": True, "select_unlocked_cells": True})
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(h0)
+    title = " — ".join(str(x) for x in (wb.info.get("settore"), wb.info.get("year")) if x)
+    set_page(ws, title=title or layout.name, landscape=True, header_row=h0,
+             pages_wide=load_print()["settore_pages_wide"])
+    code = layout.column("objective_code").position - 1
+    ws.repeat_columns(code, code)  # on every page, which objective a row belongs to
+    # the table's rows that hold indicators (the empty rows below, ready for typing, would print blank
+    # pages; a dirigente who adds rows widens the print area in Excel); the legend is for the screen
+    ws.print_area(0, 0, max(first + len(rows) - 2, h0), len(layout.columns) - 1)
 
 
 def _range_rule(c: Column, first: int) -> dict:
@@ -210,6 +220,7 @@ def _write_areas(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
         for c in layout.columns:
             write_value(ws, layout.first_data_row - 1 + i, c.position - 1, values[c.key](area), formats[c.key])
     ws.freeze_panes(layout.header_row, 0)
+    set_page(ws, title=layout.name, landscape=False, header_row=layout.header_row - 1)
 
 
 def _write_info(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
@@ -223,3 +234,4 @@ def _write_info(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
         r = layout.header_row + i
         ws.write_string(r, 0, f.label, bold)
         write_value(ws, r, 1, wb.info.get(f.key), None)
+    set_page(ws, title=layout.name, landscape=False, header_row=layout.header_row - 1)
