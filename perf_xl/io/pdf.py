@@ -147,7 +147,7 @@ def _css(lay: dict, style: dict, settings: Settings, footer: str) -> str:
 }}
 html {{ font-family: {pdf['font']}; font-size: 9pt; line-height: 1.3; color: #000; }}
 body {{ margin: 0; }}
-h1, h2, h3 {{ color: {style['header_fill']}; line-height: 1.15; }}
+h1, h2, h3, h4 {{ color: {style['header_fill']}; line-height: 1.15; }}
 h1 {{ font-size: 24pt; margin: 6mm 0 4mm; }}
 h2 {{ font-size: 15pt; margin: 0 0 3mm; string-set: area attr(data-running); }}
 h3 {{ font-size: 11pt; margin: 5mm 0 2mm; }}
@@ -168,11 +168,12 @@ table {{ width: 100%; border-collapse: collapse; table-layout: fixed; margin: 2m
 th, td {{ border: 0.5pt solid #BFBFBF; padding: 1.2mm 1.4mm; vertical-align: top; text-align: left;
           overflow-wrap: break-word; hyphens: auto; }}
 thead th {{ background: {style['header_fill']}; color: #FFFFFF; font-weight: bold; vertical-align: bottom;
-            hyphens: auto; }}
+            font-size: 8pt; hyphenate-limit-chars: 10 4 4; }}
 tr {{ break-inside: avoid; }}
 td.num, th.num {{ text-align: right; }}
 td.num {{ font-variant-numeric: tabular-nums; white-space: nowrap; }}
 td.light {{ text-align: center; font-weight: bold; }}
+td.name {{ hyphens: manual; }}
 {lights}
 td.alert {{ background: {style['alert_fill']}; color: {style['alert_font']}; font-weight: bold; }}
 tr.objective td {{ background: {style['objective_fill']}; border-top: 1pt solid {style['header_fill']}; }}
@@ -190,6 +191,7 @@ td .detail {{ margin-top: 0.8mm; }}
 .area-score-line strong {{ font-size: 14pt; }}
 .area-facts {{ margin-bottom: 3mm; }}
 .area-facts .light {{ padding: 0.3mm 2mm; font-weight: bold; }}
+.notes h4 {{ font-size: 9pt; margin: 3mm 0 1mm; color: #000000; }}
 .marked {{ border-left: 3pt solid {style['alert_font']}; background: {style['alert_fill']}; color: {style['alert_font']};
            padding: 2mm 3mm; margin: 0 0 3mm; }}
 figure {{ margin: 4mm 0 0; break-inside: avoid; }}
@@ -235,7 +237,7 @@ def _sintesi(c: RunResult, lay: dict) -> str:
         for k in keys:
             v = column_value(values, cols[k])
             if k == "short_name":
-                cells.append(f'<td><a href="#area-{a.number}">{_t(v)}</a></td>')
+                cells.append(f'<td class="name"><a href="#area-{a.number}">{_t(v)}</a></td>')
             elif k == "traffic_light":
                 cells.append(_light(v))
             elif k == "check":
@@ -382,8 +384,8 @@ def _notes(c: RunResult, lay: dict) -> str:
         out.append(f'<h3>{_e(pdf["notes_areas"])}</h3>')
         for a in marked:
             items = "".join(f"<li>{_t(line)}</li>" for line in (*a.to_verify, *a.explanation))
-            out.append(f'<p><strong><a href="#area-{a.number}">{_t(sintesi_row(a)["short_name"])}</a></strong> '
-                       f'({_t(a.name)})</p><ul>{items}</ul>')
+            out.append(f'<h4><a href="#area-{a.number}">{_t(sintesi_row(a)["short_name"])}</a> '
+                       f'({_t(a.name)})</h4><ul>{items}</ul>')
     out.append(f'<h3>{_e(pdf["notes_findings"])}</h3>')
     if not c.findings:
         out.append(f'<p>{_e(pdf["notes_none"])}</p>')
