@@ -235,3 +235,22 @@ def test_publish_never_writes_into_the_folder_it_reads(tmp_path):
     assert r.exit == 2
     assert "è quella delle cartelle di lavoro lette" in r.stderr and "Non è stato scritto nulla" in r.stderr
     assert [p.name for p in folder.iterdir()] == [src.name]
+
+
+def test_text_from_a_workbook_cannot_reach_out_of_the_document(run, tmp_path):
+    """A comune or an area named with markup stays text: no element, no style closed early, and the
+    typesetter fetches nothing (a file:// or http:// reference would land in the PDF)."""
+    import dataclasses
+
+    from perf_xl.io.pdf import relazione_html
+
+    probe = tmp_path / "secret.txt"
+    probe.write_text("SEGRETO")
+    evil = f'Cremona</style><img src="file://{probe}"><link rel=stylesheet href="file://{probe}">'
+    area = dataclasses.replace(run.areas[0], name=f'Ambiente <iframe src="file://{probe}"></iframe> "$x^2$"')
+    hostile = dataclasses.replace(run, comune=evil, areas=[area])
+    page = relazione_html(hostile)
+    assert page.count("</style>") == 1 and "<img" not in page and "<iframe" not in page and "<link" not in page
+    out = write_relazione_pdf(tmp_path / "R.pdf", hostile)
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
+    assert "SEGRETO" not in text and "Cremona" in text

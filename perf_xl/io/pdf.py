@@ -75,8 +75,11 @@ def _e(value) -> str:
 
 
 def _css_string(text: str) -> str:
-    """``text`` as a CSS string literal (for ``content:`` in the page's margin boxes)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """``text`` as a CSS string literal (for ``content:`` in the page's margin boxes); ``<`` and ``>``
+    as CSS escapes, so that no text can close the ``<style>`` element it stands in."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+               .replace("<", "\\3C ").replace(">", "\\3E "))
+    return '"' + escaped + '"'
 
 
 def _page_content(template: str) -> str:
@@ -441,7 +444,10 @@ def relazione_html(c: RunResult, settings: Settings | None = None) -> str:
 def write_relazione_pdf(path: str | Path, c: RunResult, settings: Settings | None = None) -> Path:
     """The Relazione PDF (PDF/A-3a, tagged, fonts embedded), written atomically."""
     weasyprint = _weasyprint()
-    document = weasyprint.HTML(string=relazione_html(c, settings)).render()
+    # nothing is ever fetched: the document is self-contained, and a text from a workbook can never
+    # make the typesetter read a local file or a URL into the PDF
+    fetcher = weasyprint.URLFetcher(allowed_protocols=())
+    document = weasyprint.HTML(string=relazione_html(c, settings), url_fetcher=fetcher).render()
     path = Path(path)
     with atomic_path(path) as tmp:
         document.write_pdf(str(tmp), pdf_variant=VARIANT)
