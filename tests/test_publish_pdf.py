@@ -10,6 +10,7 @@ that do not reproduce the published score marked, and the command itself.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -27,7 +28,9 @@ from perf_xl.readable import readable  # noqa: E402
 from cli_runner import run_cli  # noqa: E402
 
 if pdf_unavailable():  # pragma: no cover - a machine without Pango
-    pytest.skip(pdf_unavailable(), allow_module_level=True)
+    if os.environ.get("PERF_XL_REQUIRE_PDF") == "1":
+        pytest.fail(f"the PDF is required here (PERF_XL_REQUIRE_PDF=1): {pdf_unavailable()}", pytrace=False)
+    pytest.skip(f"{pdf_unavailable()} (PERF_XL_REQUIRE_PDF=1 makes this a failure)", allow_module_level=True)
 
 HYPHENS = str.maketrans("", "", "\u2010\u00ad")  # the hyphens the typesetter adds where it breaks a word
 
