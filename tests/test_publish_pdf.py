@@ -132,6 +132,31 @@ def test_tagged_with_language_and_title(reader):
     assert reader.metadata.title == "Relazione sulla Performance 2022 — Comune di Cremona — Allegato B"
 
 
+def _structure(node, out: list) -> list:
+    """Every element of the structure tree (dictionaries with an /S role), depth first."""
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, dict):
+        if "/S" in node:
+            out.append(node)
+        if "/K" in node:
+            _structure(node["/K"], out)
+    elif isinstance(node, list):
+        for child in node:
+            _structure(child, out)
+    return out
+
+
+def test_the_structure_tree_has_headings_tables_and_the_chart_in_words(run, reader):
+    elements = _structure(reader.trailer["/Root"]["/StructTreeRoot"], [])
+    roles = [e["/S"] for e in elements]
+    assert roles.count("/H1") == 1 and roles.count("/H2") == len(run.areas) + 2  # Sintesi, areas, Note e anomalie
+    assert roles.count("/Table") >= len(run.areas) + 1 and roles.count("/TH") > 0
+    figures = [e for e in elements if e["/S"] == "/Figure"]
+    assert len(figures) == 1
+    alt = str(figures[0]["/Alt"])
+    assert "Ambiente: ricalcolato 96,25, pubblicato 96,25" in alt and "Sport: ricalcolato 86,33" in alt
+
+
 def _fonts(resources, seen: set) -> list:
     """Every font of a page's resources, those of its form XObjects (the chart) too."""
     out = []
