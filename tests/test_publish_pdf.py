@@ -282,3 +282,20 @@ def test_text_from_a_workbook_cannot_reach_out_of_the_document(run, tmp_path):
     out = write_relazione_pdf(tmp_path / "R.pdf", hostile)
     text = "".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
     assert "SEGRETO" not in text and "Cremona" in text
+
+
+def test_without_pango_publish_says_what_to_install_before_reading_anything(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from perf_xl.cli import main
+    from perf_xl.io import pdf
+
+    def missing():
+        raise pdf.PdfUnavailable(pdf.PANGO_HINT)
+
+    monkeypatch.setattr(pdf, "_weasyprint", missing)
+    out = tmp_path / "pubblicazione"
+    r = CliRunner().invoke(main, ["publish", "--out", str(out)])
+    assert r.exit_code == 2
+    assert "libreria di sistema Pango" in r.output and "apt install libpango-1.0-0" in r.output
+    assert "Non è stato scritto nulla" in r.output and not out.exists()
