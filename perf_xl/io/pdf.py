@@ -109,6 +109,11 @@ def _value(x, signed: bool = False) -> str:
     return ("+" + text) if signed and x > 0 else text
 
 
+def _pct(x: float | None) -> str:
+    """A score as a percentage (``96,25 %``); a dash alone when there is none."""
+    return "—" if x is None else f"{_score(x)} %"
+
+
 def _signed(x: float | None) -> str:
     """A difference of scores: two decimals with its sign (``+0,36``, ``-0,44``, ``0,00``)."""
     if x is None:
@@ -311,7 +316,7 @@ def _chart_text(areas: list[AreaResult], pdf: dict) -> str:
     return f"{pdf['chart_title']}. " + "; ".join(parts) + "."
 
 
-def _area(a: AreaResult, lay: dict, settings: Settings) -> str:
+def _area(a: AreaResult, lay: dict) -> str:
     pdf, notes = lay["pdf"], lay["findings"]["sheet"]
     labels = _labels(lay["area"])
     cols = pdf["area_columns"]
@@ -320,11 +325,11 @@ def _area(a: AreaResult, lay: dict, settings: Settings) -> str:
     score_label = lay["area"]["area_score_label"]
     out = [f'<section class="area" id="area-{a.number}">'
            f'<h2 data-running="{_e(short)}">{_t(a.name)}</h2>'
-           f'<p class="area-score-line">{_e(score_label)} <strong>{_score(a.score)} %</strong></p>']
+           f'<p class="area-score-line">{_e(score_label)} <strong>{_pct(a.score)}</strong></p>']
     facts = [f'{_e(pdf["area_light"])}: <span class="light light-{_e(a.traffic_light)}">{_e(a.traffic_light)}</span>'
              if a.traffic_light else f'{_e(pdf["area_light"])}: —']
     if a.published is not None:
-        facts.append(f'{_e(pdf["published_label"])} {_score(a.published)} %')
+        facts.append(f'{_e(pdf["published_label"])} {_pct(a.published)}')
     out.append(f'<p class="area-facts">{" · ".join(facts)}</p>')
     if a.to_verify:
         out.append(f'<div class="marked"><p><strong>{_e(pdf["to_verify"])}</strong></p><p>'
@@ -441,7 +446,7 @@ def relazione_html(c: RunResult, settings: Settings | None = None) -> str:
     lay = load_summary_layout()
     title = document_title(c, lay)
     body = [_cover(c, lay), _sintesi(c, lay)]
-    body.extend(_area(a, lay, settings) for a in c.areas)
+    body.extend(_area(a, lay) for a in c.areas)
     body.append(_notes(c, lay))
     author = lay["pdf"]["comune"].format(comune=readable(c.comune)) if c.comune else ""
     return ('<!DOCTYPE html><html lang="it"><head><meta charset="utf-8">'
