@@ -265,7 +265,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     """
     from .app.consolidate import consolidate_folder
     from .io.lock import AlreadyRunning, output_lock
-    from .io.summary import sintesi_row, write_summary_outputs
+    from .io.summary import write_summary_outputs
 
     def outputs(out):
         return [("--out", out, XLSX, WORKBOOK), ("--json", json_file, (".json",), "un file JSON"),
@@ -292,6 +292,21 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
                            "Non è stato scritto nulla.") from exc
+    _print_consolidation(c)
+    echo(f"Relazione scritta in {out.resolve()}")
+    if json_file:
+        echo(f"JSON scritto in {Path(json_file).resolve()}")
+    if csv_file:
+        echo(f"CSV scritto in {Path(csv_file).resolve()}")
+    if not c.trustworthy:
+        sys.exit(1)
+
+
+def _print_consolidation(c) -> None:
+    """What a consolidation found, on the console: counts, the areas' table with the explanations,
+    the warnings of an incomplete run and the findings (``consolidate`` and ``publish``)."""
+    from .io.summary import sintesi_row
+
     left_out = f" ({count(len(c.excluded), 'copia non conteggiata', 'copie non conteggiate')})" if c.excluded else ""
     echo(f"{count(len(c.files), 'cartella di lavoro', 'cartelle di lavoro')}{left_out}, "
          f"{count(c.objective_count, 'obiettivo', 'obiettivi')}, {count(c.indicator_count, 'indicatore', 'indicatori')}")
@@ -310,11 +325,66 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     if c.findings:
         echo(f"Segnalazioni ({len(c.findings)}):")
         _print_findings(c.findings)
-    echo(f"Relazione scritta in {out.resolve()}")
-    if json_file:
-        echo(f"JSON scritto in {Path(json_file).resolve()}")
-    if csv_file:
-        echo(f"CSV scritto in {Path(csv_file).resolve()}")
+
+
+@main.command("publish")
+@click.argument("folder", metavar="[CARTELLA]", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Folder where the Relazione workbook, the Relazione PDF and the open data are written "
+                   "(Relazione_<year>.xlsx, Relazione_<year>.pdf, …); created if missing.")
+@click.option("--no-validate", "no_validate", is_flag=True, default=False,
+              help="Skip the validation checks (by default the same pass validates every workbook).")
+@workers_option
+@settings_option
+def publish_cmd(folder, out_dir, no_validate, workers, settings_path):
+    """Publish the Relazione of FOLDER: its workbook, its PDF (PDF/A, tagged) and the open data.
+
+    FOLDER defaults to the shipped 2022 workbooks; every indicator is listed. The PDF needs the system
+    library Pango. A run that could not read every workbook says so in its exit code (1) and on the
+    PDF's first page; nothing is written into FOLDER, and no output replaces a workbook read.
+    Example: perf-xl publish workbooks/2022 --out pubblicazione_2022
+    """
+    from .app.consolidate import shipped_workbooks
+    from .app.publish import publication_paths, publish_folder, write_publication
+    from .io.lock import AlreadyRunning, output_lock
+    from .io.outputs import same_file
+    from .io.pdf import PdfUnavailable, pdf_unavailable
+
+    missing = pdf_unavailable()  # before reading anything
+    if missing:
+        raise CommandError(f"{missing} Non è stato scritto nulla.")
+    if folder:
+        _require_workbooks(folder)
+    source = Path(folder) if folder else shipped_workbooks()
+    if Path(out_dir).exists() and same_file(out_dir, source):
+        raise CommandError(f"La cartella di --out «{out_dir}» è quella delle cartelle di lavoro lette: la Relazione "
+                           "scritta lì sarebbe letta come una cartella di lavoro alla prossima esecuzione. Indicare "
+                           "un'altra cartella. Non è stato scritto nulla.")
+    settings = _settings(settings_path)
+    c = publish_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers)
+    refusal = c.nothing_usable_message()
+    if refusal:
+        _print_findings(c.findings)
+        raise CommandError(refusal)
+    paths = publication_paths(c, out_dir)
+    _refused(check_outputs, [("--out", paths.workbook, XLSX, WORKBOOK), ("--out", paths.pdf, (".pdf",), "un PDF"),
+                             *(("--out", p, (p.suffix,), "un file dei dati aperti") for p in paths.open_data)],
+             inputs=c.files)
+    written = Snapshot(paths.all)
+    try:
+        with _writing(written), output_lock(paths.workbook):
+            files = write_publication(c, out_dir, settings)
+    except AlreadyRunning as exc:
+        raise CommandError(f"Un'altra pubblicazione sta scrivendo «{paths.workbook}» in questo momento: riprovare "
+                           "più tardi. Non è stato scritto nulla.") from exc
+    except PdfUnavailable as exc:
+        raise CommandError(f"{exc} {written.summary()}") from exc
+    _print_consolidation(c)
+    echo(f"Pubblicazione scritta in {Path(out_dir).resolve()}:")
+    for p in files:
+        echo(f"  {Path(p).name}")
+    if not c.complete:
+        echo("La Relazione è incompleta: lo dice anche la prima pagina del PDF.")
     if not c.trustworthy:
         sys.exit(1)
 

@@ -128,6 +128,12 @@ def _license(settings: Settings, known: dict) -> dict:
     return {"name": settings.license, **known.get(settings.license, {})}
 
 
+def open_data_paths(out_dir: str | Path) -> list[Path]:
+    """The files :func:`write_open_data` writes into ``out_dir``, in the order it writes them."""
+    folder = Path(out_dir)
+    return [folder / res.path for res in load_open_data().resources] + [folder / DATAPACKAGE]
+
+
 def write_open_data(c: RunResult, out_dir: str | Path, settings: Settings) -> list[Path]:
     """Write the open data of ``c`` into ``out_dir``: one CSV per resource of ``open_data.toml`` and
     ``datapackage.json``; the paths written, in that order.

@@ -220,6 +220,22 @@ def sintesi_row(a) -> dict:
     }
 
 
+def indicator_values(s, first: bool = True) -> dict:
+    """One indicator's row of an area, by column key (the area sheet and the PDF show the same); the
+    objective's own columns only on its ``first`` row, as the published Relazione prints them."""
+    row = s.row
+    values = {
+        "responsabile": row.responsabile if first else "", "settore": row.settore if first else "",
+        "objective": row.objective if first else "", "definizione": row.definizione if first else "",
+        "indicator": row.indicator, "formula": row.formula, "finalita": row.finalita,
+        "target": row.target, "actual": row.actual, "deviation": s.deviation, "note": row.note,
+        "weight": row.weight, "achievement": s.achievement, "traffic_light": s.traffic_light,
+    }
+    if row.extra:
+        values.update(row.extra)
+    return values
+
+
 def column_value(values: dict, col: dict):
     """A row's value for a column of summary.toml: what the column's ``blank`` says when it is empty."""
     v = values.get(col["key"])
@@ -339,16 +355,7 @@ def _write_area(book, ws, a, lay: dict, fmts: dict, settings: Settings, detail: 
     tl_col = next(j for j, col in enumerate(cols) if col["key"] == "traffic_light")
     for o in a.objectives:
         for k, s in enumerate(o.indicators):
-            row = s.row
-            values = {
-                "responsabile": row.responsabile if k == 0 else "", "settore": row.settore if k == 0 else "",
-                "objective": row.objective if k == 0 else "", "definizione": row.definizione if k == 0 else "",
-                "indicator": row.indicator, "formula": row.formula, "finalita": row.finalita,
-                "target": row.target, "actual": row.actual, "deviation": s.deviation, "note": row.note,
-                "weight": row.weight, "achievement": s.achievement, "traffic_light": s.traffic_light,
-            }
-            if row.extra:
-                values.update(row.extra)
+            values = indicator_values(s, first=k == 0)
             fit_row(ws, r, ((values[col["key"]], col.get("width", 12)) for col in cols))
             for j, col in enumerate(cols):
                 key = col["key"]
