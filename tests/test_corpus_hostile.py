@@ -229,6 +229,12 @@ def test_area_names_match_as_a_person_reads_them_and_an_unknown_one_is_an_error(
     run, data = validate(src, tmp_path)
     assert run.exit == 1
     assert ("area-sconosciuta", "A2") in codes(_findings(data), "d.xlsx")
+    # the nightly too, on its first run and on a re-run that reads only what changed
+    for _ in range(2):
+        run, data = nightly(src, tmp_path)
+        assert run.exit == 1
+        assert [(Path(f["file"]).name, f["cell"]) for f in _findings(data) if f["code"] == "area-sconosciuta"] \
+            == [("d.xlsx", "A2")]
 
 
 # --- 4. sheet names and a moved header ----------------------------------------------------------

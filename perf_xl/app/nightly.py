@@ -35,10 +35,10 @@ from ..io.nightly_cache import NightlyCache, Stamp
 from ..io.reader import WORKBOOK_SUFFIXES, NotRegularFile, TooLarge, read_problem, stable_bytes
 from ..io.report import counts, report_dict, write_report_csv, write_report_workbook
 from ..findings import finding
-from ..model import Finding, RunResult
+from ..model import AreaInfo, Finding, RunResult
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
-from .run import iter_outcomes
+from .run import iter_outcomes, unknown_areas
 from ..core.duplicates import find_duplicates
 from ..wording import os_reason
 
@@ -226,7 +226,8 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
                 d = f.as_dict()
                 del d["file"]
                 findings.append(d)
-            cache.store(rel, new, findings, o.identity and o.identity._replace(file=rel))
+            cache.store(rel, new, findings, o.identity and o.identity._replace(file=rel),
+                        aree=[a.name for a in o.areas], area_cells=o.area_cells)
             result.validated.append(rel)
     cache.keep_only(present)
     top = str(share)
@@ -234,7 +235,17 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
     for _, findings in sorted(cache.findings(top), key=lambda item: order[item[0]]):
         result.report.extend(Finding(**d) for d in findings)
     result.report.extend(_copies(cache, top, order))
+    result.report.extend(_unknown_areas(cache, top, schema))
     result.report.extend(transient)
+
+
+def _unknown_areas(cache: NightlyCache, top: str, schema: WorkbookSchema) -> list[Finding]:
+    """Rows naming an area no Aree sheet of the share lists, from every file's cached areas: the same
+    findings as ``validate`` over the same files (:func:`perf_xl.app.run.unknown_areas`)."""
+    files = list(cache.areas(top))
+    return unknown_areas(((path, cells) for path, _, cells in files),
+                         ((path, tuple(AreaInfo(i, name, None) for i, name in enumerate(names, start=1)))
+                          for path, names, _ in files), schema)
 
 
 def _copies(cache: NightlyCache, top: str, order: dict[str, int]) -> list[Finding]:

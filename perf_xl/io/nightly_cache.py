@@ -23,13 +23,14 @@ from typing import Iterable, Iterator, NamedTuple
 from ..model import Identity
 from ..wording import as_read
 
-SCHEMA_VERSION = "5"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
-# 5: settori compared with wording.as_read
+SCHEMA_VERSION = "6"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
+# 5: settori compared with wording.as_read; 6: each file's Aree table and the areas its rows name (the
+# check of areas no Aree sheet lists, across the share)
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, findings TEXT,
                     settore TEXT, skey TEXT, year TEXT, settore_sheet TEXT, settore_cell TEXT, digest TEXT,
-                    areas TEXT);
+                    areas TEXT, aree TEXT, area_cells TEXT);
 CREATE INDEX files_by_settore ON files (skey, year);
 CREATE TABLE codes (rel TEXT, ord INTEGER, code TEXT, year TEXT, sheet TEXT, cell TEXT);
 CREATE INDEX codes_by_file ON codes (rel);
@@ -79,15 +80,18 @@ class NightlyCache:
         """The file was saved again with the same content: only its stamp changes."""
         self._db.execute("UPDATE files SET size=?, mtime_ns=? WHERE rel=?", (size, mtime_ns, rel))
 
-    def store(self, rel: str, stamp: Stamp, findings: Iterable[dict], identity: Identity | None) -> None:
-        """A validated file: its stamp, its findings (dicts without ``file``) and, when its indicators
-        were read, its identity (for the check of copies across workbooks)."""
+    def store(self, rel: str, stamp: Stamp, findings: Iterable[dict], identity: Identity | None,
+              aree: Iterable[str] = (), area_cells: Iterable[tuple] = ()) -> None:
+        """A validated file: its stamp, its findings (dicts without ``file``), when its indicators
+        were read its identity (for the check of copies across workbooks), the areas its Aree sheet
+        lists and those its rows name, with where (for the check of areas no Aree sheet lists)."""
         d = identity
-        self._db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        self._db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          (rel, stamp.size, stamp.mtime_ns, stamp.sha256,
                           json.dumps(list(findings), ensure_ascii=False, separators=(",", ":")),
                           *((d.settore, as_read(d.settore), d.year, d.settore_sheet, d.settore_cell, d.digest,
-                             json.dumps(list(d.areas), ensure_ascii=False)) if d else (None,) * 7)))
+                             json.dumps(list(d.areas), ensure_ascii=False)) if d else (None,) * 7),
+                          json.dumps(list(aree), ensure_ascii=False), json.dumps(list(area_cells), ensure_ascii=False)))
         self._db.execute("DELETE FROM codes WHERE rel=?", (rel,))
         if d:
             self._db.executemany("INSERT INTO codes VALUES (?,?,?,?,?,?)",
@@ -107,6 +111,11 @@ class NightlyCache:
         for rel, text in self._db.execute("SELECT rel, findings FROM files WHERE findings <> '[]'"):
             path = os.path.join(top, rel)
             yield rel, [{"file": path, **d} for d in json.loads(text)]
+
+    def areas(self, top: str) -> Iterator[tuple[str, list[str], list[tuple[str, str, str, int]]]]:
+        """(path, the areas its Aree sheet lists, (area, sheet, cell, row) of each area its rows name)."""
+        for rel, aree, cells in self._db.execute("SELECT rel, aree, area_cells FROM files ORDER BY rel"):
+            yield os.path.join(top, rel), json.loads(aree or "[]"), [tuple(x) for x in json.loads(cells or "[]")]
 
     def identities_of_copies(self, top: str) -> Iterator[tuple[str, Identity]]:
         """(relative path, identity with the file's current path) of every workbook that shares its
