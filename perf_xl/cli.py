@@ -159,6 +159,10 @@ workers_option = click.option(
 settings_option = click.option(
     "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False), default=None,
     help="Settings file (TOML) with the comune's scoring choices; default: the shipped schemas/settings.toml.")
+manifest_option = click.option(
+    "--manifest", "manifest", type=click.Path(dir_okay=False), default=None,
+    help="Also write a manifest (JSON): the SHA-256 of every workbook read and every file written, the settings, "
+         "the perf_xl version and the command; check it later with perf-xl verifica.")
 
 
 def _settings(path):
@@ -255,7 +259,8 @@ def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
               help="Skip the validation checks (by default the same pass validates every workbook).")
 @workers_option
 @settings_option
-def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, workers, settings_path):
+@manifest_option
+def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, workers, settings_path, manifest):
     """Merge every settore workbook of FOLDER into the area summary workbook.
 
     FOLDER defaults to the shipped 2022 workbooks. The outputs must end in .xlsx, .json and .csv, be
@@ -269,7 +274,8 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
 
     def outputs(out):
         return [("--out", out, XLSX, WORKBOOK), ("--json", json_file, (".json",), "un file JSON"),
-                ("--csv", csv_file, (".csv",), "un file CSV per Excel")]
+                ("--csv", csv_file, (".csv",), "un file CSV per Excel"), ("--manifest", manifest, (".json",),
+                                                                        "un file JSON")]
 
     from .io.reader import find_workbooks
 
@@ -285,10 +291,12 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
         raise CommandError(refusal)
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
     _refused(check_outputs, outputs(out), inputs=c.files)
-    written = Snapshot([out, json_file, csv_file])
+    written = Snapshot([out, json_file, csv_file, manifest])
     try:
         with _writing(written), output_lock(out):
-            write_summary_outputs(c, out, json_file, csv_file, settings)
+            files = write_summary_outputs(c, out, json_file, csv_file, settings)
+            if manifest:
+                _write_manifest(manifest, c, files, settings, settings_path)
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
                            "Non è stato scritto nulla.") from exc
@@ -298,8 +306,18 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
         echo(f"JSON scritto in {Path(json_file).resolve()}")
     if csv_file:
         echo(f"CSV scritto in {Path(csv_file).resolve()}")
+    if manifest:
+        echo(f"Manifest scritto in {Path(manifest).resolve()} (verificarlo con: perf-xl verifica {manifest})")
     if not c.trustworthy:
         sys.exit(1)
+
+
+def _write_manifest(path, c, outputs, settings, settings_path) -> None:
+    """The run's manifest, last: every workbook read and every file written, with its SHA-256."""
+    from .app.provenance import write_run_manifest
+
+    command = ["perf-xl", *sys.argv[1:]]
+    write_run_manifest(path, command, c.files, outputs, settings, settings_path)
 
 
 def _print_consolidation(c) -> None:
@@ -336,7 +354,8 @@ def _print_consolidation(c) -> None:
               help="Skip the validation checks (by default the same pass validates every workbook).")
 @workers_option
 @settings_option
-def publish_cmd(folder, out_dir, no_validate, workers, settings_path):
+@manifest_option
+def publish_cmd(folder, out_dir, no_validate, workers, settings_path, manifest):
     """Publish the Relazione of FOLDER: its workbook, its PDF (PDF/A, tagged) and the open data.
 
     FOLDER defaults to the shipped 2022 workbooks; every indicator is listed. The PDF needs the system
@@ -368,12 +387,15 @@ def publish_cmd(folder, out_dir, no_validate, workers, settings_path):
         raise CommandError(refusal)
     paths = publication_paths(c, out_dir)
     _refused(check_outputs, [("--out", paths.workbook, XLSX, WORKBOOK), ("--out", paths.pdf, (".pdf",), "un PDF"),
-                             *(("--out", p, (p.suffix,), "un file dei dati aperti") for p in paths.open_data)],
+                             *(("--out", p, (p.suffix,), "un file dei dati aperti") for p in paths.open_data),
+                             ("--manifest", manifest, (".json",), "un file JSON")],
              inputs=c.files)
-    written = Snapshot(paths.all)
+    written = Snapshot([*paths.all, manifest])
     try:
         with _writing(written), output_lock(paths.workbook):
             files = write_publication(c, out_dir, settings)
+            if manifest:
+                _write_manifest(manifest, c, files, settings, settings_path)
     except AlreadyRunning as exc:
         raise CommandError(f"Un'altra pubblicazione sta scrivendo «{paths.workbook}» in questo momento: riprovare "
                            "più tardi. Non è stato scritto nulla.") from exc
@@ -383,6 +405,8 @@ def publish_cmd(folder, out_dir, no_validate, workers, settings_path):
     echo(f"Pubblicazione scritta in {Path(out_dir).resolve()}:")
     for p in files:
         echo(f"  {Path(p).name}")
+    if manifest:
+        echo(f"Manifest scritto in {Path(manifest).resolve()} (verificarlo con: perf-xl verifica {manifest})")
     if not c.complete:
         echo("La Relazione è incompleta: lo dice anche la prima pagina del PDF.")
     if not c.trustworthy:
@@ -630,6 +654,38 @@ def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, sett
         write_settore_workbook(out_file, wb, schema, settings, spare_rows=rows,
                                formula_mode="udf" if udf else "native")
     echo(f"Modello scritto in {Path(out_file).resolve()}")
+
+
+@main.command("verifica")
+@click.argument("manifest", metavar="MANIFEST", type=click.Path(dir_okay=False))
+def verifica_cmd(manifest):
+    """Check that the files a manifest names are still the ones a run read and wrote.
+
+    MANIFEST is the file written by consolidate or publish with --manifest. Every workbook read, the
+    settings file and every output are hashed again (SHA-256). Exit 0 when none changed, 1 when some
+    changed or are missing (each is named), 2 when the manifest cannot be read.
+    Example: perf-xl verifica manifest_2022.json
+    """
+    from .app.provenance import INPUT, OUTPUT, verify
+    from .io.manifest import ManifestError
+
+    try:
+        v = verify(manifest)
+    except ManifestError as exc:
+        raise CommandError(str(exc)) from exc
+    roles = {INPUT: "cartella di lavoro letta", OUTPUT: "file prodotto", "settings": "file delle impostazioni"}
+    for e in v.changed:
+        echo(f"CAMBIATO  {e['path']} ({roles.get(e.get('role'), 'file')}): il contenuto non è più quello del manifest.")
+    for e in v.missing:
+        echo(f"MANCANTE  {e['path']} ({roles.get(e.get('role'), 'file')}): il file non c'è più o non si legge.")
+    total = len(v.unchanged) + len(v.changed) + len(v.missing)
+    if v.intact:
+        echo(f"Nessun file è cambiato: {count(total, 'file verificato', 'file verificati')} "
+             f"(perf_xl {v.manifest.get('perf_xl_version', '?')}, comando: {' '.join(v.manifest.get('command', []))}).")
+        return
+    n = len(v.changed) + len(v.missing)
+    echo(f"{count(n, 'file è cambiato o manca', 'file sono cambiati o mancano')} su {total} dal manifest.")
+    sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover
