@@ -439,9 +439,12 @@ def consolidation_warnings(c) -> list[str]:
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
               help="Write the findings as CSV for Excel (';', UTF-8, decimal comma), same columns as --report.")
 @click.option("--limit", type=click.IntRange(0), default=200, show_default=True, help="Findings shown on the console.")
+@click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The approved plan (written by perf-xl approva): every target, weight or polarity that differs "
+                   "from it, every indicator or objective added or removed, is an error.")
 @workers_option
 @settings_option
-def validate_cmd(paths, json_file, report_file, csv_file, limit, workers, settings_path):
+def validate_cmd(paths, json_file, report_file, csv_file, limit, plan_file, workers, settings_path):
     """Validate settore workbooks (files or folders): what is wrong, and where.
 
     Exit 0 when there is no error, 1 when there are errors, 2 when the command could not run (also a
@@ -457,7 +460,18 @@ def validate_cmd(paths, json_file, report_file, csv_file, limit, workers, settin
     for p in paths:
         if Path(p).is_dir():
             _require_workbooks(p)
+    if plan_file:
+        from .io.plan_file import PlanFileError, read_plan
+
+        try:
+            read_plan(plan_file)  # before reading any workbook
+        except PlanFileError as exc:
+            raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
     v = validate_paths(paths, load_schema(), _settings(settings_path), workers=workers)
+    if plan_file:
+        from .app.plan import plan_findings
+
+        v.report.extend(plan_findings(v.files, plan_file, load_schema()))
     _refused(check_outputs, outputs, inputs=v.files)
     written = Snapshot([json_file, report_file, csv_file])
     echo(f"{count(len(v.files), 'cartella di lavoro controllata', 'cartelle di lavoro controllate')}.")
@@ -654,6 +668,40 @@ def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, sett
         write_settore_workbook(out_file, wb, schema, settings, spare_rows=rows,
                                formula_mode="udf" if udf else "native")
     echo(f"Modello scritto in {Path(out_file).resolve()}")
+
+
+@main.command("approva")
+@click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True,
+              help="The approved plan to write (.json).")
+@click.option("--data", "date", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None,
+              help="The date the plan was adopted (default: today), e.g. 2023-01-31.")
+@click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
+              help="Replace the plan file if it exists (by default nothing is replaced).")
+def approva_cmd(folder, out_file, date, overwrite):
+    """Record the plan of FOLDER as adopted: the baseline that validate --piano compares with.
+
+    For each workbook: its SHA-256, Settore and year, each objective with its indicators' target,
+    weight and polarity, and the date of adoption. Exit 1 when a workbook could not be read (it is
+    left out, and named).
+    Example: perf-xl approva workbooks/2023 --out piano_2023.json --data 2023-01-31
+    """
+    from .app.plan import approve
+    from .io.reader import find_workbooks
+
+    _require_workbooks(folder)
+    paths = find_workbooks(folder)
+    _refused(check_outputs, [("--out", out_file, (".json",), "un file JSON")], inputs=paths)
+    if Path(out_file).exists() and not overwrite:
+        raise CommandError(f"«{out_file}» esiste già: per sostituirlo aggiungere --sovrascrivi. Non è stato "
+                           "scritto nulla.")
+    with _writing(Snapshot([out_file])):
+        written, left_out = approve(paths, out_file, date.date() if date else None, load_schema())
+    echo(f"Piano approvato scritto in {Path(written).resolve()}: "
+         f"{count(len(paths) - len(left_out), 'cartella di lavoro', 'cartelle di lavoro')}.")
+    for p in left_out:
+        echo(f"  Non letta, quindi non nel piano: {Path(p).name} (vedere perf-xl validate).")
+    sys.exit(1 if left_out else 0)
 
 
 @main.command("verifica")
