@@ -253,17 +253,21 @@ def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
               help="List every indicator in the area sheets (default: yes up to 100 workbooks, else objectives only).")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
               help="Skip the validation checks (by default the same pass validates every workbook).")
+@click.option("--confronta", "previous_json", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A previous year's JSON (written by consolidate --json): adds the Confronto sheet and the "
+                   "JSON's comparison section (areas, objectives and indicators of both years, new and dropped).")
 @workers_option
 @settings_option
-def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, workers, settings_path):
+def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, previous_json, workers, settings_path):
     """Merge every settore workbook of FOLDER into the area summary workbook.
 
     FOLDER defaults to the shipped 2022 workbooks. The outputs must end in .xlsx, .json and .csv, be
-    distinct and not be one of the workbooks read; nothing is written when FOLDER holds no workbook.
+    distinct and not be one of the workbooks read (nor the --confronta file); nothing is written when
+    FOLDER holds no workbook, or when the --confronta file is not a previous year's JSON of the same comune.
     Example:
     perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json --csv aree_2022.csv
     """
-    from .app.consolidate import consolidate_folder
+    from .app.consolidate import NotComparable, compare_years, consolidate_folder, read_previous
     from .io.lock import AlreadyRunning, output_lock
     from .io.summary import sintesi_row, write_summary_outputs
 
@@ -275,20 +279,29 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
 
     if folder:
         _require_workbooks(folder)
+    previous_inputs = [previous_json] if previous_json else []
     # before reading anything (the default --out, named after the year, is checked once it is known)
-    _refused(check_outputs, outputs(out_file), inputs=find_workbooks(folder) if folder else ())
+    _refused(check_outputs, outputs(out_file), inputs=[*(find_workbooks(folder) if folder else ()), *previous_inputs])
     settings = _settings(settings_path)
+    try:
+        previous = read_previous(previous_json) if previous_json else None
+    except NotComparable as exc:
+        raise CommandError(str(exc)) from exc
     c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers, detail=detail)
     refusal = c.nothing_usable_message()
     if refusal:
         _print_findings(c.findings)
         raise CommandError(refusal)
+    try:
+        comparison = compare_years(c, previous, previous_json) if previous is not None else None
+    except NotComparable as exc:
+        raise CommandError(str(exc)) from exc
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
-    _refused(check_outputs, outputs(out), inputs=c.files)
+    _refused(check_outputs, outputs(out), inputs=[*c.files, *previous_inputs])
     written = Snapshot([out, json_file, csv_file])
     try:
         with _writing(written), output_lock(out):
-            write_summary_outputs(c, out, json_file, csv_file, settings)
+            write_summary_outputs(c, out, json_file, csv_file, settings, comparison=comparison)
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
                            "Non è stato scritto nulla.") from exc
@@ -307,6 +320,8 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
             echo(wrap(line, width=110, first_indent="       - ", indent="         "))
     for line in consolidation_warnings(c):
         echo(line)
+    if comparison is not None:
+        echo(wrap(comparison.sentence, width=110))
     if c.findings:
         echo(f"Segnalazioni ({len(c.findings)}):")
         _print_findings(c.findings)
