@@ -140,6 +140,12 @@ def match(previous: Sequence[Node], current: Sequence[Node], keys: Sequence[Call
 
 # --- the comparison -------------------------------------------------------------------------------
 
+def _r2(x: float | None) -> float | None:
+    """Scores compared as the Relazione shows them, to the hundredth (so the change is what a reader
+    computes from the two columns)."""
+    return None if x is None else round(x, 2) + 0.0
+
+
 def _status(previous: float | None, current: float | None) -> str:
     if previous is None or current is None:
         return UNSCORED
@@ -182,13 +188,13 @@ def _item(level: str, p: Node | None, c: Node | None, words: _Words, compare_chi
         children = [_item(child_level, cp, cc, words, compare_children) for cp, cc in pairs]
         children += [_item(child_level, dp, None, words, compare_children) for dp in dropped]
     if p is None:
-        return Compared(level, NEW, c.key, c.name, current=c.score, traffic_light=c.traffic_light, weight=c.weight,
+        return Compared(level, NEW, c.key, c.name, current=_r2(c.score), traffic_light=c.traffic_light, weight=c.weight,
                         children=tuple(children))
     if c is None:
-        return Compared(level, DROPPED, p.key, p.name, previous_key=p.key, previous_name=p.name, previous=p.score,
+        return Compared(level, DROPPED, p.key, p.name, previous_key=p.key, previous_name=p.name, previous=_r2(p.score),
                         previous_traffic_light=p.traffic_light, previous_weight=p.weight, children=tuple(children))
-    return Compared(level, _status(p.score, c.score), c.key, c.name, previous_key=p.key, previous_name=p.name,
-                    previous=p.score, current=c.score, previous_traffic_light=p.traffic_light,
+    return Compared(level, _status(_r2(p.score), _r2(c.score)), c.key, c.name, previous_key=p.key, previous_name=p.name,
+                    previous=_r2(p.score), current=_r2(c.score), previous_traffic_light=p.traffic_light,
                     traffic_light=c.traffic_light, previous_weight=p.weight, weight=c.weight,
                     notes=tuple(words.renamed(p, c, level) + words.unscored(p, c)), children=tuple(children))
 
