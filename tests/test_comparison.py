@@ -8,7 +8,7 @@ import json
 import pytest
 
 import workbook_factory as wf
-from perf_xl.core.comparison import compare, refusal
+from perf_xl.core.comparison import compare, partial, refusal
 from perf_xl.core.consolidation import consolidate
 from perf_xl.io.previous import PreviousNotUsable, read_previous_summary
 from perf_xl.io.summary import summary_dict
@@ -190,3 +190,17 @@ def test_a_previous_file_that_cannot_be_read(tmp_path):
     with pytest.raises(PreviousNotUsable, match="Impossibile leggere il file da confrontare .*: il file o la cartella "
                                                 "non esiste"):
         read_previous_summary(tmp_path / "missing.json")
+
+
+def test_an_incomplete_year_makes_the_comparison_partial():
+    """Objectives of a workbook that could not be used look dropped (this year) or new (the previous
+    year): an avviso says so, naming the workbooks."""
+    assert partial({"year": 2023, "not_used": []}, "p.json", []) == []
+    now, then = partial({"year": 2023, "not_used": ["vecchio.xlsx"]}, "p.json", ["/share/2024/a.xlsx", "/share/2024/b.xlsx"])
+    assert (now.code, now.severity, now.file, then.file) == ("confronto-parziale", "avviso", "", "p.json")
+    assert now.message == ("Il confronto con il 2023 è parziale: la Relazione di quest'anno è incompleta (2 cartelle di "
+                           "lavoro non usate: «a.xlsx», «b.xlsx»), quindi gli obiettivi di quei settori risultano "
+                           "eliminati anche se forse non lo sono.")
+    assert then.message == ("Il confronto con il 2023 è parziale: la Relazione del 2023 era incompleta (1 cartella di "
+                            "lavoro non usata: «vecchio.xlsx»), quindi gli obiettivi di quei settori risultano nuovi "
+                            "anche se forse non lo sono.")

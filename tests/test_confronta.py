@@ -46,7 +46,9 @@ def _run(args, cwd):
     return r
 
 
-def test_two_years_an_objective_added_and_one_dropped(tmp_path):
+def _two_years(tmp_path: Path) -> None:
+    """2023: OB01 «Uno» (two indicators at 80 %), OB02 «Due»; 2024: OB01 with a third indicator, all at
+    100 %, OB02 dropped, OB03 «Tre» added. The 2023 JSON written by the CLI."""
     (tmp_path / "2023").mkdir()
     (tmp_path / "2024").mkdir()
     wf.write(tmp_path / "2023" / "2023_prova.xlsx", _obj("OB01", "Uno", "Pratiche", "Tempi", actual=8.0)
@@ -55,6 +57,10 @@ def test_two_years_an_objective_added_and_one_dropped(tmp_path):
              + _obj("OB03", "Tre", "Carta dei servizi"), info={"year": 2024})
     first = _run(["consolidate", "2023", "--out", "R2023.xlsx", "--json", "r2023.json"], tmp_path)
     assert first.exit == 0, first.stdout + first.stderr
+
+
+def test_two_years_an_objective_added_and_one_dropped(tmp_path):
+    _two_years(tmp_path)
     r = _run(["consolidate", "2024", "--out", "R2024.xlsx", "--json", "r2024.json", "--confronta", "r2023.json"],
              tmp_path)
     assert r.exit == 0, r.stdout + r.stderr
@@ -113,6 +119,20 @@ def test_two_years_an_objective_added_and_one_dropped(tmp_path):
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (1, None)
     assert ws.print_title_rows == f"${len(top) + 1}:${len(top) + 1}"
     assert "Pagina &P di &N" in ws.oddFooter.right.text
+
+
+def test_a_workbook_not_used_this_year_makes_the_comparison_partial(tmp_path):
+    _two_years(tmp_path)
+    (tmp_path / "2024" / "2024_rotto.xlsx").write_bytes(b"PK\x03\x04 non un file zip")
+    r = _run(["consolidate", "2024", "--out", "R.xlsx", "--json", "r.json", "--confronta", "r2023.json"], tmp_path)
+    assert r.exit == 1, r.stdout + r.stderr  # incomplete, as without --confronta; the comparison is written
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    (f,) = [f for f in data["findings"] if f["code"] == "confronto-parziale"]
+    assert f["severity"] == "avviso" and "«2024_rotto.xlsx»" in f["message"]
+    notes = openpyxl.load_workbook(tmp_path / "R.xlsx")[LAYOUT["findings"]["sheet"]]
+    assert f["message"] in [c.value for row in notes.iter_rows() for c in row]
+    assert f["message"] in " ".join(r.stdout.split())
+    assert data["comparison"]["counts"]["objectives"]["dropped"] == 1
 
 
 @pytest.fixture(scope="module")

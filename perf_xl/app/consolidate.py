@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from ..core.comparison import compare, refusal
+from ..core.comparison import compare, partial, refusal
 from ..io.previous import PreviousNotUsable, read_previous_summary
 from ..io.reader import find_workbooks
 from ..io.summary import load_summary_layout
@@ -60,9 +60,11 @@ def read_previous(path: str | Path) -> dict:
 
 def compare_years(c: RunResult, previous: dict, source: str | Path) -> Comparison:
     """This run against the previous year's JSON (read by :func:`read_previous` from ``source``):
-    refused when it is another comune's, or of the same year or a later one."""
+    refused when it is another comune's, or of the same year or a later one. When either year's
+    Relazione is incomplete the run's findings get an avviso (``confronto-parziale``)."""
     name = Path(source).name
     why = refusal(previous, name, c.year, c.comune)
     if why:
         raise NotComparable(why)
+    c.report.extend(partial(previous, name, c.not_used))
     return compare(c.areas, c.detail, c.year, previous, name, load_summary_layout()["confronto"]["sheet"])

@@ -23,11 +23,13 @@ Whatever is left is *nuovo* (only this year) or *eliminato* (only the previous y
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from ..findings import finding
 from ..model import (AREA, DOWN, DROPPED, INDICATOR, LEVELS, NEW, OBJECTIVE, SAME, STATUSES, UNSCORED, UP, AreaResult,
-                     Compared, Comparison, indicator_rows, year_text)
+                     Compared, Comparison, Finding, indicator_rows, year_text)
 from ..wording import as_read, count, natural_key, number, quoted, short_area_name, with_article
 
 
@@ -63,6 +65,20 @@ def refusal(previous: dict, source: str, year: int | None, comune: str) -> str |
                 f"consolidare le cartelle di lavoro del {p_year} con --confronta e il file JSON del {year}). "
                 "Non è stato scritto nulla.")
     return None
+
+
+def partial(previous: dict, source: str, not_used: Sequence[str]) -> list[Finding]:
+    """Avvisi when either year's Relazione is incomplete (some workbook could not be used): its
+    objectives then look dropped (this year) or new (the previous year) without being so."""
+    out = []
+    for variant, names, file in ((None, [Path(n).name for n in not_used], ""),
+                                 ("precedente", [str(n) for n in previous.get("not_used") or ()], source)):
+        if names:
+            out.append(finding("confronto-parziale", variant=variant, file=file, previous=previous["year"],
+                               workbooks=count(len(names), "cartella di lavoro non usata",
+                                               "cartelle di lavoro non usate"),
+                               names=", ".join(f"«{n}»" for n in names), value=len(names)))
+    return out
 
 
 # --- the two years as nodes -----------------------------------------------------------------------
