@@ -204,3 +204,46 @@ def test_an_incomplete_year_makes_the_comparison_partial():
     assert then.message == ("Il confronto con il 2023 è parziale: la Relazione del 2023 era incompleta (1 cartella di "
                             "lavoro non usata: «vecchio.xlsx»), quindi gli obiettivi di quei settori risultano nuovi "
                             "anche se forse non lo sono.")
+
+
+def _written(tmp_path, settings, summary_toml: str):
+    """A Relazione with a comparison, written with ``summary_toml`` as the comune's own layout."""
+    import openpyxl
+
+    from perf_xl.io.summary import write_summary_workbook
+
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    (folder / "summary.toml").write_text(summary_toml, encoding="utf-8")
+    before = _obj("OB01", "Uno", "a")
+    after = before + _obj("OB02", "Due", "b")
+    c = RunResult(files=["x.xlsx"], areas=_areas(after, settings), year=2024, comune="Prova", detail=True)
+    comp = compare(c.areas, True, 2024, _previous(before, settings), "p.json", "Confronto")
+    out = write_summary_workbook(tmp_path / "R.xlsx", c, comparison=comp)
+    return [[v for v in row if v is not None] for row in openpyxl.load_workbook(out)["Confronto"].values], comp
+
+
+def test_the_sheet_takes_its_labels_and_words_from_summary_toml(tmp_path, settings, monkeypatch):
+    from perf_xl.io.comparison_out import comparison_dict
+    from perf_xl.io.summary import load_summary_layout
+    from perf_xl.schema import SCHEMAS_ENV, schemas_dir
+
+    text = (schemas_dir() / "summary.toml").read_text(encoding="utf-8")
+    text = text.replace('label = "Esito"', 'label = "Com\'è andata"').replace('new = "nuovo"', 'new = "aggiunto"', 2)
+    monkeypatch.setenv(SCHEMAS_ENV, str(tmp_path / "schemas"))
+    rows, comp = _written(tmp_path, settings, text)
+    assert "Com'è andata" in next(r for r in rows if "Note" in r)
+    assert ["OB02", "Due", 100, "verde", "aggiunto"] == next(r for r in rows if "Due" in r)[:5]
+    assert comparison_dict(comp, load_summary_layout()["confronto"])["areas"][0]["objectives"][1]["status"] == "aggiunto"
+
+
+def test_a_comunes_older_summary_toml_without_confronto_takes_the_shipped_one(tmp_path, settings, monkeypatch):
+    from perf_xl.schema import SCHEMAS_ENV, schemas_dir
+
+    text = (schemas_dir() / "summary.toml").read_text(encoding="utf-8")
+    start = text.index("[confronto]")
+    older = text[:start] + text[text.index("[consolida]"):]
+    monkeypatch.setenv(SCHEMAS_ENV, str(tmp_path / "schemas"))
+    rows, _ = _written(tmp_path, settings, older)
+    assert rows[0] == ["Confronto tra il 2023 e il 2024"]
+    assert "Esito" in next(r for r in rows if "Note" in r)

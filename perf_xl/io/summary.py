@@ -13,6 +13,7 @@ import datetime as _dt
 import functools
 import json
 import re
+import tomllib
 from pathlib import Path
 
 
@@ -20,7 +21,7 @@ import xlsxwriter
 
 from ..model import (INDICATOR_FIELDS, INDICATOR_SCORE_FIELDS, SCORE_ROW_FIELDS, AreaResult, Comparison, RunResult,
                      indicator_rows, score_row)
-from ..schema import WorkbookSchema, load_layout, load_schema, load_style
+from ..schema import WorkbookSchema, load_layout, load_schema, load_style, schema_file, schemas_dir
 from ..settings import LIGHTS, NEUTRALISED, Settings, load_settings
 from ..wording import count, short_area_name
 from .cells import write_value
@@ -31,9 +32,15 @@ from .comparison_out import comparison_dict, write_comparison_sheet
 
 
 def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
-    """``summary.toml``; the area sheets' columns end with the settore schema's extra columns (those
-    added to settore.toml that perf_xl does not score), unless summary.toml places them itself."""
+    """``summary.toml`` (a table that a comune's own file lacks is the shipped one); the area sheets'
+    columns end with the settore schema's extra columns (those added to settore.toml that perf_xl does
+    not score), unless summary.toml places them itself."""
     layout = load_layout("summary.toml")
+    if schema_file("summary.toml") != schemas_dir() / "summary.toml":
+        # a comune's own summary.toml written before a table was added (e.g. [confronto]): the shipped one
+        shipped = tomllib.loads((schemas_dir() / "summary.toml").read_text(encoding="utf-8"))
+        for table, value in shipped.items():
+            layout.setdefault(table, value)
     schema = schema or load_schema()
     area = layout["area"]
     listed = {c["key"] for c in area["columns"]}
