@@ -4,7 +4,6 @@ copy of their own JSON (and an older JSON without indicators), and the files it 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
