@@ -134,6 +134,23 @@ def test_a_workbook_not_used_this_year_makes_the_comparison_partial(tmp_path):
     assert data["comparison"]["counts"]["objectives"]["dropped"] == 1
 
 
+def test_a_run_without_the_detail_compares_areas_and_objectives(tmp_path):
+    """--no-detail (the layout of hundreds of workbooks; its JSON is written area by area): the comparison
+    is there, by area and objective, and says why indicators are not compared."""
+    _two_years(tmp_path)
+    r = _run(["consolidate", "2024", "--no-detail", "--out", "R.xlsx", "--json", "r.json", "--confronta", "r2023.json"],
+             tmp_path)
+    assert r.exit == 0, r.stdout + r.stderr
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    comp = data["comparison"]
+    assert list(data)[-2:] == ["comparison", "findings"]
+    assert comp["indicators_compared"] is False and comp["note"] == LAY["no_indicators_current"]
+    assert [o["status"] for o in comp["areas"][0]["objectives"]] == ["migliorato", "nuovo", "eliminato"]
+    assert "questo consolidamento non ne tiene il dettaglio" in " ".join(r.stdout.split())
+    top, rows = _table(tmp_path / "R.xlsx", 2023, 2024)
+    assert [LAY["no_indicators_current"]] in [[v for v in line if v] for line in top] and len(rows) == 4
+
+
 @pytest.fixture(scope="module")
 def shipped_json(tmp_path_factory) -> Path:
     """The shipped 2022 workbooks' own JSON (with indicators), written by the CLI."""
