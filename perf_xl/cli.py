@@ -257,18 +257,23 @@ def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
               help="List every indicator in the area sheets (default: yes up to 100 workbooks, else objectives only).")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
               help="Skip the validation checks (by default the same pass validates every workbook).")
+@click.option("--confronta", "previous_json", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A previous year's JSON (written by consolidate --json): adds the Confronto sheet and the "
+                   "JSON's comparison section (areas, objectives and indicators of both years, new and dropped).")
 @workers_option
 @settings_option
 @manifest_option
-def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, workers, settings_path, manifest):
+def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, previous_json, workers, settings_path,
+                    manifest):
     """Merge every settore workbook of FOLDER into the area summary workbook.
 
     FOLDER defaults to the shipped 2022 workbooks. The outputs must end in .xlsx, .json and .csv, be
-    distinct and not be one of the workbooks read; nothing is written when FOLDER holds no workbook.
+    distinct and not be one of the workbooks read (nor the --confronta file); nothing is written when
+    FOLDER holds no workbook, or when the --confronta file is not a previous year's JSON of the same comune.
     Example:
     perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json --csv aree_2022.csv
     """
-    from .app.consolidate import consolidate_folder
+    from .app.consolidate import NotComparable, compare_years, consolidate_folder, read_previous
     from .io.lock import AlreadyRunning, output_lock
     from .io.summary import write_summary_outputs
 
@@ -281,26 +286,35 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
 
     if folder:
         _require_workbooks(folder)
+    previous_inputs = [previous_json] if previous_json else []
     # before reading anything (the default --out, named after the year, is checked once it is known)
-    _refused(check_outputs, outputs(out_file), inputs=find_workbooks(folder) if folder else ())
+    _refused(check_outputs, outputs(out_file), inputs=[*(find_workbooks(folder) if folder else ()), *previous_inputs])
     settings = _settings(settings_path)
+    try:
+        previous = read_previous(previous_json) if previous_json else None
+    except NotComparable as exc:
+        raise CommandError(str(exc)) from exc
     c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers, detail=detail)
     refusal = c.nothing_usable_message()
     if refusal:
         _print_findings(c.findings)
         raise CommandError(refusal)
+    try:
+        comparison = compare_years(c, previous, previous_json) if previous is not None else None
+    except NotComparable as exc:
+        raise CommandError(str(exc)) from exc
     out = Path(out_file or f"Relazione_{c.year or 'performance'}.xlsx")
-    _refused(check_outputs, outputs(out), inputs=c.files)
+    _refused(check_outputs, outputs(out), inputs=[*c.files, *previous_inputs])
     written = Snapshot([out, json_file, csv_file, manifest])
     try:
         with _writing(written), output_lock(out):
-            files = write_summary_outputs(c, out, json_file, csv_file, settings)
+            files = write_summary_outputs(c, out, json_file, csv_file, settings, comparison=comparison)
             if manifest:
-                _write_manifest(manifest, c, files, settings, settings_path)
+                _write_manifest(manifest, c, files, settings, settings_path, extra_inputs=previous_inputs)
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
                            "Non è stato scritto nulla.") from exc
-    _print_consolidation(c)
+    _print_consolidation(c, comparison)
     echo(f"Relazione scritta in {out.resolve()}")
     if json_file:
         echo(f"JSON scritto in {Path(json_file).resolve()}")
@@ -312,17 +326,19 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
         sys.exit(1)
 
 
-def _write_manifest(path, c, outputs, settings, settings_path) -> None:
-    """The run's manifest, last: every workbook read and every file written, with its SHA-256."""
+def _write_manifest(path, c, outputs, settings, settings_path, extra_inputs=()) -> None:
+    """The run's manifest, last: every file read (the workbooks, a previous year's JSON) and every file
+    written, with its SHA-256."""
     from .app.provenance import write_run_manifest
 
     command = ["perf-xl", *sys.argv[1:]]
-    write_run_manifest(path, command, c.files, outputs, settings, settings_path)
+    write_run_manifest(path, command, [*c.files, *extra_inputs], outputs, settings, settings_path)
 
 
-def _print_consolidation(c) -> None:
+def _print_consolidation(c, comparison=None) -> None:
     """What a consolidation found, on the console: counts, the areas' table with the explanations,
-    the warnings of an incomplete run and the findings (``consolidate`` and ``publish``)."""
+    the warnings of an incomplete run, the comparison with a previous year (when asked) and the
+    findings (``consolidate`` and ``publish``)."""
     from .io.summary import sintesi_row
 
     left_out = f" ({count(len(c.excluded), 'copia non conteggiata', 'copie non conteggiate')})" if c.excluded else ""
@@ -340,6 +356,8 @@ def _print_consolidation(c) -> None:
             echo(wrap(line, width=110, first_indent="       - ", indent="         "))
     for line in consolidation_warnings(c):
         echo(line)
+    if comparison is not None:
+        echo(wrap(comparison.sentence, width=110))
     if c.findings:
         echo(f"Segnalazioni ({len(c.findings)}):")
         _print_findings(c.findings)

@@ -7,8 +7,11 @@ findings are frozen; what a run fills as it goes (Report, ObjectivePart, RunResu
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, NamedTuple, Sequence
+
+from .wording import as_read
 
 ERROR = "errore"
 WARNING = "avviso"
@@ -229,6 +232,29 @@ def score_row(o: ObjectiveResult) -> tuple:
     return (o.code, o.name, o.settore, o.score, o.weight_sum, o.traffic_light, o.neutralised, o.extra)
 
 
+INDICATOR_SCORE_FIELDS = ("id", "name", "achievement", "traffic_light", "weight")
+
+
+def indicator_id(code: str, name: str) -> str:
+    """An indicator's id in the outputs: its objective's code and a digest of its name as a person reads
+    it (``OB01-3f2a9c1b``), so the same indicator has the same id every year it keeps its objective's code
+    and its name, wherever its row is. Unique within its objective (a repeated name gets ``-2``, ``-3``…)."""
+    return f"{code}-{hashlib.blake2s(as_read(name).encode(), digest_size=4).hexdigest()}"
+
+
+def indicator_rows(o: ObjectiveResult) -> list[tuple]:
+    """What the outputs list of each indicator of an objective (the JSON's ``indicators``), as plain
+    tuples of :data:`INDICATOR_SCORE_FIELDS`; empty when the run does not keep the detail."""
+    seen: dict[str, int] = {}
+    out = []
+    for s in o.indicators:
+        base = indicator_id(o.code, s.row.indicator)
+        n = seen[base] = seen.get(base, 0) + 1
+        out.append((base if n == 1 else f"{base}-{n}", s.row.indicator, s.achievement, s.traffic_light,
+                    s.row.weight))
+    return out
+
+
 @dataclass(frozen=True)
 class SettoreSummary:
     """One settore's share of an area: what the Relazione lists when it is too large for every objective."""
@@ -350,3 +376,68 @@ class Identity(NamedTuple):
     digest: str  # of the values: areas and indicator rows as data, wherever the rows are
     codes: tuple[tuple[str, str, str], ...]  # (code, sheet, first cell) of each objective code
     areas: tuple[str, ...]  # the areas its objectives belong to
+
+
+# --- years compared (perf_xl.core.comparison makes them, the outputs lay them out) ------------------
+
+AREA, OBJECTIVE, INDICATOR = "area", "objective", "indicator"
+LEVELS = (AREA, OBJECTIVE, INDICATOR)
+
+# statuses (the outputs word them from summary.toml's [confronto.status])
+NEW, DROPPED, UP, DOWN, SAME, UNSCORED = "new", "dropped", "up", "down", "same", "unscored"
+STATUSES = (NEW, DROPPED, UP, DOWN, SAME, UNSCORED)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One area, objective or indicator of the comparison: its two years side by side (``previous_*``
+    is None for a new one, the current fields are the previous year's for a dropped one)."""
+
+    level: str
+    status: str
+    key: object
+    name: str
+    previous_key: object = None
+    previous_name: str | None = None
+    previous: float | None = None
+    current: float | None = None
+    previous_traffic_light: str | None = None
+    traffic_light: str | None = None
+    previous_weight: float | None = None
+    weight: float | None = None
+    notes: tuple[str, ...] = ()
+    children: tuple["Compared", ...] = ()
+
+    @property
+    def change(self) -> float | None:
+        if self.previous is None or self.current is None:
+            return None
+        return round(self.current - self.previous, 2) + 0.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The whole comparison: the two years, whether indicators were compared (and why not), the areas."""
+
+    year: int | None
+    previous_year: int
+    source: str  # the previous JSON's file name, as the user gave it
+    areas: tuple[Compared, ...]
+    indicators: bool  # both years list their indicators
+    # when indicators were not compared: "previous" (its JSON does not list them) or "current" (this run
+    # does not keep them: more than 100 workbooks without --detail); None when they were
+    no_indicators: str | None = None
+    counts: dict = field(default_factory=dict)  # level -> status -> how many
+    sentence: str = ""  # what the console says of it (also on the sheet and in the JSON)
+
+    def walk(self) -> Iterable[Compared]:
+        """Every compared item, parents before their children, in the order the outputs list them."""
+        def down(items):
+            for c in items:
+                yield c
+                yield from down(c.children)
+        return down(self.areas)
+
+
+def year_text(year: int | None) -> str:
+    return str(year) if year is not None else "anno in corso"

@@ -31,7 +31,7 @@ def test_a_changed_target_and_a_neutralised_weight_are_errors(tmp_path):
     assert plan["approved_on"] == "2022-01-31" and len(plan["workbooks"]) == 14
     assert all(len(w["sha256"]) == 64 for w in plan["workbooks"])
 
-    same = run_cli(["validate", str(folder), "--piano", "piano.json", "--json", "a.json"], cwd=tmp_path)
+    run_cli(["validate", str(folder), "--piano", "piano.json", "--json", "a.json"], cwd=tmp_path)
     assert _piano(json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))["findings"]) == []
 
     wb = openpyxl.load_workbook(folder / SPORT)

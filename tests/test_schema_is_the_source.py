@@ -133,7 +133,7 @@ def test_the_added_columns_flow_everywhere(schema_dir, tmp_path):
         mp.setattr(part_store, "MEMORY_LIMIT", 0)
         large = consolidate_folder(folder, detail=False, workers=2)
     assert [a["objective_scores"] for a in summary_dict(large)["areas"]] == \
-        [a["objective_scores"] for a in data["areas"]]
+        [[{k: v for k, v in o.items() if k != "indicators"} for o in a["objective_scores"]] for a in data["areas"]]
 
     # the Relazione's area sheet: a column with the schema's label and each indicator's value
     out = write_summary_workbook(tmp_path / "Relazione.xlsx", c)

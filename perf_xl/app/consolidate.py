@@ -10,9 +10,12 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from ..core.comparison import compare, partial, refusal
+from ..io.previous import PreviousNotUsable, read_previous_summary
 from ..io.reader import find_workbooks
+from ..io.summary import load_summary_layout
 from ..findings import finding
-from ..model import RunResult
+from ..model import Comparison, RunResult
 from ..schema import WorkbookSchema
 from ..settings import Settings
 from .run import run
@@ -39,3 +42,29 @@ def consolidate_folder(folder: str | Path | None = None, schema: WorkbookSchema 
     if not files:
         result.report.add(finding("cartella-vuota", file=str(folder)))
     return result
+
+
+class NotComparable(ValueError):
+    """The previous year's JSON cannot be compared with this run (the message, in Italian, says why);
+    nothing has been written."""
+
+
+def read_previous(path: str | Path) -> dict:
+    """The previous year's ``consolidate --json`` for ``--confronta``, read and checked before any
+    workbook is (a wrong file stops the command at once)."""
+    try:
+        return read_previous_summary(path)
+    except PreviousNotUsable as exc:
+        raise NotComparable(str(exc)) from exc
+
+
+def compare_years(c: RunResult, previous: dict, source: str | Path) -> Comparison:
+    """This run against the previous year's JSON (read by :func:`read_previous` from ``source``):
+    refused when it is another comune's, or of the same year or a later one. When either year's
+    Relazione is incomplete the run's findings get an avviso (``confronto-parziale``)."""
+    name = Path(source).name
+    why = refusal(previous, name, c.year, c.comune)
+    if why:
+        raise NotComparable(why)
+    c.report.extend(partial(previous, name, c.not_used))
+    return compare(c.areas, c.detail, c.year, previous, name, load_summary_layout()["confronto"]["sheet"])

@@ -13,25 +13,34 @@ import datetime as _dt
 import functools
 import json
 import re
+import tomllib
 from pathlib import Path
 
 
 import xlsxwriter
 
-from ..model import INDICATOR_FIELDS, SCORE_ROW_FIELDS, AreaResult, RunResult, score_row
-from ..schema import WorkbookSchema, load_layout, load_schema, load_style
+from ..model import (INDICATOR_FIELDS, INDICATOR_SCORE_FIELDS, SCORE_ROW_FIELDS, AreaResult, Comparison, RunResult,
+                     indicator_rows, score_row)
+from ..schema import WorkbookSchema, load_layout, load_schema, load_style, schema_file, schemas_dir
 from ..settings import LIGHTS, NEUTRALISED, Settings, load_settings
 from ..wording import count, short_area_name
 from .cells import write_value
 from .csv_out import write_csv
 from .printing import fit_row, set_page
 from .atomic import atomic_path, write_text_atomic
+from .comparison_out import comparison_dict, write_comparison_sheet
 
 
 def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
-    """``summary.toml``; the area sheets' columns end with the settore schema's extra columns (those
-    added to settore.toml that perf_xl does not score), unless summary.toml places them itself."""
+    """``summary.toml`` (a table that a comune's own file lacks is the shipped one); the area sheets'
+    columns end with the settore schema's extra columns (those added to settore.toml that perf_xl does
+    not score), unless summary.toml places them itself."""
     layout = load_layout("summary.toml")
+    if schema_file("summary.toml") != schemas_dir() / "summary.toml":
+        # a comune's own summary.toml written before a table was added (e.g. [confronto]): the shipped one
+        shipped = tomllib.loads((schemas_dir() / "summary.toml").read_text(encoding="utf-8"))
+        for table, value in shipped.items():
+            layout.setdefault(table, value)
     schema = schema or load_schema()
     area = layout["area"]
     listed = {c["key"] for c in area["columns"]}
@@ -54,8 +63,9 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 # --- the JSON: the consolidation's numbers for machines ---------------------------------------
 
-def area_dict(a: AreaResult) -> dict:
-    """One area's numbers for machines, with every objective's score."""
+def area_dict(a: AreaResult, detail: bool = False) -> dict:
+    """One area's numbers for machines, with every objective's score and, with ``detail`` (the run
+    keeps every indicator), each objective's indicators (so that a later year can compare them)."""
     return {
         "number": a.number,
         "name": a.name,
@@ -71,16 +81,19 @@ def area_dict(a: AreaResult) -> dict:
         "reproduces": a.reproduces,
         "explanation": list(a.explanation),
         "to_verify": list(a.to_verify),
-        "objective_scores": [_score_dict(score_row(o)) for o in a.objectives],
+        "objective_scores": [_score_dict(score_row(o), indicator_rows(o) if detail else None) for o in a.objectives],
     }
 
 
-def _score_dict(row: tuple) -> dict:
+def _score_dict(row: tuple, indicators: list[tuple] | None = None) -> dict:
     """An objective's entry in the JSON; with ``extra`` (column key -> one value per indicator) only when
-    the schema has columns beyond the ones perf_xl scores (added to settore.toml)."""
+    the schema has columns beyond the ones perf_xl scores (added to settore.toml); with ``indicators``
+    (id, name, % Ragg, Barometro, peso of each) when the run keeps the detail."""
     d = dict(zip(SCORE_ROW_FIELDS, row))
     if row[len(SCORE_ROW_FIELDS)] is not None:
         d["extra"] = row[len(SCORE_ROW_FIELDS)]
+    if indicators is not None:
+        d["indicators"] = [dict(zip(INDICATOR_SCORE_FIELDS, i)) for i in indicators]
     return d
 
 
@@ -98,41 +111,51 @@ def summary_head(c: RunResult) -> dict:
     }
 
 
-def summary_dict(c: RunResult) -> dict:
-    """The consolidation's numbers for machines (the ``--json`` output)."""
-    return {**summary_head(c), "areas": [area_dict(a) for a in c.areas],
-            "findings": [f.as_dict() for f in c.findings]}
+def summary_dict(c: RunResult, comparison: Comparison | None = None) -> dict:
+    """The consolidation's numbers for machines (the ``--json`` output); ``comparison`` with a
+    previous year adds its section."""
+    d = {**summary_head(c), "areas": [area_dict(a, c.detail) for a in c.areas]}
+    if comparison is not None:
+        d["comparison"] = comparison_dict(comparison, load_summary_layout()["confronto"])
+    d["findings"] = [f.as_dict() for f in c.findings]
+    return d
 
 
-def write_summary_json(path: str | Path, c: RunResult) -> Path:
+def write_summary_json(path: str | Path, c: RunResult, comparison: Comparison | None = None) -> Path:
     """The same numbers as JSON: indented for a person when it is a comune's; at the scale of
     thousands of workbooks compact and written area by area, never whole in memory."""
     if c.detail:
-        return write_text_atomic(path, json.dumps(summary_dict(c), ensure_ascii=False, indent=2) + "\n")
+        return write_text_atomic(path, json.dumps(summary_dict(c, comparison), ensure_ascii=False, indent=2) + "\n")
     dump = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         head = dump(summary_head(c))
         fh.write(head[:-1] + ',"areas":[')
         for i, a in enumerate(c.areas):
             fh.write(("," if i else "") + dump(area_dict(a)))
-        fh.write('],"findings":' + dump([f.as_dict() for f in c.findings]) + "}\n")
+        fh.write("]")
+        if comparison is not None:
+            fh.write(',"comparison":' + dump(comparison_dict(comparison, load_summary_layout()["confronto"])))
+        fh.write(',"findings":' + dump([f.as_dict() for f in c.findings]) + "}\n")
     return Path(path)
 
 
 def write_summary_outputs(c: RunResult, out: str | Path, json_path: str | Path | None = None,
-                          csv_path: str | Path | None = None, settings: Settings | None = None) -> list[Path]:
-    """The Relazione workbook and, when asked, its JSON and CSV (each atomically)."""
-    written = [write_summary_workbook(out, c, settings)]
+                          csv_path: str | Path | None = None, settings: Settings | None = None,
+                          comparison: Comparison | None = None) -> list[Path]:
+    """The Relazione workbook and, when asked, its JSON and CSV (each atomically); with ``comparison``
+    (``--confronta``) the workbook has a *Confronto* sheet and the JSON a ``comparison`` section."""
+    written = [write_summary_workbook(out, c, settings, comparison=comparison)]
     if json_path:
-        written.append(write_summary_json(json_path, c))
+        written.append(write_summary_json(json_path, c, comparison))
     if csv_path:
         written.append(write_summary_csv(csv_path, c))
     return written
 
 
 def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | None = None,
-                           schema: WorkbookSchema | None = None) -> Path:
-    """The Relazione workbook; ``schema`` (default: the one in use) adds its extra columns to the area sheets."""
+                           schema: WorkbookSchema | None = None, comparison: Comparison | None = None) -> Path:
+    """The Relazione workbook; ``schema`` (default: the one in use) adds its extra columns to the area sheets;
+    ``comparison`` (with a previous year) adds the *Confronto* sheet after the areas."""
     settings = settings or load_settings()
     layout = load_summary_layout(schema)
     path = Path(path)
@@ -144,6 +167,8 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
         fmts = _formats(book, settings)
         doc_title = f"{layout['sintesi']['title']} {c.year or ''}".strip() + (f" — Comune di {c.comune}" if c.comune else "")
         used: set[str] = {layout["sintesi"]["sheet"].lower(), layout["findings"]["sheet"].lower()}
+        if comparison is not None:
+            used.add(layout["confronto"]["sheet"].lower())
         sintesi = book.add_worksheet(layout["sintesi"]["sheet"])
         sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
         _write_sintesi(book, sintesi, c, layout["sintesi"], fmts, sheet_names)
@@ -154,6 +179,9 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
             _write_area(book, ws, a, layout["area"], fmts, settings, c.detail, notes)
             set_page(ws, title=doc_title, landscape=layout["area"].get("orientation") == "landscape",
                      header_row=AREA_HEADER_ROW)
+        if comparison is not None:
+            write_comparison_sheet(book, book.add_worksheet(layout["confronto"]["sheet"]), comparison,
+                                   layout["confronto"], fmts, doc_title=doc_title, sheet_names=sheet_names)
         ws = book.add_worksheet(notes)
         _write_findings(ws, c, layout["findings"], fmts)
         set_page(ws, title=doc_title, landscape=layout["findings"].get("orientation") == "landscape", header_row=0)
