@@ -34,6 +34,7 @@ GROUPS = {
     "consolidation": "the consolidation of a folder",
     "relazione": "a Relazione text (`import-relazione`, `audit`; the cell is `riga N`)",
     "share": "the nightly's share (the file is skipped, never opened)",
+    "cycle": "the year's cycle (`new-year`, `upgrade`)",
 }
 
 # the fields every template may use without the caller naming them: the finding's own place and value

@@ -179,7 +179,15 @@ def whole_number(letters: dict[str, str], key: str, row: int, column) -> str:
     return f"IF(ISNUMBER({x}),{x}=INT({x}),FALSE)"
 
 
+def pending(letters: dict[str, str], key: str, row: int, column) -> str:
+    """A target carried over by ``perf-xl new-year`` and not yet confirmed: the row's «Stato target»
+    is the schema's ``[cycle] pending`` (EXACT, as validation compares it)."""
+    state = f"{letters['target_state']}{row}"
+    return f"EXACT({state},{_q(load_schema().cycle.pending)})"
+
+
 MARK_RULES = {
+    "pending": pending,
     "not_a_number": not_a_number,
     "out_of_range": out_of_range,
     "not_allowed": not_allowed,

@@ -39,6 +39,12 @@ class IndicatorRow:
     note: str = ""
     published_achievement: float | None = None
     source_ref: str = ""
+    # the year's cycle (schema 1.1, ``perf-xl new-year``): the target's state (``[cycle]`` of
+    # settore.toml; "" in a workbook that never went through new-year) and the previous year's
+    # consuntivo and % Ragg, kept beside the indicator as a read-only reference
+    target_state: str = ""
+    previous_actual: float | None = None
+    previous_achievement: float | None = None
     # the values of the schema's columns that have no field here (columns added to settore.toml), by
     # column key; None when the schema has none (no dict built per row for nothing)
     extra: dict | None = None
@@ -135,6 +141,9 @@ class ReadResult:
     indicators_xml: bytes | None = None
     # cells already reported by the reader (a non-finite number, an error value): (file, cell)
     reported: set[tuple[str, str]] = field(default_factory=set)
+    # the Info sheet's schema version when it was older than the schema's: the workbook was read
+    # through the upgrade steps (perf_xl.versions) and ``workbook`` is in the current layout
+    upgraded_from: str | None = None
 
 
 @dataclass(frozen=True)

@@ -284,7 +284,8 @@ def objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> list[ObjectiveName]:
 
 
 def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
-    """Per-row rules that depend on polarity: atteso 0, binary values, consuntivo still empty."""
+    """Per-row rules: atteso 0 and binary values (by polarity), consuntivo still empty, a target
+    carried over from the previous year and not yet confirmed."""
     for r in rows:
         polarity = normal_polarity(r.polarity)
         if polarity == "crescente" and r.target == 0:
@@ -297,6 +298,10 @@ def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
                                       label=ctx.schema.indicators.column(key).label.lower(), number=number(v))
         if r.actual is None:
             yield ctx.finding(r, "actual", "consuntivo-mancante")
+        if r.target_state == ctx.schema.cycle.pending:  # carried over by new-year, not yet confirmed
+            yield ctx.finding(r, "target", "target-da-confermare", r.target, confirmed=ctx.schema.cycle.confirmed,
+                              state=ctx.schema.indicators.column("target_state").label,
+                              state_cell=ctx.cell("target_state", r.row))
 
 
 def check_info(read: ReadResult, schema: WorkbookSchema) -> Iterable[Finding]:
