@@ -208,6 +208,9 @@ MARK_RULES = {
 #
 # The UDFs receive the workbook's settings (the defined names), never the PC's.
 
+UDF_ACHIEVEMENT = "PERF_RAGG"  # the % Ragg UDF: a sheet whose formulas call it was written in UDF mode
+
+
 def _number_udf(call: str, native: str) -> str:
     return f"=IFERROR({call}+0,{native.lstrip('=')})"
 
@@ -219,7 +222,7 @@ def _word_udf(call: str, native: str, words: tuple[str, ...]) -> str:
 
 def achievement_udf(letters: dict[str, str], row: int, settings: Settings | None = None) -> str:
     t, a, p = _cells(letters, row)
-    call = f"PERF_RAGG({t},{a},{p},{load_schema().names.decreasing_ratio})"
+    call = f"{UDF_ACHIEVEMENT}({t},{a},{p},{load_schema().names.decreasing_ratio})"
     return _number_udf(call, achievement(letters, row, settings))
 
 

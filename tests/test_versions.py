@@ -123,3 +123,20 @@ def test_upgrade_writes_the_new_layout_beside_the_old_file(tmp_path):
     refused = run_cli(["upgrade", str(newer)], tmp_path)
     assert refused.exit == 1 and "versione 9.0" in refused.stdout
     assert not (tmp_path / "2022_nuova (aggiornato).xlsx").exists()
+
+
+def test_upgrade_and_new_year_keep_the_udf_mode(tmp_path):
+    """A workbook whose computed cells call the xlwings UDFs is written again with them."""
+    from perf_xl.app.new_year import new_year, upgrade_files
+    from perf_xl.io.template import write_settore_workbook
+
+    wb = read_settore_workbook(POLIZIA).workbook
+    src = tmp_path / "2022"
+    src.mkdir()
+    old = write_settore_workbook(src / "2022_udf.xlsx", dataclasses.replace(wb, info={**wb.info, "schema_version": "1.0"}),
+                                 formula_mode="udf")
+    (ny,) = [dst for _, dst in new_year(src, tmp_path / "2023").written]
+    (up,) = [dst for _, dst in upgrade_files([old]).written]
+    for path in (up, ny):
+        cell = openpyxl.load_workbook(path)[L.name][L.cell("achievement", 2)].value
+        assert "PERF_RAGG(" in cell, (path, cell)

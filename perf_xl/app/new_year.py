@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import formulas
 from ..findings import finding
 from ..model import ERROR, AreaInfo, Finding, SettoreWorkbook
 from ..schema import WorkbookSchema, load_schema
@@ -101,6 +102,12 @@ def _distinct(names: list[str]) -> list[str]:
     return out
 
 
+def formula_mode(read) -> str:
+    """The way the source's computed cells are written, kept in the new workbook: ``udf`` when they call
+    perf_xl's xlwings UDFs (the % Ragg cell's ``PERF_RAGG(``), else ``native``."""
+    return "udf" if f"{formulas.UDF_ACHIEVEMENT}(".encode() in (read.indicators_xml or b"") else "native"
+
+
 def refuse_existing(targets: list[Path], inputs: list[Path], how: str) -> None:
     """Before anything is written: no output may replace an input or an existing file."""
     for t in targets:
@@ -133,7 +140,7 @@ def new_year(folder: str | Path, out_dir: str | Path, year: int | None = None, s
     settings = settings or load_settings()
     result = CycleResult(files=find_workbooks(folder))
     out_dir = Path(out_dir)
-    planned: list[tuple[Path, SettoreWorkbook, str]] = []
+    planned: list[tuple[Path, SettoreWorkbook, str, str]] = []
     info_cell, info_row = schema.info.cell("year")
     for path in result.files:
         read = read_settore_workbook(path, schema)
@@ -151,13 +158,13 @@ def new_year(folder: str | Path, out_dir: str | Path, year: int | None = None, s
             result.findings.append(finding("anno-non-successivo", value=old, year=new, **where))
             continue
         wb = next_year_workbook(read.workbook, new, path.name, schema, settings)
-        planned.append((path, wb, next_year_name(path, old, new)))
-    names = _distinct([name for _, _, name in planned])
+        planned.append((path, wb, next_year_name(path, old, new), formula_mode(read)))
+    names = _distinct([name for _, _, name, _ in planned])
     targets = [out_dir / name for name in names]
     refuse_existing(targets, result.files, "indicare un'altra cartella con --out, oppure spostare quei file")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for (path, wb, _), target in zip(planned, targets):
-        write_settore_workbook(target, wb, schema, settings)
+    for (path, wb, _, mode), target in zip(planned, targets):
+        write_settore_workbook(target, wb, schema, settings, formula_mode=mode)
         result.written.append((path, target))
         result.indicators += len(wb.rows)
         result.objectives += len({(r.area, r.objective_code) for r in wb.rows})
@@ -178,7 +185,7 @@ def upgrade_files(paths: list[str | Path], schema: WorkbookSchema | None = None,
     schema = schema or load_schema()
     settings = settings or load_settings()
     result = CycleResult(files=[Path(p) for p in paths])
-    planned: list[tuple[Path, SettoreWorkbook]] = []
+    planned: list[tuple[Path, SettoreWorkbook, str]] = []
     for path in result.files:
         read = read_settore_workbook(path, schema)
         result.findings.extend(f for f in read.findings if f.severity == ERROR)
@@ -187,11 +194,11 @@ def upgrade_files(paths: list[str | Path], schema: WorkbookSchema | None = None,
         if read.upgraded_from is None:
             result.current.append(path)
             continue
-        planned.append((path, read.workbook))
-    targets = [upgraded_path(p) for p, _ in planned]
+        planned.append((path, read.workbook, formula_mode(read)))
+    targets = [upgraded_path(p) for p, _, _ in planned]
     refuse_existing(targets, result.files, "spostare o rinominare quei file e riprovare")
-    for (path, wb), target in zip(planned, targets):
-        write_settore_workbook(target, dataclasses.replace(wb, path=""), schema, settings)
+    for (path, wb, mode), target in zip(planned, targets):
+        write_settore_workbook(target, dataclasses.replace(wb, path=""), schema, settings, formula_mode=mode)
         result.written.append((path, target))
         result.indicators += len(wb.rows)
         result.objectives += len({(r.area, r.objective_code) for r in wb.rows})
