@@ -23,7 +23,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
-from .model import SettoreWorkbook
+from .model import SettoreWorkbook, with_indicator_codes
 
 Version = tuple[int, ...]
 
@@ -64,17 +64,19 @@ class Step:
 
 
 def _1_0_to_1_1(wb: SettoreWorkbook) -> SettoreWorkbook:
-    """1.0 (the 2022 layout) -> 1.1 (the year's cycle). A 1.0 workbook has no «Stato target» nor the
-    previous year's columns: its targets are the year's own (no state to confirm) and there is no
-    previous year beside them. Whatever a 1.0 sheet holds under such a label was typed by hand,
-    not written by perf_xl, and is not taken for them."""
-    rows = tuple(dataclasses.replace(r, target_state="", previous_actual=None, previous_achievement=None)
-                 for r in wb.rows)
+    """1.0 (the 2022 layout) -> 1.1 (the year's cycle). A 1.0 workbook has no indicator codes: each
+    indicator gets ``<objective code>.<n>`` in the objective's row order (as ``import-relazione``
+    numbers them). It has no «Stato target» nor the previous year's columns: its targets are the
+    year's own (no state to confirm) and there is no previous year beside them. Whatever a 1.0
+    sheet holds under such a label was typed by hand, not written by perf_xl, and is not taken."""
+    rows = tuple(with_indicator_codes(
+        dataclasses.replace(r, indicator_code="", target_state="", previous_actual=None, previous_achievement=None)
+        for r in wb.rows))
     return dataclasses.replace(wb, rows=rows, info={**wb.info, "schema_version": "1.1"})
 
 
 STEPS: tuple[Step, ...] = (
-    Step("1.0", "1.1", ("target_state", "previous_actual", "previous_achievement"), _1_0_to_1_1),
+    Step("1.0", "1.1", ("indicator_code", "target_state", "previous_actual", "previous_achievement"), _1_0_to_1_1),
 )
 
 

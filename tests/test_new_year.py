@@ -24,8 +24,8 @@ from perf_xl.schema import load_schema
 SCHEMA = load_schema()
 L = SCHEMA.indicators
 # what a new year keeps of each indicator, unchanged
-KEPT = ("area", "objective_code", "objective", "responsabile", "settore", "definizione", "indicator", "formula",
-        "finalita", "polarity", "weight", "target")
+KEPT = ("area", "objective_code", "indicator_code", "objective", "responsabile", "settore", "definizione", "indicator",
+        "formula", "finalita", "polarity", "weight", "target")
 
 
 def _rows(path: Path):
@@ -79,6 +79,30 @@ def test_new_year_keeps_the_plan_and_empties_the_results(year_2023):
         assert _cached(new_path, "previous_achievement") == pytest.approx(_cached(old_path, "achievement"))
         assert all(v is None for v in _cached(new_path, "actual"))
     assert (objectives, indicators) == (63, 139)
+
+
+def test_an_indicator_added_by_typing_gets_a_code_the_others_keep_theirs(year_2023, tmp_path):
+    """2023's workbook, with an indicator typed under OB01 without a code, gives 2024's: the new one
+    gets the next free code of its objective, every other indicator keeps its own."""
+    src = tmp_path / "2023"
+    src.mkdir()
+    path = src / next(year_2023.glob("*.xlsx")).name
+    shutil.copy(next(year_2023.glob("*.xlsx")), path)
+    first = _rows(path).rows
+    book = openpyxl.load_workbook(path)
+    ws = book[L.name]
+    n = L.first_data_row + len(first)
+    for key in ("area", "objective_code", "objective", "responsabile", "settore", "indicator", "polarity", "target",
+                "weight"):
+        value = getattr(first[0], key) if key != "indicator" else "Indicatore nuovo"
+        ws[L.cell(key, n)] = value
+    book.save(path)
+    r = run_cli(["new-year", str(src), "--out", str(tmp_path / "2024")], tmp_path)
+    assert r.exit == 0, r.stdout + r.stderr
+    rows = _rows(next((tmp_path / "2024").glob("2024_*.xlsx"))).rows
+    same = [x for x in first if x.objective_code == first[0].objective_code]
+    assert [x.indicator_code for x in rows[:-1]] == [x.indicator_code for x in first]
+    assert rows[-1].indicator_code == f"{first[0].objective_code}.{len(same) + 1}"
 
 
 def test_the_references_are_read_only_and_the_targets_marked(year_2023):

@@ -43,14 +43,19 @@ def test_the_1_0_step_maps_the_old_layout_to_the_new():
                        polarity="crescente", target=10.0, actual=5.0, weight=100.0,
                        target_state="da confermare", previous_actual=3.0, previous_achievement=30.0)
     old = SettoreWorkbook(info={"year": 2022, "settore": "S", "schema_version": "1.0"}, areas=(), rows=(row,))
+    old = dataclasses.replace(old, rows=(row, dataclasses.replace(row, indicator="J", indicator_code="x"),
+                                         dataclasses.replace(row, objective_code="OB2", indicator="K")))
     (step,) = versions.steps_between("1.0", "1.1")
-    assert step.added == ("target_state", "previous_actual", "previous_achievement")
+    assert step.added == ("indicator_code", "target_state", "previous_actual", "previous_achievement")
     assert all(key in L.letters() and L.column(key).optional for key in step.added)
     new = versions.upgrade(old, "1.1")
     assert new.info["schema_version"] == "1.1"
-    (r,) = new.rows
+    # each indicator numbered within its objective, in row order; nothing else carried over
+    assert [r.indicator_code for r in new.rows] == ["OB1.1", "OB1.2", "OB2.1"]
+    r = new.rows[0]
     assert (r.target_state, r.previous_actual, r.previous_achievement) == ("", None, None)
-    assert dataclasses.replace(r, target_state="da confermare", previous_actual=3.0, previous_achievement=30.0) == row
+    assert dataclasses.replace(r, indicator_code="", target_state="da confermare", previous_actual=3.0,
+                               previous_achievement=30.0) == row
     assert versions.steps_between("1.1", "1.1") == [] and versions.steps_between("2.0", "1.1") == []
 
 
@@ -70,6 +75,9 @@ def test_the_shipped_2022_workbooks_are_read_through_the_upgrade_with_no_finding
         assert read.findings == [] and read.upgraded_from == "1.0"
         assert read.workbook.info["schema_version"] == SCHEMA.version
         assert all(r.target_state == "" and r.previous_actual is None for r in read.workbook.rows)
+        codes = [r.indicator_code for r in read.workbook.rows]
+        assert len(set(codes)) == len(codes) and all(c.startswith(r.objective_code + ".")
+                                                     for c, r in zip(codes, read.workbook.rows))
     # validation says exactly what it said before the layout changed (one objective whose weights sum to 82)
     assert [f.code for f in validate_paths([SHIPPED_2022]).findings] == ["pesi-somma"]
 
@@ -113,7 +121,9 @@ def test_upgrade_writes_the_new_layout_beside_the_old_file(tmp_path):
     a, b = read_settore_workbook(old), read_settore_workbook(new)
     assert b.findings == [] and b.upgraded_from is None
     assert b.workbook.info == a.workbook.info and b.workbook.areas == a.workbook.areas
-    assert b.workbook.rows == a.workbook.rows  # the data kept
+    assert b.workbook.rows == a.workbook.rows  # the data kept (and the indicator codes the upgrade gave)
+    assert [c.value for c in openpyxl.load_workbook(new)[L.name][L.column("indicator_code").letter]][1:3] == \
+        [r.indicator_code for r in a.workbook.rows[:2]]
     # never replaced; the upgraded one needs nothing; a newer one is refused
     again = run_cli(["upgrade", str(old)], tmp_path)
     assert again.exit == 2 and "Non è stato scritto nulla." in again.stderr and "(aggiornato).xlsx" in again.stderr

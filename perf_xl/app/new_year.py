@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import formulas
 from ..findings import finding
-from ..model import ERROR, AreaInfo, Finding, SettoreWorkbook
+from ..model import ERROR, AreaInfo, Finding, SettoreWorkbook, with_indicator_codes
 from ..schema import WorkbookSchema, load_schema
 from ..scoring import is_number, row_cells
 from ..settings import Settings, load_settings
@@ -62,12 +62,12 @@ class CycleResult:
 
 def next_year_workbook(wb: SettoreWorkbook, year: int, source: str, schema: WorkbookSchema,
                        settings: Settings) -> SettoreWorkbook:
-    """``wb`` (read in the current layout) as next year's workbook: codes, names, formulas, polarity,
-    weights and targets kept; each target *da confermare*; consuntivi, notes and published values
+    """``wb`` (read in the current layout) as next year's workbook: codes (an indicator without one gets
+    one), names, formulas, polarity, weights and targets kept; each target *da confermare*; consuntivi, notes and published values
     empty; last year's consuntivo and % Ragg (unrounded, by the comune's rules) as references."""
     pending = schema.cycle.pending
     rows = []
-    for r in wb.rows:
+    for r in with_indicator_codes(wb.rows):  # an indicator added by typing gets its code now
         pct = row_cells(r.target, r.actual, r.polarity, r.weight, settings, schema.marks.invalid).achievement
         rows.append(dataclasses.replace(
             r, actual=None, note="", published_achievement=None, source_ref="",
