@@ -183,3 +183,16 @@ def test_a_year_that_does_not_come_after_is_refused_per_workbook(tmp_path):
     assert "«2022_a.xlsx» è del 2022 (foglio Info, cella B2): non si prepara da essa il 2022, che non viene dopo." \
         in " ".join(r.stdout.split())
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_code_used_twice_is_reported_where_it_is(year_2023, tmp_path):
+    path = tmp_path / "2023_doppio.xlsx"
+    shutil.copy(next(year_2023.glob("*.xlsx")), path)
+    book = openpyxl.load_workbook(path)
+    ws = book[L.name]
+    ws[L.cell("indicator_code", 3)] = ws[L.cell("indicator_code", 2)].value
+    book.save(path)
+    r = run_cli(["validate", str(path), "--json", str(tmp_path / "v.json")], tmp_path)
+    found = [(f["code"], f["cell"], f["severity"]) for f in
+             json.loads((tmp_path / "v.json").read_text(encoding="utf-8"))["findings"] if "codice" in f["code"]]
+    assert found == [("codice-indicatore-doppio", L.cell("indicator_code", 3), "avviso")]

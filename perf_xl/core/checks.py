@@ -250,6 +250,19 @@ def check_duplicates(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
             seen[key] = r.row
 
 
+def check_indicator_codes(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
+    """One indicator, one code, within a workbook: the code is what matches it across years."""
+    first: dict[str, int] = {}
+    for r in rows:
+        code = " ".join(r.indicator_code.split())
+        if not code:
+            continue
+        if code in first:
+            yield ctx.finding(r, "indicator_code", "codice-indicatore-doppio", r.indicator_code, first_row=first[code])
+        else:
+            first[code] = r.row
+
+
 def check_objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
     """One objective code, one name, within a workbook."""
     first: dict[str, IndicatorRow] = {}
