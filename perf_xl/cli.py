@@ -566,7 +566,8 @@ def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, sett
 @click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder where next year's workbooks are written (existing files are never replaced).")
-@click.option("--year", type=int, default=None, help="The new year (default: each workbook's year + 1).")
+@click.option("--year", type=click.IntRange(1990, 2200), default=None,
+              help="The new year (default: each workbook's year + 1).")
 @settings_option
 def new_year_cmd(folder, out_dir, year, settings_path):
     """Prepare next year's settore workbooks from this year's, one per settore.
@@ -579,8 +580,13 @@ def new_year_cmd(folder, out_dir, year, settings_path):
     Example: perf-xl new-year workbooks/2022 --year 2023 --out workbooks/2023
     """
     from .app.new_year import OutputsExist, new_year
+    from .io.outputs import same_file
 
     _require_workbooks(folder)
+    if same_file(out_dir, folder):
+        raise CommandError(f"--out indica la cartella stessa delle cartelle di lavoro da cui partire («{folder}»): "
+                           "quelle del nuovo anno vi si mescolerebbero. Indicare un'altra cartella con --out. "
+                           "Non è stato scritto nulla.")
     settings = _settings(settings_path)
     try:
         with _writing(Snapshot(folders=[out_dir])):

@@ -160,6 +160,15 @@ def test_nothing_is_ever_replaced(year_2023, tmp_path):
     assert tree_hashes(year_2023) == before
 
 
+def test_the_new_year_does_not_go_into_the_old_folder(tmp_path):
+    src = tmp_path / "2022"
+    src.mkdir()
+    shutil.copy(next(SHIPPED_2022.glob("*.xlsx")), src / "2022_a.xlsx")
+    r = run_cli(["new-year", str(src), "--out", str(src) + "/"], tmp_path)
+    assert r.exit == 2 and "Indicare un'altra cartella con --out. Non è stato scritto nulla." in r.stderr
+    assert [p.name for p in src.iterdir()] == ["2022_a.xlsx"]
+
+
 def test_one_broken_workbook_does_not_stop_the_others(tmp_path):
     src = tmp_path / "2022"
     src.mkdir()
