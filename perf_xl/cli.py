@@ -754,5 +754,81 @@ def verifica_cmd(manifest):
     sys.exit(1)
 
 
+@main.command("new-year")
+@click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder where next year's workbooks are written (existing files are never replaced).")
+@click.option("--year", type=click.IntRange(1990, 2200), default=None,
+              help="The new year (default: each workbook's year + 1).")
+@settings_option
+def new_year_cmd(folder, out_dir, year, settings_path):
+    """Prepare next year's settore workbooks from this year's, one per settore.
+
+    Objectives, indicators (same codes), formulas, polarity and weights are kept; each target is kept
+    and marked «da confermare»; consuntivi are empty; last year's consuntivo and % Ragg stay beside each
+    indicator as a read-only reference. Nothing is ever replaced: when a workbook to write exists in
+    --out, nothing is written. A workbook that cannot be used is reported and the others are written
+    (exit 1).
+    Example: perf-xl new-year workbooks/2022 --year 2023 --out workbooks/2023
+    """
+    from .app.new_year import OutputsExist, new_year
+    from .io.outputs import same_file
+
+    _require_workbooks(folder)
+    if same_file(out_dir, folder):
+        raise CommandError(f"--out indica la cartella stessa delle cartelle di lavoro da cui partire («{folder}»): "
+                           "quelle del nuovo anno vi si mescolerebbero. Indicare un'altra cartella con --out. "
+                           "Non è stato scritto nulla.")
+    settings = _settings(settings_path)
+    try:
+        with _writing(Snapshot(folders=[out_dir])):
+            result = new_year(folder, out_dir, year=year, settings=settings)
+    except OutputsExist as exc:
+        raise CommandError(str(exc)) from exc
+    _cycle_summary(result, "preparata", "preparate")
+    if result.not_written:
+        sys.exit(1)
+
+
+@main.command("upgrade")
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@settings_option
+def upgrade_cmd(files, settings_path):
+    """Write settore workbooks of an older layout again in the current one, beside each file.
+
+    Each FILE of an older schema version gives «<name> (aggiornato).xlsx» in its folder, with the same
+    data; the file itself is never changed, and an existing «(aggiornato)» file is never replaced. A
+    workbook already in the current layout is left as it is; one of a newer layout is refused (exit 1).
+    Example: perf-xl upgrade workbooks/2022/2022_settore-polizia-locale.xlsx
+    """
+    from .app.new_year import OutputsExist, upgrade_files, upgraded_path
+
+    settings = _settings(settings_path)
+    try:
+        with _writing(Snapshot([upgraded_path(Path(f)) for f in files])):
+            result = upgrade_files(files, settings=settings)
+    except OutputsExist as exc:
+        raise CommandError(str(exc)) from exc
+    _cycle_summary(result, "aggiornata", "aggiornate")
+    for p in result.current:
+        echo(f"Già nella versione {load_schema().version} dello schema, lasciata com'è: {p}")
+    if result.not_written:
+        sys.exit(1)
+
+
+def _cycle_summary(result, done_one: str, done_many: str) -> None:
+    """What new-year and upgrade say: the workbooks written, then why any was not."""
+    echo(f"{count(len(result.written), 'cartella di lavoro ' + done_one, 'cartelle di lavoro ' + done_many)}: "
+         f"{count(result.objectives, 'obiettivo', 'obiettivi')}, {count(result.indicators, 'indicatore', 'indicatori')}.")
+    for src, dst in result.written:
+        echo(f"  {Path(src).name} -> {dst}")
+    if result.not_written:
+        echo(f"Non {'scritta' if len(result.not_written) == 1 else 'scritte'}: "
+             f"{', '.join(Path(p).name for p in result.not_written)}.")
+    if result.findings:
+        echo(f"Segnalazioni ({len(result.findings)}):")
+        _print_findings(result.findings)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

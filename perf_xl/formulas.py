@@ -179,7 +179,15 @@ def whole_number(letters: dict[str, str], key: str, row: int, column) -> str:
     return f"IF(ISNUMBER({x}),{x}=INT({x}),FALSE)"
 
 
+def pending(letters: dict[str, str], key: str, row: int, column) -> str:
+    """A target carried over by ``perf-xl new-year`` and not yet confirmed: the row's «Stato target»
+    is the schema's ``[cycle] pending`` (EXACT, as validation compares it)."""
+    state = f"{letters['target_state']}{row}"
+    return f"EXACT({state},{_q(load_schema().cycle.pending)})"
+
+
 MARK_RULES = {
+    "pending": pending,
     "not_a_number": not_a_number,
     "out_of_range": out_of_range,
     "not_allowed": not_allowed,
@@ -200,6 +208,9 @@ MARK_RULES = {
 #
 # The UDFs receive the workbook's settings (the defined names), never the PC's.
 
+UDF_ACHIEVEMENT = "PERF_RAGG"  # the % Ragg UDF: a sheet whose formulas call it was written in UDF mode
+
+
 def _number_udf(call: str, native: str) -> str:
     return f"=IFERROR({call}+0,{native.lstrip('=')})"
 
@@ -211,7 +222,7 @@ def _word_udf(call: str, native: str, words: tuple[str, ...]) -> str:
 
 def achievement_udf(letters: dict[str, str], row: int, settings: Settings | None = None) -> str:
     t, a, p = _cells(letters, row)
-    call = f"PERF_RAGG({t},{a},{p},{load_schema().names.decreasing_ratio})"
+    call = f"{UDF_ACHIEVEMENT}({t},{a},{p},{load_schema().names.decreasing_ratio})"
     return _number_udf(call, achievement(letters, row, settings))
 
 

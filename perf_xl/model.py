@@ -8,6 +8,7 @@ findings are frozen; what a run fills as it goes (Report, ObjectivePart, RunResu
 from __future__ import annotations
 
 import hashlib
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
@@ -42,6 +43,14 @@ class IndicatorRow:
     note: str = ""
     published_achievement: float | None = None
     source_ref: str = ""
+    # the year's cycle (schema 1.1, ``perf-xl new-year``): the indicator's code, the same every year
+    # (``<objective code>.<n>``, see :func:`with_indicator_codes`); the target's state (``[cycle]`` of
+    # settore.toml; "" in a workbook that never went through new-year) and the previous year's
+    # consuntivo and % Ragg, kept beside the indicator as a read-only reference
+    indicator_code: str = ""
+    target_state: str = ""
+    previous_actual: float | None = None
+    previous_achievement: float | None = None
     # the values of the schema's columns that have no field here (columns added to settore.toml), by
     # column key; None when the schema has none (no dict built per row for nothing)
     extra: dict | None = None
@@ -138,6 +147,9 @@ class ReadResult:
     indicators_xml: bytes | None = None
     # cells already reported by the reader (a non-finite number, an error value): (file, cell)
     reported: set[tuple[str, str]] = field(default_factory=set)
+    # the Info sheet's schema version when it was older than the schema's: the workbook was read
+    # through the upgrade steps (perf_xl.versions) and ``workbook`` is in the current layout
+    upgraded_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +230,27 @@ class ObjectiveResult:
     # the values of the schema's extra columns (see IndicatorRow.extra): column key -> one value per
     # indicator, in row order; None when the schema has none
     extra: dict | None = None
+
+
+def with_indicator_codes(rows: Iterable[IndicatorRow]) -> list[IndicatorRow]:
+    """Every indicator with a code: one that has none gets ``<objective code>.<n>``, ``n`` after the
+    highest its objective already uses (``OB12.1``, ``OB12.2``… in row order for a workbook with
+    none). A code, once given, is never changed: it is what matches an indicator across years. The
+    rule of ``import-relazione``, of the 1.0 -> 1.1 upgrade and of ``new-year``."""
+    rows = list(rows)
+    highest: dict[str, int] = {}
+    for r in rows:
+        prefix, _, n = r.indicator_code.rpartition(".")
+        if r.indicator_code and prefix == r.objective_code and n.isdigit():
+            highest[prefix] = max(highest.get(prefix, 0), int(n))
+    out = []
+    for r in rows:
+        if not r.indicator_code and r.objective_code:
+            n = highest.get(r.objective_code, 0) + 1
+            highest[r.objective_code] = n
+            r = dataclasses.replace(r, indicator_code=f"{r.objective_code}.{n}")
+        out.append(r)
+    return out
 
 
 # the schema columns an IndicatorRow has a field for; any other column's values go in ``extra``

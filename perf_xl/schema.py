@@ -44,7 +44,8 @@ class Column:
     maximum: float | None = None
     error: str | None = None  # the message Excel shows when a typed value is out of the range
     whole_format: str | None = None  # the number format of a whole number (a conditional format)
-    optional: bool = False  # a computed column a workbook may lack (added after workbooks were in use)
+    optional: bool = False  # a column a workbook may lack (added after workbooks were in use)
+    reference: bool = False  # carried over from the previous year: read-only, shown as computed cells are
 
     @property
     def letter(self) -> str:
@@ -157,6 +158,15 @@ class SettingsNames:
 
 
 @dataclass(frozen=True)
+class Cycle:
+    """The year's cycle (``[cycle]``): the «Stato target» of a target carried over by ``new-year``
+    (``pending``) and of one the dirigente has confirmed (``confirmed``)."""
+
+    pending: str = "da confermare"
+    confirmed: str = "confermato"
+
+
+@dataclass(frozen=True)
 class WorkbookSchema:
     version: str
     indicators: SheetLayout
@@ -165,6 +175,7 @@ class WorkbookSchema:
     source: str = field(default="", compare=False)
     marks: ComputedMarks = ComputedMarks()
     names: SettingsNames = SettingsNames()
+    cycle: Cycle = Cycle()
 
     @property
     def sheet_names(self) -> tuple[str, ...]:
@@ -199,6 +210,7 @@ def _sheet(name: str, raw: dict) -> SheetLayout:
                 error=c.get("error"),
                 whole_format=c.get("whole_format"),
                 optional=bool(c.get("optional", False)),
+                reference=bool(c.get("reference", False)),
             )
         )
     keys = [c.key for c in cols]
@@ -234,14 +246,22 @@ def parse_schema(text: str, source: str = "") -> WorkbookSchema:
         ),
         widths=tuple(float(w) for w in info_raw.get("widths", (20, 70))),
     )
+    indicators = _sheet("indicators", raw["indicators"])
+    cycle = Cycle(**raw.get("cycle", {}))
+    if "target_state" in indicators.letters():
+        allowed = indicators.column("target_state").allowed
+        if cycle.pending not in allowed or cycle.confirmed not in allowed:
+            raise SchemaDefinitionError(f"[cycle]: {cycle.pending!r} and {cycle.confirmed!r} must be among the "
+                                        f"allowed values of target_state {list(allowed)}")
     return WorkbookSchema(
         version=str(raw["schema_version"]),
-        indicators=_sheet("indicators", raw["indicators"]),
+        indicators=indicators,
         areas=_sheet("areas", raw["areas"]),
         info=info,
         source=source,
         marks=ComputedMarks(**raw.get("computed", {})),
         names=SettingsNames(**raw.get("names", {})),
+        cycle=cycle,
     )
 
 

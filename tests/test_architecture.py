@@ -4,7 +4,7 @@ Every import of every module of the package is read from its source (those insid
 too: a lazy import is an arrow like any other) and checked against the layers:
 
     shells (cli, click_it, udf, excel/)  ->  app/ (the runs)  ->  core/ (pure rules) and io/ (read, write)
-    ->  base (model, schema, settings, scoring, formulas, formulas_legacy, wording, numbers, readable)
+    ->  base (model, schema, settings, scoring, formulas, formulas_legacy, wording, numbers, readable, versions)
 
 core and io do not import each other; base imports only base.
 """
@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "perf_xl"
-BASE = {"model", "schema", "settings", "findings", "scoring", "formulas", "formulas_legacy", "wording", "numbers", "readable", ""}
+BASE = {"model", "schema", "settings", "findings", "scoring", "formulas", "formulas_legacy", "wording", "numbers",
+        "readable", "versions", ""}
 SHELLS = {"cli", "click_it", "udf", "excel"}
 
 # what each layer may import (besides itself)

@@ -45,6 +45,7 @@ def _bad_rows():
         r(objective_code="OB06", indicator="Peso alto", weight=120.0),  # 10
         r(objective_code="OB07", indicator="Pulito", target=200.0, actual=24.5, weight=100.0),  # 11
         r(objective_code="OB08", indicator="Maiuscolo", polarity="DECRESCENTE", weight=100.0),  # 12
+        r(objective_code="OB09", indicator="Ripreso", target_state="da confermare", weight=100.0),  # 13
     ]
 
 
@@ -56,6 +57,7 @@ EXPECTED = {
     "text-in-number": {f"{L.column('weight').letter}6", f"{L.column('target').letter}8"},
     "actual-missing": {f"{L.column('actual').letter}9"},
     "out-of-range": {f"{L.column('weight').letter}10"},
+    "target-pending": {f"{L.column('target').letter}13"},
 }
 
 
@@ -188,7 +190,7 @@ def test_marks_appear_on_the_bad_inputs_in_libreoffice(require_libreoffice, tmp_
     # the objective's weight sum as LibreOffice computes it: the numbers of the objective's weights
     ws_sum = {n: ws[L.cell("weight_sum", n)].value for n in range(2, 12)}
     assert [ws_sum[n] for n in (2, 3, 4, 5, 6, 7, 10, 11)] == [82, 82, 82, 100, 100, 100, 120, 100]
-    assert ws[L.cell("weight_sum", 13)].value in (None, "")  # a spare row stays empty
+    assert ws[L.cell("weight_sum", 14)].value in (None, "")  # a spare row stays empty
 
 
 def test_the_sheet_marks_the_cells_that_validation_reports(tmp_path):
@@ -216,10 +218,13 @@ def test_the_weight_sum_column_is_a_checked_formula_and_may_be_missing(tmp_path,
     wf.edit(path, lambda wb: wb[L.name].__setitem__(L.cell("weight_sum", 3), 100))
     found = [(f.code, f.cell) for f in validate_paths([path]).findings]
     assert found == [("formula-sovrascritta", L.cell("weight_sum", 3))]
-    # a workbook written before the column existed is read and checked with no finding about it
+    # a workbook written before the column existed (and the year's cycle's, after it) is read and
+    # checked with no finding about it
     old = wf.write(folder / "s.xlsx", spare_rows=SPARE)
     wf.edit(old, lambda wb: wb[L.name].delete_cols(L.column("weight_sum").position, 20))
-    assert [c.value for c in openpyxl.load_workbook(old)[L.name][1]] == list(L.labels[:-1])
+    before = L.column("weight_sum").position - 1
+    assert [c.value for c in openpyxl.load_workbook(old)[L.name][1]] == list(L.labels[:before])
+    assert all(c.optional for c in L.columns[before:])
     assert not validate_paths([old]).findings
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import finding
-from ..model import AreaInfo, Finding, SettoreWorkbook
+from ..model import AreaInfo, Finding, SettoreWorkbook, with_indicator_codes
 from ..core.relazione.parser import parse_relazione, to_indicator_rows
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
@@ -198,7 +198,8 @@ def build_settore_workbooks(text: str, file: str, year: int | None, schema: Work
         info = {"year": the_year, "settore": settore, "schema_version": schema.version,
                 "source": f"{Path(file).name} (Relazione sulla Performance {rel.year or ''})".strip(),
                 "comune": rel.comune}
-        books.append(SettoreWorkbook(info=info, areas=tuple(sorted(used, key=lambda a: a.number)), rows=tuple(srows)))
+        books.append(SettoreWorkbook(info=info, areas=tuple(sorted(used, key=lambda a: a.number)),
+                                     rows=tuple(with_indicator_codes(srows))))
     return books, findings, the_year
 
 

@@ -12,9 +12,9 @@ import re
 from openpyxl.utils import get_column_letter
 
 from .. import formulas, formulas_legacy
-from ..core.checks import (_Ctx, check_cells, check_duplicates, check_info, check_objective_names,
-                           check_objective_weights, check_values, finding_order, objective_names,
-                           ObjectiveName)
+from ..core.checks import (_Ctx, check_cells, check_duplicates, check_indicator_codes, check_info,
+                           check_objective_names, check_objective_weights, check_values, finding_order,
+                           objective_names, ObjectiveName)
 from ..findings import finding
 from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
 from ..model import Finding, ReadResult, Report
@@ -126,7 +126,8 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
     for read in ok:
         ctx = _Ctx(schema, {k: get_column_letter(i + 1) for k, i in read.columns.items()})
         rows = list(read.workbook.rows)
-        for check in (check_objective_weights, check_duplicates, check_objective_names, check_values):
+        for check in (check_objective_weights, check_duplicates, check_indicator_codes, check_objective_names,
+                      check_values):
             report.extend(f for f in check(rows, ctx) if (f.file, f.cell) not in reported)
         report.extend(check_formulas(read, schema, settings))
         if names_out is not None:

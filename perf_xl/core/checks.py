@@ -250,6 +250,19 @@ def check_duplicates(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
             seen[key] = r.row
 
 
+def check_indicator_codes(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
+    """One indicator, one code, within a workbook: the code is what matches it across years."""
+    first: dict[str, int] = {}
+    for r in rows:
+        code = " ".join(r.indicator_code.split())
+        if not code:
+            continue
+        if code in first:
+            yield ctx.finding(r, "indicator_code", "codice-indicatore-doppio", r.indicator_code, first_row=first[code])
+        else:
+            first[code] = r.row
+
+
 def check_objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
     """One objective code, one name, within a workbook."""
     first: dict[str, IndicatorRow] = {}
@@ -284,7 +297,8 @@ def objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> list[ObjectiveName]:
 
 
 def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
-    """Per-row rules that depend on polarity: atteso 0, binary values, consuntivo still empty."""
+    """Per-row rules: atteso 0 and binary values (by polarity), consuntivo still empty, a target
+    carried over from the previous year and not yet confirmed."""
     for r in rows:
         polarity = normal_polarity(r.polarity)
         if polarity == "crescente" and r.target == 0:
@@ -297,6 +311,10 @@ def check_values(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Finding]:
                                       label=ctx.schema.indicators.column(key).label.lower(), number=number(v))
         if r.actual is None:
             yield ctx.finding(r, "actual", "consuntivo-mancante")
+        if r.target_state == ctx.schema.cycle.pending:  # carried over by new-year, not yet confirmed
+            yield ctx.finding(r, "target", "target-da-confermare", r.target, confirmed=ctx.schema.cycle.confirmed,
+                              state=ctx.schema.indicators.column("target_state").label,
+                              state_cell=ctx.cell("target_state", r.row))
 
 
 def check_info(read: ReadResult, schema: WorkbookSchema) -> Iterable[Finding]:

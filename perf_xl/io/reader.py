@@ -25,6 +25,7 @@ from ..model import ERROR, INDICATOR_FIELDS, AreaInfo, ReadResult, Finding, Indi
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
 from ..wording import as_read, number, os_reason
+from .. import versions
 from .formula_scan import canonical_sheet, error_cells, sheet_parts, sheet_xml
 
 # what a folder may hold as a settore workbook: the formats perf_xl reads (.xlsx, .xlsm) and those a
@@ -36,7 +37,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # required column of it missing or renamed
 FILE_NOT_READ_CODES = frozenset({
     "file-vuoto", "file-non-excel", "file-illeggibile", "file-protetto", "formato-xls", "formato-xlsb", "formato-ods",
-    "file-non-accessibile", "file-in-scrittura", "file-sospetto", "intestazione-mancante"})
+    "file-non-accessibile", "file-in-scrittura", "file-sospetto", "intestazione-mancante",
+    "versione-schema-successiva"})
 SHEET_NOT_READ_CODES = frozenset({"foglio-mancante", "foglio-illeggibile"})
 COLUMN_NOT_READ_CODES = frozenset({"colonna-mancante", "colonna-rinominata"})
 
@@ -190,6 +192,10 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
             return None
 
     info = _read_info(grid(schema.info.name), schema, sink)
+    if not _version_known(info, schema, sink):  # a layout this perf_xl does not know: never misread
+        result.workbook = SettoreWorkbook(info=info, areas=(), rows=(), path=str(path))
+        result.findings = sink.findings
+        return result
     areas = _read_areas(grid(schema.areas.name), schema, sink)
     rows = _read_indicators(grid(schema.indicators.name), schema, sink, str(path), result)
     if result.columns and zf is not None:
@@ -198,8 +204,27 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
         if result.indicators_xml is not None:
             _error_values(result, schema, sink)
     result.workbook = SettoreWorkbook(info=info, areas=tuple(areas), rows=tuple(rows), path=str(path))
+    if versions.compare(info.get("schema_version"), schema.version) == -1:
+        result.upgraded_from = info["schema_version"]
+        result.workbook = versions.upgrade(result.workbook, schema.version)
     result.findings = sink.findings
     return result
+
+
+def _version_known(info: dict, schema: WorkbookSchema, sink: _Sink) -> bool:
+    """Whether the Info sheet's schema version is one this perf_xl reads: the current one or an older
+    one (upgraded, see :mod:`perf_xl.versions`). A newer or unreadable version is one error naming
+    the Info cell, and the workbook is not read. A missing one is the Info check's (info-mancante)."""
+    found = info.get("schema_version")
+    if found in (None, ""):
+        return True
+    order = versions.compare(found, schema.version)
+    if order is not None and order <= 0:
+        return True
+    cell, row = schema.info.cell("schema_version")
+    sink.add(schema.info.name, cell, row, schema.info.field("schema_version").label, "versione-schema-successiva",
+             found, variant=None if order == 1 else "illeggibile", name=Path(sink.file).name, current=schema.version)
+    return False
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -91,7 +91,7 @@ def _col_format(book, col: Column, wrap: bool):
         props["num_format"] = col.format
     if wrap:
         props["text_wrap"] = True
-    if col.computed:
+    if col.computed or col.reference:  # grey and locked: nothing to type (a reference is last year's)
         props["bg_color"] = load_style()["computed_fill"]
     return book.add_format(props)
 
