@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from cli_runner import is_italian, run_cli
 from conftest import SHIPPED_2022
