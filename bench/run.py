@@ -99,17 +99,17 @@ def measure(mode: str, folder: Path, workers: int, out: Path) -> dict:
             for s in SHEETS:
                 book.get_sheet_by_name(s).to_python()
     elif mode == "validate":
-        v = validate_paths([folder])
+        v = validate_paths([folder], workers=workers)
         write_report_json(out / f"validate-w{workers}.json", v.report, v.files)
         extra["cell_findings"] = sorted([Path(f.file).name, f.cell, f.code] for f in v.report if f.code in CELL_CODES)
         extra["findings"] = len(v.report)
     elif mode in ("consolidate", "both"):
-        c = consolidate_folder(folder, validate=(mode == "both"))
+        c = consolidate_folder(folder, validate=(mode == "both"), workers=workers)
         write_summary_outputs(c, out / f"{mode}-w{workers}.xlsx", out / f"{mode}-w{workers}.json")
         extra["indicators"] = c.indicator_count
         extra["findings"] = len(c.findings)
     elif mode in ("nightly-full", "nightly-rerun"):
-        r = run_nightly(folder, out / f"reports-w{workers}")
+        r = run_nightly(folder, out / f"reports-w{workers}", workers=workers)
         extra["validated"] = len(r.validated)
     seconds = time.perf_counter() - t0
     return {"mode": mode, "workers": workers, "files": len(files), "seconds": seconds, "imports_seconds": imports,

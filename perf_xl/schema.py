@@ -265,8 +265,10 @@ def parse_schema(text: str, source: str = "") -> WorkbookSchema:
     )
 
 
+@lru_cache(maxsize=1)
 def schemas_dir() -> Path:
-    """Where the shipped ``schemas/`` folder is (inside the installed package)."""
+    """Where the shipped ``schemas/`` folder is (inside the installed package; asked once: the formulas
+    ask for the schema at every cell template, and importlib's answer costs 40 µs)."""
     return Path(str(resources.files("perf_xl.schemas")))
 
 
