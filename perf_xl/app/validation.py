@@ -58,8 +58,7 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     first = layout.first_data_row
     last = last_formula_row(data, letters[computed[-1].key]) or first
     native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
-    others = [_row_templates(rules, letters, settings, computed, first, last)
-              for rules in (formulas.UDF_RULES, formulas_legacy.RULES, formulas_legacy.UDF_RULES)]
+    others = None  # the UDF mode's and the previous template's formulas: built only for a cell that is not native
     shape = _row_templates(formulas.RULES, letters, settings, computed, first, _SENTINEL_LAST)
     sentinel, last_row = str(_SENTINEL_ROW).encode(), (str(_SENTINEL_LAST).encode(), last)
     # the common case: exactly the template's formula for its own row, compared as stored
@@ -94,6 +93,9 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
                 continue
             if got.is_error:
                 out.append(finding("errore-formula", value=got.value, **where))
+            if others is None:
+                others = [_row_templates(rules, letters, settings, computed, first, last)
+                          for rules in (formulas.UDF_RULES, formulas_legacy.RULES, formulas_legacy.UDF_RULES)]
             allowed = (_normal(expected),
                        *(_normal(o[c.key].replace(str(_SENTINEL_ROW), str(excel_row))) for o in others))
             if got.formula and _normal(got.formula) not in allowed:

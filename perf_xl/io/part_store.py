@@ -11,6 +11,8 @@ is all it does: merging and scoring are the core's (:mod:`perf_xl.core.consolida
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import os
 import pickle
 import tempfile
@@ -20,6 +22,9 @@ from collections.abc import Iterable, Iterator
 from ..model import ObjectivePart
 
 MEMORY_LIMIT = 20_000  # parts held in memory before the store moves to a temporary file
+# on disk a part is a plain tuple of its fields: pickled and read back several times faster than the
+# object, and rebuilt as the same ObjectivePart
+_AS_TUPLE = operator.attrgetter(*(f.name for f in dataclasses.fields(ObjectivePart)))
 
 
 class PartStore:
@@ -32,6 +37,7 @@ class PartStore:
         self._chunks: dict[str, list[tuple[int, list[ObjectivePart] | tuple[int, int]]]] = {}
         self._dropped: set[int] = set()
         self._file = None
+        self._end = 0  # the file's length: chunks are only ever appended
         self._finalizer = None
 
     @property
@@ -68,7 +74,7 @@ class PartStore:
                 yield where
             else:
                 offset, length = where
-                yield pickle.loads(os.pread(self._file.fileno(), length, offset))
+                yield [ObjectivePart(*t) for t in pickle.loads(os.pread(self._file.fileno(), length, offset))]
 
     def close(self) -> None:
         if self._finalizer is not None:
@@ -77,9 +83,10 @@ class PartStore:
     def _put(self, chunk: list[ObjectivePart]):
         if self._file is None:
             return chunk
-        data = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
-        offset = self._file.seek(0, os.SEEK_END)
+        data = pickle.dumps(list(map(_AS_TUPLE, chunk)), protocol=pickle.HIGHEST_PROTOCOL)
+        offset = self._end
         self._file.write(data)
+        self._end += len(data)
         return offset, len(data)
 
     def _spill(self) -> None:
