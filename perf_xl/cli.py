@@ -479,11 +479,12 @@ def validate_cmd(paths, json_file, report_file, csv_file, limit, plan_file, work
         if Path(p).is_dir():
             _require_workbooks(p)
     if plan_file:
-        from .io.plan_file import PlanFileError, read_plan
+        from .io.plan_file import read_plan
+        from .io.tagged_json import TaggedFileError
 
         try:
             read_plan(plan_file)  # before reading any workbook
-        except PlanFileError as exc:
+        except TaggedFileError as exc:
             raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
     v = validate_paths(paths, load_schema(), _settings(settings_path), workers=workers)
     if plan_file:
@@ -733,11 +734,11 @@ def verifica_cmd(manifest):
     Example: perf-xl verifica manifest_2022.json
     """
     from .app.provenance import INPUT, OUTPUT, verify
-    from .io.manifest import ManifestError
+    from .io.tagged_json import TaggedFileError
 
     try:
         v = verify(manifest)
-    except ManifestError as exc:
+    except TaggedFileError as exc:
         raise CommandError(str(exc)) from exc
     roles = {INPUT: "cartella di lavoro letta", OUTPUT: "file prodotto", "settings": "file delle impostazioni"}
     for e in v.changed:

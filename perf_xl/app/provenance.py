@@ -50,7 +50,7 @@ class Verification:
 
 
 def verify(manifest_path: str | Path) -> Verification:
-    """Hash every file of the manifest again (raises :class:`~perf_xl.io.manifest.ManifestError` when it
+    """Hash every file of the manifest again (raises :class:`~perf_xl.io.tagged_json.TaggedFileError` when it
     is not a manifest perf_xl can read)."""
     data = read_manifest(manifest_path)
     result = Verification(manifest=data)

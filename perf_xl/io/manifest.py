@@ -10,18 +10,13 @@ carry no time of their own). Reading and writing only: which files go in is the 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
-from .atomic import write_text_atomic
+from .tagged_json import Kind, read_tagged, write_tagged
 
-FORMAT = "perf_xl-manifest"
-FORMAT_VERSION = 1
+MANIFEST = Kind(format="perf_xl-manifest", version=1, key="files", name="Il manifest",
+                not_ours="«{path}» non è un manifest di perf_xl (scritto da consolidate o publish con --manifest).")
 _CHUNK = 1 << 20
-
-
-class ManifestError(ValueError):
-    """The file is not a manifest perf_xl can read (the message is Italian, for the user)."""
 
 
 def file_digest(path: str | Path) -> tuple[int, str]:
@@ -41,18 +36,9 @@ def file_entry(path: str | Path, role: str) -> dict:
 
 
 def write_manifest(path: str | Path, data: dict) -> Path:
-    body = {"format": FORMAT, "format_version": FORMAT_VERSION, **data}
-    return write_text_atomic(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    return write_tagged(path, MANIFEST, data)
 
 
 def read_manifest(path: str | Path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ManifestError(f"Il manifest «{path}» non si legge come file JSON di perf_xl.") from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ManifestError(f"«{path}» non è un manifest di perf_xl (scritto da consolidate o publish con "
-                            "--manifest).")
-    if data.get("format_version") != FORMAT_VERSION or not isinstance(data.get("files"), list):
-        raise ManifestError(f"Il manifest «{path}» è di una versione che questo perf_xl non conosce.")
-    return data
+    """The manifest at ``path`` (:class:`~perf_xl.io.tagged_json.TaggedFileError` when it is not one)."""
+    return read_tagged(path, MANIFEST)
