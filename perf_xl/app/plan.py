@@ -55,6 +55,7 @@ def plan_findings(paths: Iterable[str | Path], plan_path: str | Path,
     on = _dt.date.fromisoformat(plan["approved_on"]).strftime("%d/%m/%Y")
     layout = schema.indicators
     labels = {f: layout.column(f).label for f in ("target", "weight", "polarity")}
+    settore_cell, settore_row = schema.info.cell("settore")
     seen, out = set(), []
     for p in paths:
         read = read_settore_workbook(p, schema)
@@ -63,9 +64,9 @@ def plan_findings(paths: Iterable[str | Path], plan_path: str | Path,
         current = plan_entry(read.workbook.info, read.workbook.rows)
         key = workbook_key(current)
         base = approved.get(key)
-        cell, row = schema.info.cell("settore")
         if base is None:
-            out.append(finding("piano-cartella-nuova", file=str(p), sheet=schema.info.name, cell=cell, row=row,
+            out.append(finding("piano-cartella-nuova", file=str(p), sheet=schema.info.name, cell=settore_cell,
+                               row=settore_row,
                                value=current["settore"], date=on))
             continue
         seen.add(key)

@@ -27,10 +27,9 @@ def lines_needed(text: str, width: float) -> int:
     of a digit): each paragraph wrapped at spaces. Text averages a little narrower than digits (about
     1.15 characters to the unit in Calibri and its metric twin Carlito); one character of margin."""
     chars = max(1, int(width * 1.15) - 1)
-    return sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
-               for part in str(text).split("\n")) if not _wide(text) else \
-        sum(max(1, len(textwrap.wrap(part, max(1, int(chars / 1.35)), break_long_words=True)))
-            for part in str(text).split("\n"))
+    if _wide(text):
+        chars = max(1, int(chars / 1.35))
+    return sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True))) for part in str(text).split("\n"))
 
 
 def _wide(text: str) -> bool:

@@ -171,7 +171,7 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
             used.add(layout["confronto"]["sheet"].lower())
         sintesi = book.add_worksheet(layout["sintesi"]["sheet"])
         sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
-        _write_sintesi(book, sintesi, c, layout["sintesi"], fmts, sheet_names)
+        _write_sintesi(book, sintesi, c, layout["sintesi"], fmts, sheet_names, layout["findings"]["sheet"])
         set_page(sintesi, title=doc_title, landscape=layout["sintesi"].get("orientation") == "landscape")
         notes = layout["findings"]["sheet"]
         for a in c.areas:
@@ -300,7 +300,7 @@ def write_summary_csv(path: str | Path, c: RunResult) -> Path:
                      ([column_value(row, col) for col in cols] for row in map(sintesi_row, c.areas)))
 
 
-def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: dict) -> None:
+def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: dict, notes: str) -> None:
     cols = lay["columns"]
     title = f"{lay['title']} {c.year or ''}" + (f" — Comune di {c.comune}" if c.comune else "")
     notice = sintesi_notice(c)  # first, where nobody can miss it: the Relazione is incomplete or to check
@@ -313,7 +313,6 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
     ws.write_string(top + 1, 0, lay["subtitle"], fmts["subtitle"])
     hr = top + 3
     _header(ws, hr, cols, fmts)
-    notes = load_summary_layout()["findings"]["sheet"]
     for i, a in enumerate(c.areas):
         r = hr + 1 + i
         values = sintesi_row(a)
