@@ -18,7 +18,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "perf_xl"
 BASE = {"model", "schema", "settings", "findings", "scoring", "formulas", "formulas_legacy", "wording", "numbers",
-        "readable", "versions", ""}
+        "readable", "versions", "collector", ""}
 SHELLS = {"cli", "click_it", "udf", "excel"}
 
 # what each layer may import (besides itself)

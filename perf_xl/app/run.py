@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,10 +24,11 @@ from ..core.consolidation import Objectives, area_key, areas_from_objectives, ob
 from ..core.checks import finding_order
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
 from ..io.reader import indicators_read, read_settore_workbook
-from ..io.part_store import PartStore
+from ..io.part_store import PartStore, encode_parts
+from ..collector import pausing
 from ..findings import finding
 from .validation import validate_reads
-from ..model import ERROR, AreaInfo, Finding, ObjectivePart, RunResult
+from ..model import ERROR, AreaInfo, Finding, RunResult
 from ..schema import WorkbookSchema, load_schema
 from ..settings import Settings, load_settings
 
@@ -45,7 +45,8 @@ class FileOutcome:
     readable: bool = False
     info: dict = field(default_factory=dict)
     areas: tuple[AreaInfo, ...] = ()
-    parts: list[ObjectivePart] = field(default_factory=list)
+    # its objective parts, packed one chunk per area (io.part_store.encode_parts): (area, count, bytes)
+    parts: list[tuple[str, int, bytes]] = field(default_factory=list)
     usable: bool = False  # its indicators were read (the file opened and its Indicatori sheet was read)
     identity: Identity | None = None  # for the check of copies across workbooks (when usable)
     # each area the rows name, with where it is first named: (area, sheet, cell, row)
@@ -63,18 +64,9 @@ class _Job:
     digests: bool = False  # each workbook's values digest (the nightly caches it); else only for copies
 
 
+@pausing
 def process_batch(job: _Job) -> list[FileOutcome]:
     """Read, validate and score one batch of workbooks (runs in a worker or in-process)."""
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # a batch allocates many small long-lived objects: collecting meanwhile only costs time
-    try:
-        return _process_batch(job)
-    finally:
-        if gc_was_enabled:
-            gc.enable()  # the batch's garbage goes with the next young collection, not a full one
-
-
-def _process_batch(job: _Job) -> list[FileOutcome]:
     schema = load_schema(job.schema_path or None)
     reads = [read_settore_workbook(p, schema) for p in job.paths]
     outcomes = {p: FileOutcome(path=p) for p in job.paths}
@@ -96,7 +88,7 @@ def _process_batch(job: _Job) -> list[FileOutcome]:
             o.identity = identity_of(p, o.info, o.areas, read.workbook.rows, read.columns, schema, job.digests)
         o.area_cells = _area_cells(read)
         if job.consolidate:
-            o.parts = objective_parts(read.workbook.rows, job.settings, detail=job.detail)
+            o.parts = encode_parts(objective_parts(read.workbook.rows, job.settings, detail=job.detail))
     return [outcomes[p] for p in job.paths]
 
 
@@ -195,6 +187,7 @@ def _digest_again(path: str, schema: WorkbookSchema) -> str:
     return value_digest(read.workbook.rows, read.workbook.areas)
 
 
+@pausing
 def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool = True,
         detail: bool | None = None, workers: int = 1, settings: Settings | None = None,
         schema: WorkbookSchema | None = None, batch_files: int = BATCH_FILES) -> RunResult:
@@ -234,9 +227,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
         # one area however it is written (case, apostrophes, spaces): every part under one spelling
         for a in o.areas:
             spelled(a.name)
-        for p in o.parts:
-            p.area = spelled(p.area)
-        store.add(i, o.parts)
+        store.add_encoded(i, [(spelled(area), n, chunk) for area, n, chunk in o.parts])
         tables.append((o.path, o.areas))
         if o.area_cells:
             area_cells.append((o.path, o.area_cells))
@@ -262,7 +253,9 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
                                       column=schema.info.field("year").label, value=str(sorted(used_years)),
                                       years=sorted(used_years)))
         score = scorer(settings)
-        by_area = {name: Objectives(functools.partial(store.chunks, name), score) for name in store.areas()}
+        by_area = {name: Objectives(functools.partial(store.chunks, name), score,
+                                    keep=functools.partial(store.keep, name), kept=functools.partial(store.kept, name))
+                   for name in store.areas()}
         result.areas = areas_from_objectives(by_area, areas, settings)
         if dups.to_verify:
             result.areas = [dataclasses.replace(a, to_verify=tuple(dups.to_verify[a.name]))

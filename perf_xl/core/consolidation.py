@@ -146,27 +146,36 @@ def merged_objectives(chunks: Iterable[Iterable[ObjectivePart]]) -> list[Objecti
 
 
 class Objectives(Sequence):
-    """An area's scored objectives, merged from its parts each time they are read.
+    """An area's scored objectives, merged from its parts when first read.
 
     ``chunks`` gives the area's parts as stored (a run keeps them in memory, or for thousands of
-    workbooks in a temporary file: :class:`perf_xl.io.part_store.PartStore`); the sequence holds no
-    objective, so a run's memory does not grow with the number of workbooks, and reading it twice
-    (the area's score, then the outputs) gives the same objectives.
+    workbooks in a temporary file: :class:`perf_xl.io.part_store.PartStore`). The first read merges
+    and scores them and hands the objectives to ``keep``; later reads (the area's score, then each
+    output) take them from ``kept``, wherever the store holds them, so a run's memory does not grow
+    with the number of workbooks and no objective is scored twice. Without a store the parts are
+    merged again at each read, which gives the same objectives.
     """
 
     def __init__(self, chunks: Callable[[], Iterable[Iterable[ObjectivePart]]],
-                 score: Callable[[ObjectivePart], ObjectiveResult]):
+                 score: Callable[[ObjectivePart], ObjectiveResult],
+                 keep: Callable[[list[ObjectiveResult]], None] | None = None,
+                 kept: Callable[[], list[ObjectiveResult] | None] | None = None):
         self._chunks, self._score = chunks, score
+        self._keep, self._kept = keep, kept
         self._len: int | None = None
 
     def __iter__(self) -> Iterator[ObjectiveResult]:
-        parts = merged_objectives(self._chunks())
-        self._len = len(parts)
-        return map(self._score, parts)
+        objectives = self._kept() if self._kept is not None else None
+        if objectives is None:
+            objectives = list(map(self._score, merged_objectives(self._chunks())))
+            if self._keep is not None:
+                self._keep(objectives)
+        self._len = len(objectives)
+        return iter(objectives)
 
     def __len__(self) -> int:
         if self._len is None:
-            self._len = len(merged_objectives(self._chunks()))
+            self._len = sum(1 for _ in self)
         return self._len
 
     def __getitem__(self, i):

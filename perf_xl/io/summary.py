@@ -19,6 +19,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..collector import pausing
 from ..model import (INDICATOR_FIELDS, INDICATOR_SCORE_FIELDS, SCORE_ROW_FIELDS, AreaResult, Comparison, RunResult,
                      indicator_rows, score_row)
 from ..schema import WorkbookSchema, load_layout, load_schema, load_style, schema_file, schemas_dir
@@ -139,6 +140,7 @@ def write_summary_json(path: str | Path, c: RunResult, comparison: Comparison | 
     return Path(path)
 
 
+@pausing
 def write_summary_outputs(c: RunResult, out: str | Path, json_path: str | Path | None = None,
                           csv_path: str | Path | None = None, settings: Settings | None = None,
                           comparison: Comparison | None = None) -> list[Path]:
