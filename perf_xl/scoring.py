@@ -42,8 +42,11 @@ def is_blank(v) -> bool:
 
 def is_number(v) -> bool:
     """A number as Excel's ISNUMBER sees it: text that looks like a number ("24,29") is not one,
-    nor is TRUE/FALSE."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+    nor is TRUE/FALSE, nor NaN or an infinity (``v - v`` is 0 only for a finite number)."""
+    cls = v.__class__
+    if cls is float or cls is int:  # the common case, asked for every cell of every row
+        return v - v == 0
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v - v == 0
 
 
 def normal_polarity(polarity) -> str:
