@@ -255,3 +255,19 @@ def test_nightly_reports_a_copy_and_then_its_conflict(share, tmp_path):
     latest = json.loads((reports / "latest.json").read_text(encoding="utf-8"))
     dup = [(Path(f["file"]).name, f["code"], f["cell"]) for f in _records(latest) if f["code"].startswith("copia-")]
     assert dup == [(f"{SPORT[:-5]} - Copia.xlsx", "copia-in-conflitto", "B3")]
+
+
+def test_one_workbook_not_used_is_said_in_the_singular():
+    """«I suoi obiettivi … correggere il file» for one workbook; «I loro … i file» for several."""
+    from perf_xl.io.summary import sintesi_notice
+    from perf_xl.model import RunResult
+
+    one = RunResult(files=["a.xlsx", "b.xlsx"], detail=True)
+    one.not_used = ["b.xlsx"]
+    (line,) = sintesi_notice(one)
+    assert line.startswith("Relazione incompleta: 1 cartella di lavoro non è stata usata")
+    assert "I suoi obiettivi non sono conteggiati nelle aree: correggere il file (vedere" in line
+    two = RunResult(files=["a.xlsx", "b.xlsx"], detail=True)
+    two.not_used = ["a.xlsx", "b.xlsx"]
+    (line,) = sintesi_notice(two)
+    assert "I loro obiettivi non sono conteggiati nelle aree: correggere i file (vedere" in line
