@@ -7,6 +7,7 @@ A cell the reader already reported, or the cell checks reported, gets no second 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from openpyxl.utils import get_column_letter
@@ -43,6 +44,14 @@ def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, com
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _shapes(letters: tuple[tuple[str, str], ...], computed: tuple, first: int, settings: Settings) -> dict[str, bytes]:
+    """Each computed column's formula as stored, its own row and its range's last row left as
+    placeholders: the same for every workbook of one layout, so built once per run, not per file."""
+    shapes = _row_templates(formulas.RULES, dict(letters), settings, computed, first, _SENTINEL_LAST)
+    return {key: as_stored(formula) for key, formula in shapes.items()}
+
+
 def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings) -> list[Finding]:
     """Computed cells must hold the schema's formula, not a typed value, and no cached error."""
     layout = schema.indicators
@@ -57,13 +66,11 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
         return []  # a damaged sheet is already the reader's finding
     first = layout.first_data_row
     last = last_formula_row(data, letters[computed[-1].key]) or first
-    native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
-    others = None  # the UDF mode's and the previous template's formulas: built only for a cell that is not native
-    shape = _row_templates(formulas.RULES, letters, settings, computed, first, _SENTINEL_LAST)
+    native = others = None  # the formulas a finding names, and the other modes': built only for a cell that is not native
+    shape = _shapes(tuple(letters.items()), tuple(computed), first, settings)
     sentinel, last_row = str(_SENTINEL_ROW).encode(), (str(_SENTINEL_LAST).encode(), last)
     # the common case: exactly the template's formula for its own row, compared as stored
-    ok = {c.key: rows_with_template(data, letters[c.key], as_stored(shape[c.key]), sentinel, last_row)
-          for c in computed}
+    ok = {c.key: rows_with_template(data, letters[c.key], shape[c.key], sentinel, last_row) for c in computed}
     rows = {excel_row for excel_row, _ in read.raw_rows}
     if any(not rows <= found for found in ok.values()):
         # a cell not found as expected: first make sure the sheet is in the layout the byte scans
@@ -71,8 +78,7 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
         full = canonical_sheet(data)
         if full is not data:
             data = read.indicators_xml = full
-            ok = {c.key: rows_with_template(data, letters[c.key], as_stored(shape[c.key]), sentinel, last_row)
-                  for c in computed}
+            ok = {c.key: rows_with_template(data, letters[c.key], shape[c.key], sentinel, last_row) for c in computed}
     cursor = None
     out = []
     for excel_row, _ in read.raw_rows:
@@ -84,6 +90,8 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
             raw = cursor.get(letter, excel_row)
             got = None if raw is None else raw.content()
             cell = f"{letter}{excel_row}"
+            if native is None:
+                native = _row_templates(formulas.RULES, letters, settings, computed, first, last)
             expected = native[c.key].replace(str(_SENTINEL_ROW), str(excel_row))
             where = dict(file=read.workbook.path, sheet=layout.name, cell=cell, row=excel_row, column=c.label)
             if got is None or not got.has_formula:
