@@ -192,3 +192,18 @@ def test_the_scheda_of_an_incomplete_run():
     assert read.text.startswith("Una cartella di lavoro su 2 non si è potuta usare (b.xlsx)")
     assert [line.word for line in sheet.lines if line.key in ("plan", "audit")] == [OIV["outcomes"]["not_done"]] * 2
     assert all(is_italian(p) for p in sheet.open_points)
+
+
+def test_approved_changes_are_counted_but_not_open():
+    """The plan's avvisi (changes approved and registered, once the register exists) are counted on the
+    plan's line, which stays «conforme»; only its errori are open points."""
+    from perf_xl.model import Finding
+
+    c = RunResult(files=["a.xlsx"], folder="settori", year=2022, comune="Valdoria")
+    approved = Finding("a.xlsx", "Indicatori", "K5", 5, "Target atteso", "piano-valore-cambiato", "avviso", "…", 15)
+    facts = PackFacts(date="01/02/2023", version="0", findings_file="S.xlsx", manifest_file="M.json", inputs=2,
+                      outputs=8, plan_findings=(approved,), plan_file="piano.json", plan_date="31/01/2022")
+    sheet = validation_sheet(c, facts, OIV)
+    plan = next(line for line in sheet.lines if line.key == "plan")
+    assert plan.word == OIV["outcomes"]["ok"] and "ha dato 1 avviso: gli avvisi sono variazioni approvate" in plan.text
+    assert not sheet.alerts and not any("piano approvato" in p for p in sheet.open_points)

@@ -118,8 +118,8 @@ def run_oiv(folder: str | Path, plan_file: str | Path | None = None, published_t
     plan = read_plan(plan_file) if plan_file else None
     audit = audit_text(published_text, settings) if published_text else None
     c = publish_folder(folder, schema, settings, validate=True, workers=workers)
-    run = OivRun(c, plan_file=str(plan_file) if plan_file else None, published_text=str(published_text) if published_text else None,
-                 audit=audit)
+    run = OivRun(c, plan_file=str(plan_file) if plan_file else None,
+                 published_text=str(published_text) if published_text else None, audit=audit)
     if plan is not None:
         run.plan_findings = plan_findings(c.files, plan_file, schema)
         run.plan_date = _dt.date.fromisoformat(plan["approved_on"]).strftime("%d/%m/%Y")
