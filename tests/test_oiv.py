@@ -137,7 +137,7 @@ def test_the_manifests_command_gives_the_same_bytes(pack):
     assert [n for n in before if before[n] != after[n]] == []
 
 
-def test_a_changed_target_is_an_open_point(tmp_path):
+def test_a_changed_target_is_an_open_point(tmp_path, seed_path):
     folder = tmp_path / "settori"
     shutil.copytree(SHIPPED_2022, folder)
     assert run_cli(["approva", str(folder), "--out", "piano.json", "--data", "2022-01-31"], cwd=tmp_path).exit == 0
@@ -152,6 +152,10 @@ def test_a_changed_target_is_an_open_point(tmp_path):
     assert refused.exit == 2 and "non è vuota" in refused.stderr and "--sovrascrivi" in refused.stderr
     assert is_italian(refused.stderr) and sorted(os.listdir(tmp_path / "oiv")) == ["appunti.txt"]
 
+    first = run_cli(["oiv", str(folder), "--piano", "piano.json", "--out", "oiv", "--sovrascrivi",
+                     "--relazione-pubblicata", str(seed_path)], cwd=tmp_path)
+    assert first.exit == 1 and (tmp_path / "oiv" / "Audit_Relazione_pubblicata_2022.xlsx").exists()
+    # again without the published text: the earlier pack's audit goes, the notes stay
     r = run_cli(["oiv", str(folder), "--piano", "piano.json", "--out", "oiv", "--sovrascrivi"], cwd=tmp_path)
     assert r.exit == 1, r.stdout + r.stderr
     pages, text = scheda_text(tmp_path / "oiv" / "Scheda_validazione_2022.pdf")
