@@ -431,6 +431,99 @@ def publish_cmd(folder, out_dir, no_validate, workers, settings_path, manifest):
         sys.exit(1)
 
 
+@main.command("oiv")
+@click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
+@click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The approved plan (written by perf-xl approva): its differences are listed and counted in "
+                   "the scheda (without it the scheda says the comparison was not made).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder of the pack (created if missing; an existing folder must be empty unless --sovrascrivi).")
+@click.option("--relazione-pubblicata", "published_text", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The published Relazione as a text export (as for perf-xl audit): audited line by line; without "
+                   "it the scheda says the published text was not checked.")
+@click.option("--data", "date", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None,
+              help="The scheda's date (default: today; the manifest records it, so its command gives the same bytes).")
+@click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
+              help="Write into a folder that is not empty, replacing an earlier pack's files.")
+@workers_option
+@settings_option
+def oiv_cmd(folder, plan_file, out_dir, published_text, date, overwrite, workers, settings_path):
+    """Write the OIV pack of FOLDER: what the OIV or Nucleo di Valutazione needs to validate the Relazione.
+
+    Into --out: the Relazione (workbook, PDF and JSON, as publish writes them), the findings of the
+    validation and of the comparison with the approved plan (workbook and CSV), the audit of the
+    published text (with --relazione-pubblicata), a one-page scheda di validazione (PDF/A and workbook:
+    what was checked, what is open, a box for the OIV's signature) and a manifest of every file read
+    and written (check it with perf-xl verifica). Exit 1 when a workbook could not be used or the
+    checks found errori (the scheda says so at the top), 2 when the command could not run.
+    Example: perf-xl oiv workbooks/2023 --piano piano_2023.json --out oiv_2023 --relazione-pubblicata relazione.txt
+    """
+    import datetime as _dt
+
+    from .app.importer import NotRelazioneText
+    from .app.oiv import pack_paths, run_oiv, write_oiv_pack
+    from .io.lock import AlreadyRunning, output_lock
+    from .io.outputs import same_file
+    from .io.pdf import PdfUnavailable, pdf_unavailable
+    from .io.summary import load_summary_layout
+    from .io.tagged_json import TaggedFileError
+
+    missing = pdf_unavailable()  # before reading anything
+    if missing:
+        raise CommandError(f"{missing} Non è stato scritto nulla.")
+    _require_workbooks(folder)
+    out = Path(out_dir)
+    if out.exists() and same_file(out, folder):
+        raise CommandError(f"La cartella di --out «{out_dir}» è quella delle cartelle di lavoro lette: indicare "
+                           "un'altra cartella. Non è stato scritto nulla.")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise CommandError(f"La cartella di --out «{out_dir}» non è vuota: indicare una cartella nuova o vuota, "
+                           "oppure aggiungere --sovrascrivi per sostituire i file di un pacchetto precedente. "
+                           "Non è stato scritto nulla.")
+    settings = _settings(settings_path)
+    try:
+        run = run_oiv(folder, plan_file, published_text, settings, load_schema(), workers=workers)
+    except TaggedFileError as exc:
+        raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
+    except NotRelazioneText as exc:
+        raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
+    c = run.result
+    refusal = c.nothing_usable_message()
+    if refusal:
+        _print_findings(c.findings)
+        raise CommandError(refusal)
+    paths = pack_paths(c, out_dir)
+    inputs = [*c.files, *(p for p in (plan_file, published_text) if p)]
+    _refused(check_outputs, [("--out", p, (p.suffix,), "un file del pacchetto per l'OIV") for p in paths.all],
+             inputs=inputs)
+    day = date.date() if date else _dt.date.today()
+    command = ["perf-xl", *sys.argv[1:], *([] if date else ["--data", day.isoformat()])]
+    written = Snapshot(paths.all)
+    try:
+        with _writing(written), output_lock(paths.manifest):
+            files = write_oiv_pack(run, out_dir, day, command, settings, settings_path)
+    except AlreadyRunning as exc:
+        raise CommandError(f"Un altro pacchetto per l'OIV si sta scrivendo in «{out_dir}» in questo momento: "
+                           "riprovare più tardi. Non è stato scritto nulla.") from exc
+    except PdfUnavailable as exc:
+        raise CommandError(f"{exc} {written.summary()}") from exc
+    sheet = run.sheet
+    for line in sheet.alerts:
+        echo(wrap(line, width=110))
+    echo(f"{sheet.title} ({sheet.subtitle}):")
+    for line in sheet.lines:
+        echo(wrap(f"[{line.word}] {line.label}: {line.text}", width=110, first_indent="  ", indent="      "))
+    echo(f"{load_summary_layout()['oiv']['open_heading']}:")
+    for point in sheet.open_points:
+        echo(wrap(point, width=110, first_indent="  - ", indent="    "))
+    echo(f"Pacchetto per l'OIV scritto in {out.resolve()}:")
+    for p in files:
+        echo(f"  {Path(p).name}")
+    echo(f"Verificarlo con: perf-xl verifica {paths.manifest}")
+    if run.blocked:
+        sys.exit(1)
+
+
 def consolidation_warnings(c) -> list[str]:
     """What the console says after the areas when the Relazione is incomplete or has copies."""
     lines = []

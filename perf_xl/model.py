@@ -474,3 +474,33 @@ class Comparison:
 
 def year_text(year: int | None) -> str:
     return str(year) if year is not None else "anno in corso"
+
+
+OK, ISSUES, NOT_DONE = "ok", "issues", "not_done"  # a checklist line's outcome (its word: summary.toml [oiv])
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """One line of the OIV's *scheda di validazione*: what was checked, its outcome, the detail."""
+
+    key: str
+    label: str
+    outcome: str  # OK, ISSUES or NOT_DONE
+    word: str  # the outcome as the scheda says it (conforme, con rilievi, non eseguito)
+    text: str  # whole Italian sentences
+
+
+@dataclass(frozen=True)
+class ValidationSheet:
+    """The *scheda di validazione* of an OIV pack (``perf-xl oiv``): made by the core from a run, written
+    by io (PDF and workbook). ``alerts`` go at the top: why the pack's run exits 1."""
+
+    title: str
+    subtitle: str
+    ente: str
+    date: str  # dd/mm/yyyy
+    intro: str
+    alerts: tuple[str, ...]
+    lines: tuple[CheckLine, ...]
+    open_points: tuple[str, ...]
+    footer: str

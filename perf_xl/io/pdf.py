@@ -461,11 +461,16 @@ def relazione_html(c: RunResult, settings: Settings | None = None) -> str:
 
 def write_relazione_pdf(path: str | Path, c: RunResult, settings: Settings | None = None) -> Path:
     """The Relazione PDF (PDF/A-3a, tagged, fonts embedded), written atomically."""
+    return write_html_pdf(path, relazione_html(c, settings))
+
+
+def write_html_pdf(path: str | Path, html: str) -> Path:
+    """A self-contained HTML document (``lang``, title, style sheet inside) as PDF/A-3a, tagged, fonts
+    embedded, written atomically; the same HTML gives the same bytes (the Relazione, the OIV's scheda)."""
     weasyprint = _weasyprint()
     # nothing is ever fetched: the document is self-contained, and a text from a workbook can never
     # make the typesetter read a local file or a URL into the PDF
     fetcher = weasyprint.URLFetcher(allowed_protocols=())
-    html = relazione_html(c, settings)
     document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
     path = Path(path)
     with atomic_path(path) as tmp:
