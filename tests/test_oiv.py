@@ -161,8 +161,8 @@ def test_a_changed_target_is_an_open_point(tmp_path, seed_path):
     pages, text = scheda_text(tmp_path / "oiv" / "Scheda_validazione_2022.pdf")
     assert pages == 1
     assert "i controlli hanno trovato 2 errori" in text  # OB43's weights and the target
-    assert ("Il confronto con il piano approvato il 31/01/2022 («piano.json») ha dato 1 errore: gli errori sono "
-            "differenze senza una variazione approvata") in text
+    assert ("Il confronto con il piano approvato il 31/01/2022 («piano.json») ha dato 1 errore: l'errore è "
+            "una differenza senza una variazione approvata") in text
     assert flat(OIV["open"]["plan"].format(errors="1 errore")) in text
     # without the published text: the line says it was not done, and it is an open point
     squeezed = text.replace(" ", "")  # the PDF may break a line after a hyphen of --relazione-pubblicata
@@ -209,5 +209,5 @@ def test_approved_changes_are_counted_but_not_open():
                       outputs=8, plan_findings=(approved,), plan_file="piano.json", plan_date="31/01/2022")
     sheet = validation_sheet(c, facts, OIV)
     plan = next(line for line in sheet.lines if line.key == "plan")
-    assert plan.word == OIV["outcomes"]["ok"] and "ha dato 1 avviso: gli avvisi sono variazioni approvate" in plan.text
+    assert plan.word == OIV["outcomes"]["ok"] and "ha dato 1 avviso: l'avviso è una variazione approvata" in plan.text
     assert not sheet.alerts and not any("piano approvato" in p for p in sheet.open_points)
