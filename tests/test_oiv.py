@@ -211,3 +211,26 @@ def test_approved_changes_are_counted_but_not_open():
     plan = next(line for line in sheet.lines if line.key == "plan")
     assert plan.word == OIV["outcomes"]["ok"] and "ha dato 1 avviso: l'avviso è una variazione approvata" in plan.text
     assert not sheet.alerts and not any("piano approvato" in p for p in sheet.open_points)
+
+
+def test_a_copy_of_the_pack_sent_elsewhere_is_verified_where_it_is(pack):
+    """The pack goes to the OIV as a folder: its files are found beside the manifest, wherever the folder is
+    now; a byte changed in the copy is named at its new place."""
+    tmp, _ = pack
+    sent = tmp / "inviato_oiv"
+    shutil.copytree(tmp / "oiv", sent)
+    shutil.rmtree(tmp / "oiv")
+    try:
+        ok = run_cli(["verifica", str(sent / "Manifest_2022.json")], cwd=tmp)
+        assert ok.exit == 0 and "Nessun file è cambiato: 25 file verificati" in ok.stdout, ok.stdout + ok.stderr
+        victim = sent / "Relazione_2022.xlsx"
+        data = bytearray(victim.read_bytes())
+        data[len(data) // 2] ^= 1
+        victim.write_bytes(bytes(data))
+        changed = run_cli(["verifica", str(sent / "Manifest_2022.json")], cwd=tmp)
+        lines = [line for line in changed.stdout.splitlines() if line.startswith(("CAMBIATO", "MANCANTE"))]
+        assert changed.exit == 1 and len(lines) == 1 and str(victim) in lines[0], changed.stdout
+        data[len(data) // 2] ^= 1
+        victim.write_bytes(bytes(data))
+    finally:
+        shutil.copytree(sent, tmp / "oiv")  # the module's other tests read the pack where it was made

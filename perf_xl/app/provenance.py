@@ -2,7 +2,9 @@
 
 A manifest names every workbook the run read and every file it wrote, each with its SHA-256, the
 settings used (the file and its values), perf_xl's version and the command. Verifying hashes the
-same files again and says exactly which changed or vanished since.
+same files again and says exactly which changed or vanished since. Files are named by their
+absolute path; those in the manifest's own folder (an OIV pack) also by their place beside it, so
+that a copy of the folder sent elsewhere is verified where it now is.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def write_run_manifest(path: str | Path, command: list[str], inputs: list[str | 
     if settings_file:
         files.append(file_entry(settings_file, SETTINGS))
     files += [file_entry(p, OUTPUT) for p in outputs]
+    home = Path(path).resolve().parent
+    for entry in files:  # a file in the manifest's own folder is also found when the folder is moved
+        try:
+            entry["beside"] = Path(entry["path"]).relative_to(home).as_posix()
+        except ValueError:
+            pass
     return write_manifest(path, {
         "perf_xl_version": __version__,
         "command": command,
@@ -54,8 +62,14 @@ def verify(manifest_path: str | Path) -> Verification:
     is not a manifest perf_xl can read)."""
     data = read_manifest(manifest_path)
     result = Verification(manifest=data)
+    home = Path(manifest_path).resolve().parent
     for entry in data["files"]:
         path = Path(entry.get("path", ""))
+        beside = entry.get("beside")
+        if not path.exists() and isinstance(beside, str) and (home / beside).exists():
+            # the manifest's folder was moved or copied (an OIV pack sent on): its files are where it is now
+            path = home / beside
+            entry = {**entry, "path": str(path)}
         try:
             size, sha = file_digest(path)
         except OSError:
