@@ -19,7 +19,7 @@ from ..core.checks import (_Ctx, check_cells, check_duplicates, check_indicator_
 from ..findings import finding
 from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
 from ..model import Finding, ReadResult, Report
-from ..core.monitoring import actual_at, corrective_actions, has_checkpoint, missing_actions
+from ..core.monitoring import corrective_actions, has_checkpoint, missing_actions
 from ..schema import WorkbookSchema, at_checkpoint, checkpoint_key
 from ..settings import Settings
 
@@ -110,15 +110,14 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
 # --- monitoring checkpoints ----------------------------------------------------------------------
 
 def check_actions(read: ReadResult, rows, ctx: _Ctx, settings: Settings) -> list[Finding]:
-    """A checkpoint's consuntivo still missing, and an indicator rosso or giallo at the checkpoint without
-    corrective actions (a workbook without the checkpoint's columns has nothing to check)."""
+    """An indicator rosso or giallo at a monitoring checkpoint without corrective actions (a workbook
+    without the checkpoint's columns has nothing to check). A checkpoint's consuntivo still empty is
+    reported only by the monitoring report of that checkpoint (:mod:`perf_xl.app.run`): before the
+    checkpoint it is not due, after it the year end's is what counts."""
     layout = ctx.schema.indicators
     out = []
     for day in layout.checkpoints:
         if has_checkpoint(read.columns, day):
-            actual = checkpoint_key("actual", day)
-            out += [ctx.finding(r, actual, "consuntivo-mancante") for r in rows
-                    if r.target is not None and actual_at(r, day) is None]
             actions = corrective_actions(rows, day, settings, ctx.schema.marks.invalid, ctx.cell)
             out += missing_actions(actions, lambda d: layout.column(checkpoint_key("actions", d)).label,
                                    layout.checkpoint.label_date, lambda f: Path(f).name)

@@ -158,3 +158,11 @@ def missing_actions(actions: Iterable[CorrectiveAction], label_of, date_of, name
                     column=label_of(a.day), indicator=a.indicator, light=a.traffic_light, data=date_of(a.day),
                     light_cell=a.light_cell, name=name_of(a.file))
             for a in actions if not a.actions]
+
+
+def missing_actuals(rows: Iterable[IndicatorRow], day: str, cell_of, label: str) -> list[Finding]:
+    """The consuntivi of checkpoint ``day`` still empty on rows that have a target (``consuntivo-mancante``,
+    at the checkpoint's cell): reported by the monitoring report of that checkpoint."""
+    key = checkpoint_key("actual", day)
+    return [finding("consuntivo-mancante", file=r.file, sheet=r.sheet, cell=cell_of(key, r.row), row=r.row,
+                    column=label) for r in rows if r.target is not None and actual_at(r, day) is None]

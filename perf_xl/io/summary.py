@@ -192,7 +192,7 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
             ws = book.add_worksheet(sheet_names[a.name])
             _write_area(book, ws, a, layout["area"], fmts, settings, c.detail, notes)
             if monitoring is not None:
-                ws.write_string(1, 3, monitoring_out.area_projected_line(a, monitoring, mon), fmts["bold"])
+                ws.write_string(2, 0, monitoring_out.area_projected_line(a, monitoring, mon), fmts["bold"])
             set_page(ws, title=doc_title, landscape=layout["area"].get("orientation") == "landscape",
                      header_row=AREA_HEADER_ROW)
         if comparison is not None:
