@@ -22,7 +22,7 @@ LIGHTS = ("verde", "giallo", "rosso")
 NEUTRALISED = "neutralizzato"
 # how a consuntivo at an intermediate checkpoint is projected to the year end (settore.toml's «Proiezione»)
 PROJECTIONS = ("lineare", "costante")
-YEAR_END = "12-31"
+YEAR_END: str = "12-31"  # month-day (annotated: not a finding code)
 _DAY = re.compile(r"(\d\d)-(\d\d)")
 # a licence identifier as opendefinition.org and SPDX spell them (CC-BY-4.0, CC0-1.0, IODL-2.0)
 _LICENSE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")

@@ -273,3 +273,29 @@ def test_year_end_consolidation_ignores_the_checkpoints(folder, tmp_path):
                                   "--json", str(tmp_path / "r.json")])
     d = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert "monitoring" not in d and d["not_used"] == [], r.output
+
+
+def test_new_year_writes_the_checkpoint_columns_empty(folder, tmp_path):
+    """Next year's workbooks have the checkpoints' columns (from the template), with no value of this year's."""
+    r = CliRunner().invoke(main, ["new-year", str(folder), "--out", str(tmp_path / "2025")])
+    assert r.exit_code == 0, r.output
+    written = next(p for p in (tmp_path / "2025").iterdir() if "prova" in p.name)
+    read = read_settore_workbook(written, SCHEMA)
+    assert "actions@06-30" in read.columns and read.workbook.rows[1].projection == "costante"
+    assert all(at_day["actual"] is None and at_day["actions"] == "" for row in read.workbook.rows
+               for at_day in row.checkpoints.values())
+
+
+def test_a_missing_checkpoint_consuntivo_is_reported_by_its_monitoring_report_only(tmp_path):
+    f = tmp_path / "settori"
+    f.mkdir()
+    rows = monitored_rows()
+    rows[0] = dataclasses.replace(rows[0], checkpoints=at(None))
+    wf.write(f / "prova.xlsx", rows)
+    cell = L.cell("actual@06-30", 2)
+    validated = {(x.code, x.cell) for x in run_nightly(f, tmp_path / "rapporti").findings}
+    assert ("consuntivo-mancante", cell) not in validated  # not due in an ordinary validation
+    r = CliRunner().invoke(main, ["consolidate", str(f), "--periodo", "2024-06-30", "--out", str(tmp_path / "m.xlsx"),
+                                  "--json", str(tmp_path / "m.json")])
+    d = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert ("consuntivo-mancante", cell) in {(x["code"], x["cell"]) for x in d["findings"]}, r.output
