@@ -102,7 +102,7 @@ def test_marks_and_validations_come_from_the_schema(tmp_path):
     # the marks come before the whole-number formats (LibreOffice shows only the first true one)
     for col in L.columns:
         if col.whole_format:
-            whole = formulas.whole_number(letters, col.key, 2, col)
+            whole = formulas.whole_number(L.letters(), col.key, 2, col)
             (w,) = [r.priority for _, r in rules[col.letter] if r.formula == [whole]]
             assert all(r.priority < w for _, r in rules[col.letter] if r.formula != [whole]), col.key
 
