@@ -22,7 +22,7 @@ from .io.outputs import OutputRefused, Snapshot, check_outputs, no_workbooks_mes
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
-from .wording import count, os_reason, shorten, wrap
+from .wording import count, number, os_reason, short_area_name, shorten, wrap
 
 click_it.install()  # click's own messages (usage errors, bad values) in Italian, before the commands are built
 
@@ -260,11 +260,14 @@ def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
 @click.option("--confronta", "previous_json", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A previous year's JSON (written by consolidate --json): adds the Confronto sheet and the "
                    "JSON's comparison section (areas, objectives and indicators of both years, new and dropped).")
+@click.option("--periodo", "periodo", default=None, metavar="AAAA-MM-GG",
+              help="A monitoring checkpoint of the settings (e.g. 2023-06-30): the monitoring report at that date, "
+                   "with the projection to the year end and the corrective actions (default: the year end).")
 @workers_option
 @settings_option
 @manifest_option
-def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, previous_json, workers, settings_path,
-                    manifest):
+def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, previous_json, periodo, workers,
+                    settings_path, manifest):
     """Merge every settore workbook of FOLDER into the area summary workbook.
 
     FOLDER defaults to the shipped 2022 workbooks. The outputs must end in .xlsx, .json and .csv, be
@@ -294,7 +297,19 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
         previous = read_previous(previous_json) if previous_json else None
     except NotComparable as exc:
         raise CommandError(str(exc)) from exc
-    c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers, detail=detail)
+    period, monitoring = _period(periodo, settings), None
+    if period is not None:
+        from .app.monitoring import MonitoringError, default_name, monitor_folder
+
+        try:
+            c, monitoring = monitor_folder(folder, period, load_schema(), settings, validate=not no_validate,
+                                           workers=workers, detail=detail)
+        except MonitoringError as exc:
+            raise CommandError(str(exc)) from exc
+        out_file = out_file or default_name(period)
+    else:
+        c = consolidate_folder(folder, load_schema(), settings, validate=not no_validate, workers=workers,
+                               detail=detail)
     refusal = c.nothing_usable_message()
     if refusal:
         _print_findings(c.findings)
@@ -308,14 +323,18 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     written = Snapshot([out, json_file, csv_file, manifest])
     try:
         with _writing(written), output_lock(out):
-            files = write_summary_outputs(c, out, json_file, csv_file, settings, comparison=comparison)
+            files = write_summary_outputs(c, out, json_file, csv_file, settings, comparison=comparison,
+                                          monitoring=monitoring)
             if manifest:
                 _write_manifest(manifest, c, files, settings, settings_path, extra_inputs=previous_inputs)
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
                            "Non è stato scritto nulla.") from exc
     _print_consolidation(c, comparison)
-    echo(f"Relazione scritta in {out.resolve()}")
+    if monitoring is not None:
+        _print_monitoring(c, monitoring)
+    echo(f"Monitoraggio scritto in {out.resolve()}" if monitoring is not None
+         else f"Relazione scritta in {out.resolve()}")
     if json_file:
         echo(f"JSON scritto in {Path(json_file).resolve()}")
     if csv_file:
@@ -324,6 +343,34 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
         echo(f"Manifest scritto in {Path(manifest).resolve()} (verificarlo con: perf-xl verifica {manifest})")
     if not c.trustworthy:
         sys.exit(1)
+
+
+def _period(periodo, settings):
+    """``--periodo``: an intermediate checkpoint of the settings (None for none, or for the year end: the
+    Relazione itself); an Italian error naming the allowed dates otherwise."""
+    if periodo is None:
+        return None
+    from .core.monitoring import PeriodError, parse_period
+
+    try:
+        period = parse_period(periodo, settings)
+    except PeriodError as exc:
+        raise CommandError(str(exc)[0].upper() + str(exc)[1:]) from exc
+    return None if period.year_end else period
+
+
+def _print_monitoring(c, m) -> None:
+    """The monitoring's own lines: the projected area scores and the corrective actions."""
+    projected = {a.name: a for a in m.projected}
+    echo(f"Monitoraggio al {m.label}: proiezione a fine anno (impostazione «{m.projection}»)")
+    for a in c.areas:
+        p = projected.get(a.name)
+        at = "—" if a.score is None else f"{number(a.score, 2)}%"
+        end = "—" if p is None or p.score is None else f"{number(p.score, 2)}%"
+        echo(f"  {short_area_name(a.name)}: {at} al {m.label}, {end} a fine anno")
+    missing = sum(1 for x in c.actions if not x.actions)
+    echo(f"{count(len(c.actions), 'indicatore rosso o giallo', 'indicatori rossi o gialli')}, "
+         f"{count(missing, 'senza azioni correttive', 'senza azioni correttive')}.")
 
 
 def _write_manifest(path, c, outputs, settings, settings_path, extra_inputs=()) -> None:

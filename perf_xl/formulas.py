@@ -186,7 +186,15 @@ def pending(letters: dict[str, str], key: str, row: int, column) -> str:
     return f"EXACT({state},{_q(load_schema().cycle.pending)})"
 
 
+def actions_missing(letters: dict[str, str], key: str, row: int, column) -> str:
+    """An indicator *rosso* or *giallo* at a monitoring checkpoint whose «Azioni correttive» cell is empty
+    (``letters`` are the checkpoint's: its Barometro; as :func:`perf_xl.core.monitoring.check_actions`)."""
+    light = f"{letters['traffic_light']}{row}"
+    return f'AND({letters[key]}{row}="",OR({light}="rosso",{light}="giallo"))'
+
+
 MARK_RULES = {
+    "actions_missing": actions_missing,
     "pending": pending,
     "not_a_number": not_a_number,
     "out_of_range": out_of_range,

@@ -7,8 +7,9 @@ findings are frozen; what a run fills as it goes (Report, ObjectivePart, RunResu
 
 from __future__ import annotations
 
-import hashlib
 import dataclasses
+import datetime
+import hashlib
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
@@ -51,6 +52,11 @@ class IndicatorRow:
     target_state: str = ""
     previous_actual: float | None = None
     previous_achievement: float | None = None
+    # monitoring during the year (schema 1.2): how the row is projected to the year end («Proiezione»;
+    # "" = the settings' choice), and the values typed at each intermediate checkpoint the workbook has
+    # columns for: month-day -> {"actual": consuntivo, "actions": azioni correttive}; None when it has none
+    projection: str = ""
+    checkpoints: dict | None = None
     # the values of the schema's columns that have no field here (columns added to settore.toml), by
     # column key; None when the schema has none (no dict built per row for nothing)
     extra: dict | None = None
@@ -289,6 +295,43 @@ def indicator_rows(o: ObjectiveResult) -> list[tuple]:
 
 
 @dataclass(frozen=True)
+class CorrectiveAction:
+    """An indicator *rosso* or *giallo* at a monitoring checkpoint, with the corrective actions its
+    dirigente wrote ("" when missing) and where (``cell``: the actions cell; ``light_cell``: the
+    checkpoint's Barometro)."""
+
+    file: str
+    sheet: str
+    row: int
+    cell: str
+    light_cell: str
+    day: str  # the checkpoint, month-day
+    settore: str
+    area: str
+    objective_code: str
+    objective: str
+    indicator: str
+    indicator_code: str
+    target: float | None
+    actual: float | None
+    achievement: float | None
+    traffic_light: str
+    actions: str
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """A monitoring report's own facts (``consolidate --periodo``): the checkpoint, how the year end is
+    projected, and the areas scored on the projected consuntivi (the run's own areas are at the date)."""
+
+    date: "datetime.date"
+    label: str  # the checkpoint as written (30/06/2023)
+    projection: str  # the settings' projection, for an indicator whose «Proiezione» is blank
+    elapsed: float  # the part of the year gone at the checkpoint
+    projected: tuple  # AreaResult of each area, scored on the projected consuntivi
+
+
+@dataclass(frozen=True)
 class SettoreSummary:
     """One settore's share of an area: what the Relazione lists when it is too large for every objective."""
 
@@ -355,6 +398,8 @@ class RunResult:
     reused: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     outputs: list = field(default_factory=list)  # what the run wrote (paths)
+    # a monitoring run (``consolidate --periodo``): the indicators rosso or giallo at the checkpoint
+    actions: list[CorrectiveAction] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:

@@ -7,9 +7,11 @@ label changes in one file and everywhere at once.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -46,6 +48,10 @@ class Column:
     whole_format: str | None = None  # the number format of a whole number (a conditional format)
     optional: bool = False  # a column a workbook may lack (added after workbooks were in use)
     reference: bool = False  # carried over from the previous year: read-only, shown as computed cells are
+    # a column of an intermediate monitoring checkpoint (``[indicators.checkpoint]``): its month-day
+    # (``"06-30"``) and the key of the year-end column it stands for (``"actual"``); "" for the others
+    checkpoint: str = ""
+    base: str = ""
 
     @property
     def letter(self) -> str:
@@ -67,6 +73,7 @@ class Mark:
     font: str | None
     legend: str
     sample: str = ""  # what the legend's swatch shows, coloured as a marked cell
+    checkpoint: str = ""  # a mark of a checkpoint's columns: its month-day (its rule reads that checkpoint's cells)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,38 @@ class Legend:
     note: str | None = None
 
 
+def checkpoint_key(key: str, day: str) -> str:
+    """The key of the column that stands for ``key`` at the checkpoint ``day`` (``actual@06-30``)."""
+    return f"{key}@{day}"
+
+
+def at_checkpoint(letters: dict[str, str], day: str) -> dict[str, str]:
+    """A letter map in which each year-end column that has a twin at checkpoint ``day`` is that twin:
+    the same rule (:mod:`perf_xl.formulas`), handed this map, computes the checkpoint's cell."""
+    suffix = "@" + day
+    out = dict(letters)
+    for key, letter in letters.items():
+        if key.endswith(suffix):
+            out[key[: -len(suffix)]] = letter
+    return out
+
+
+@dataclass(frozen=True)
+class CheckpointGroup:
+    """The columns (and their marks) repeated for each intermediate checkpoint (``[indicators.checkpoint]``):
+    labels are templates with ``{data}``, keys those of the year-end columns they stand for."""
+
+    columns: tuple[Column, ...] = ()
+    marks: tuple[Mark, ...] = ()
+    date_format: str = "%d/%m"
+    date_format_long: str = "%d/%m/%Y"
+
+    def label_date(self, day: str, year: int | None = None) -> str:
+        """The checkpoint ``day`` (``"06-30"``) as a label writes it (``30/06``; with ``year``, ``30/06/2023``)."""
+        month, d = (int(x) for x in day.split("-"))
+        return date(year or 2000, month, d).strftime(self.date_format_long if year else self.date_format)
+
+
 @dataclass(frozen=True)
 class SheetLayout:
     name: str
@@ -87,6 +126,36 @@ class SheetLayout:
     columns: tuple[Column, ...]
     marks: tuple[Mark, ...] = ()
     legend: Legend | None = None
+    checkpoint: CheckpointGroup = CheckpointGroup()
+
+    @property
+    def checkpoints(self) -> tuple[str, ...]:
+        """The intermediate checkpoints this layout has columns for (month-day, in order)."""
+        return tuple(dict.fromkeys(c.checkpoint for c in self.columns if c.checkpoint))
+
+    def with_checkpoints(self, days) -> "SheetLayout":
+        """This layout with the checkpoint group's columns and marks for each of ``days`` (month-day),
+        after every other column (optional: a workbook without them is still read). Those of another
+        set of checkpoints are replaced."""
+        days = tuple(days)
+        if days == self.checkpoints:
+            return self
+        cols = [c for c in self.columns if not c.checkpoint]
+        marks = [m for m in self.marks if not m.checkpoint]
+        for day in days:
+            shown = self.checkpoint.label_date(day)
+            for c in self.checkpoint.columns:
+                cols.append(dataclasses.replace(c, key=checkpoint_key(c.key, day), label=c.label.format(data=shown),
+                                                position=len(cols) + 1, optional=True, checkpoint=day, base=c.key))
+            for m in self.checkpoint.marks:
+                marks.append(dataclasses.replace(m, columns=tuple(checkpoint_key(k, day) for k in m.columns),
+                                                 checkpoint=day))
+        return dataclasses.replace(self, columns=tuple(cols), marks=tuple(marks))
+
+    def letters_for(self, column: Column) -> dict[str, str]:
+        """The letter map a rule of ``column`` is written with: a checkpoint's column reads its checkpoint's cells."""
+        letters = self.letters()
+        return at_checkpoint(letters, column.checkpoint) if column.checkpoint else letters
 
     @property
     def first_data_row(self) -> int:
@@ -181,10 +250,16 @@ class WorkbookSchema:
     def sheet_names(self) -> tuple[str, ...]:
         return (self.indicators.name, self.areas.name, self.info.name)
 
+    def with_checkpoints(self, days) -> "WorkbookSchema":
+        """This schema with the columns of the intermediate checkpoints ``days`` (month-day, from the
+        settings: :attr:`perf_xl.settings.Settings.intermediate_checkpoints`) in its Indicatori sheet."""
+        indicators = self.indicators.with_checkpoints(days)
+        return self if indicators is self.indicators else dataclasses.replace(self, indicators=indicators)
 
-def _sheet(name: str, raw: dict) -> SheetLayout:
+
+def _columns(name: str, raw_columns: list) -> list[Column]:
     cols = []
-    for i, c in enumerate(raw["columns"], start=1):
+    for i, c in enumerate(raw_columns, start=1):
         ctype = c.get("type", "text")
         if ctype not in COLUMN_TYPES:
             raise SchemaDefinitionError(f"{name}.{c.get('key')}: unknown type {ctype!r}")
@@ -213,6 +288,11 @@ def _sheet(name: str, raw: dict) -> SheetLayout:
                 reference=bool(c.get("reference", False)),
             )
         )
+    return cols
+
+
+def _sheet(name: str, raw: dict) -> SheetLayout:
+    cols = _columns(name, raw["columns"])
     keys = [c.key for c in cols]
     labels = [c.label for c in cols]
     if len(set(keys)) != len(keys) or len(set(labels)) != len(labels):
@@ -221,8 +301,20 @@ def _sheet(name: str, raw: dict) -> SheetLayout:
     legend = Legend(**raw["legend"]) if "legend" in raw else None
     if marks and legend is None:
         raise SchemaDefinitionError(f"{name}: marks need a legend")
+    group = CheckpointGroup()
+    if "checkpoint" in raw:
+        cp = raw["checkpoint"]
+        cp_cols = _columns(f"{name}.checkpoint", cp.get("columns", ()))
+        clash = [c.key for c in cp_cols if c.computed and c.key not in keys]
+        if clash:
+            raise SchemaDefinitionError(f"{name}.checkpoint: computed columns {clash} name no year-end column")
+        cp_keys = {c.key for c in cp_cols}
+        group = CheckpointGroup(columns=tuple(cp_cols),
+                                marks=tuple(_mark(f"{name}.checkpoint", m, cp_keys) for m in cp.get("marks", ())),
+                                date_format=cp.get("date_format", "%d/%m"),
+                                date_format_long=cp.get("date_format_long", "%d/%m/%Y"))
     return SheetLayout(name=raw["sheet"], header_row=int(raw.get("header_row", 1)), columns=tuple(cols),
-                       marks=marks, legend=legend)
+                       marks=marks, legend=legend, checkpoint=group)
 
 
 def _mark(name: str, m: dict, keys: set[str]) -> Mark:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date as _date
 from pathlib import Path
 
 from .schema import schema_file
@@ -19,6 +20,10 @@ DECREASING_RATIOS = ("plain", "gzoom")
 LIGHTS = ("verde", "giallo", "rosso")
 # the Barometro of an indicator with peso 0: it does not count, so it is neither green nor red
 NEUTRALISED = "neutralizzato"
+# how a consuntivo at an intermediate checkpoint is projected to the year end (settore.toml's «Proiezione»)
+PROJECTIONS = ("lineare", "costante")
+YEAR_END: str = "12-31"  # month-day (annotated: not a finding code)
+_DAY = re.compile(r"(\d\d)-(\d\d)")
 # a licence identifier as opendefinition.org and SPDX spell them (CC-BY-4.0, CC0-1.0, IODL-2.0)
 _LICENSE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
 
@@ -36,6 +41,15 @@ class Settings:
     # the open data: their licence, and whether the Responsabile's name is in them (personal data: no)
     license: str = "CC-BY-4.0"
     include_responsabile: bool = False
+    # monitoring during the year: the checkpoints (month-day, in order; the last is the year end) and the
+    # projection to the year end of an indicator whose «Proiezione» is blank
+    checkpoints: tuple[str, ...] = ("06-30", YEAR_END)
+    projection: str = "lineare"
+
+    @property
+    def intermediate_checkpoints(self) -> tuple[str, ...]:
+        """The checkpoints before the year end: each has its column group in the settore workbook."""
+        return self.checkpoints[:-1]
 
     def __post_init__(self) -> None:
         if self.decreasing_ratio not in DECREASING_RATIOS:
@@ -59,6 +73,10 @@ class Settings:
                 f"la chiave open_data.license vale «{self.license}», ma deve essere l'identificativo di una "
                 "licenza senza spazi, per esempio «CC-BY-4.0» o «CC0-1.0»."
             )
+        _check_checkpoints(self.checkpoints)
+        if self.projection not in PROJECTIONS:
+            raise SettingsError(f"la chiave monitoring.projection vale «{self.projection}», ma i valori ammessi sono "
+                                + " e ".join(f"«{v}»" for v in PROJECTIONS) + ".")
         if not isinstance(self.include_responsabile, bool):
             raise SettingsError(
                 f"la chiave open_data.include_responsabile vale «{self.include_responsabile}», ma deve essere "
@@ -67,6 +85,27 @@ class Settings:
 
     def color(self, light: str) -> str:
         return dict(self.colors)[light]
+
+
+def _check_checkpoints(days) -> None:
+    """Month-day strings (``"06-30"``), real days, in order, the last the year end (``"12-31"``)."""
+    example = "per esempio [\"06-30\", \"12-31\"]"
+    if not isinstance(days, tuple) or not days or not all(isinstance(d, str) for d in days):
+        raise SettingsError(f"la chiave monitoring.checkpoints deve essere un elenco di date mese-giorno, {example}.")
+    for d in days:
+        m = _DAY.fullmatch(d)
+        try:
+            ok = m is not None and _date(2024, int(m.group(1)), int(m.group(2))) is not None  # 2024: 29/02 exists
+        except ValueError:
+            ok = False
+        if not ok:
+            raise SettingsError(f"la data «{d}» di monitoring.checkpoints non è una data mese-giorno valida "
+                                f"({example}).")
+    if list(days) != sorted(set(days)):
+        raise SettingsError("le date di monitoring.checkpoints devono essere in ordine, senza ripetizioni.")
+    if days[-1] != YEAR_END:
+        raise SettingsError(f"l'ultima data di monitoring.checkpoints è la fine dell'anno, «{YEAR_END}», "
+                            f"non «{days[-1]}».")
 
 
 def _n(x) -> str:
@@ -104,14 +143,17 @@ def parse_settings(text: str) -> Settings:
         line = re.search(r"line (\d+)", str(exc))
         where = f" (riga {line.group(1)})" if line else ""
         raise SettingsError(f"il file non è un TOML valido{where}: controllare virgolette, «=» e sezioni [ ].") from exc
-    _known(raw, "", ("decreasing_ratio", "traffic_light", "open_data"))
+    _known(raw, "", ("decreasing_ratio", "traffic_light", "open_data", "monitoring"))
     tl = _table(raw, "traffic_light")
     _known(tl, "traffic_light", ("green", "yellow", "colors"))
     colors = _table(tl, "traffic_light.colors")
     _known(colors, "traffic_light.colors", LIGHTS)
     od = _table(raw, "open_data")
     _known(od, "open_data", ("license", "include_responsabile"))
+    mon = _table(raw, "monitoring")
+    _known(mon, "monitoring", ("checkpoints", "projection"))
     default = Settings()
+    days = mon.get("checkpoints", default.checkpoints)
     ratio = raw.get("decreasing_ratio", default.decreasing_ratio)
     return Settings(
         decreasing_ratio=ratio if isinstance(ratio, str) else repr(ratio),
@@ -120,6 +162,8 @@ def parse_settings(text: str) -> Settings:
         colors=tuple((name, str(colors.get(name, default.color(name))).lstrip("#")) for name in LIGHTS),
         license=od.get("license", default.license),
         include_responsabile=od.get("include_responsabile", default.include_responsabile),
+        checkpoints=tuple(days) if isinstance(days, list) else days,
+        projection=mon.get("projection", default.projection),
     )
 
 

@@ -75,8 +75,17 @@ def _1_0_to_1_1(wb: SettoreWorkbook) -> SettoreWorkbook:
     return dataclasses.replace(wb, rows=rows, info={**wb.info, "schema_version": "1.1"})
 
 
+def _1_1_to_1_2(wb: SettoreWorkbook) -> SettoreWorkbook:
+    """1.1 -> 1.2 (monitoring during the year). A 1.1 workbook has no «Proiezione» (the settings' choice
+    applies) and no checkpoint columns: it has no values at any intermediate checkpoint, and a
+    monitoring run reports it as not read for that checkpoint (never scored 0)."""
+    rows = tuple(dataclasses.replace(r, projection="", checkpoints=None) for r in wb.rows)
+    return dataclasses.replace(wb, rows=rows, info={**wb.info, "schema_version": "1.2"})
+
+
 STEPS: tuple[Step, ...] = (
     Step("1.0", "1.1", ("indicator_code", "target_state", "previous_actual", "previous_achievement"), _1_0_to_1_1),
+    Step("1.1", "1.2", ("projection",), _1_1_to_1_2),
 )
 
 

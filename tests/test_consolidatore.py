@@ -17,7 +17,8 @@ from oletools.olevba import VBA_Parser
 from conftest import SHIPPED_2022
 from perf_xl.cli import main
 from perf_xl.excel import button
-from perf_xl.excel.consolida import UNEXPECTED, ConfigError, parse_config, result_rows, run_from_workbook
+from perf_xl.excel.consolida import (CONFIG_FIELDS, UNEXPECTED, ConfigError, parse_config, result_rows,
+                                    run_from_workbook)
 from perf_xl.excel.consolidatore import xlwings_standalone_template
 from perf_xl.io import atomic
 
@@ -128,13 +129,17 @@ class _App:
         self.alerts.append((title, prompt, mode))
 
 
+CONFIG_ROWS = (2, len(CONFIG_FIELDS) + 1)  # the Config's rows the button reads (A:B)
+CONFIG_RANGE = f"A{CONFIG_ROWS[0]}:B{CONFIG_ROWS[1]}"
+
+
 class _Book:
     """The few members of xlwings' Book that button.main uses, filled from the real .xlsm."""
 
     def __init__(self, path):
         wb = openpyxl.load_workbook(path)
-        pairs = [[c.value for c in r[:2]] for r in wb["Config"].iter_rows(min_row=2, max_row=6)]
-        self.sheets = {"Config": _Sheet({"A2:B6": pairs}), "Consolida": _Sheet()}
+        pairs = [[c.value for c in r[:2]] for r in wb["Config"].iter_rows(min_row=2, max_row=CONFIG_ROWS[1])]
+        self.sheets = {"Config": _Sheet({CONFIG_RANGE: pairs}), "Consolida": _Sheet()}
         self.fullname = str(path)
         self.app = _App()
 
@@ -220,7 +225,7 @@ def test_config_errors_are_shown_in_italian(control, tmp_path):
     with pytest.raises(ConfigError, match="anno deve essere un numero"):
         parse_config([("Cartella delle cartelle di lavoro", "x"), ("Anno", "duemila")])
     book = _Book(path)
-    book.sheets["Config"].cells["A2:B6"][0][1] = str(tmp_path / "non esiste")
+    book.sheets["Config"].cells[CONFIG_RANGE][0][1] = str(tmp_path / "non esiste")
     button.main(book)
     assert book.sheets["Consolida"].cells["A6"].startswith("Errore: La cartella")
     assert "A8" not in book.sheets["Consolida"].cells  # nothing written over the table

@@ -23,10 +23,12 @@ from perf_xl import formulas, scoring
 from perf_xl.app.validate import validate_paths
 from perf_xl.io.marks import legend_column
 from perf_xl.io.reader import read_settore_workbook
-from perf_xl.schema import SchemaDefinitionError, load_schema, load_style, parse_schema, schemas_dir
+from perf_xl.schema import SchemaDefinitionError, at_checkpoint, load_schema, load_style, parse_schema, schemas_dir
+from perf_xl.settings import load_settings
 
 SCHEMA = load_schema()
-L = SCHEMA.indicators
+# as the template writes it: with the columns of the settings' monitoring checkpoints
+L = SCHEMA.with_checkpoints(load_settings().intermediate_checkpoints).indicators
 SPARE = 3
 
 
@@ -39,11 +41,13 @@ def _bad_rows():
         r(objective_code="OB01", indicator="Tre", weight=32.0),  # 4
         r(objective_code="OB02", indicator="Polarità", polarity="crescent", weight=100.0),  # 5
         r(objective_code="OB03", indicator="Peso in lettere", weight="venti"),  # 6  (sum of numbers: 100)
-        r(objective_code="OB03", indicator="Altro", weight=100.0),  # 7
+        r(objective_code="OB03", indicator="Altro", weight=100.0,  # 7  rosso at 30/06, actions written
+          checkpoints={"06-30": {"actual": 1.0, "actions": "Nuovo bando"}}),
         r(objective_code="OB04", indicator="Testo", target="24,5", weight=100.0),  # 8
         r(objective_code="OB05", indicator="Senza consuntivo", actual=None, weight=100.0),  # 9
         r(objective_code="OB06", indicator="Peso alto", weight=120.0),  # 10
-        r(objective_code="OB07", indicator="Pulito", target=200.0, actual=24.5, weight=100.0),  # 11
+        r(objective_code="OB07", indicator="Pulito", target=200.0, actual=24.5, weight=100.0,  # 11  rosso at 30/06
+          checkpoints={"06-30": {"actual": 50.0, "actions": ""}}),  # without corrective actions
         r(objective_code="OB08", indicator="Maiuscolo", polarity="DECRESCENTE", weight=100.0),  # 12
         r(objective_code="OB09", indicator="Ripreso", target_state="da confermare", weight=100.0),  # 13
     ]
@@ -58,7 +62,13 @@ EXPECTED = {
     "actual-missing": {f"{L.column('actual').letter}9"},
     "out-of-range": {f"{L.column('weight').letter}10"},
     "target-pending": {f"{L.column('target').letter}13"},
+    "actions-missing": {f"{L.column('actions@06-30').letter}11"},
 }
+
+
+def _letters(mark):
+    """The letter map a mark's rule is written with (a checkpoint's mark reads that checkpoint's cells)."""
+    return at_checkpoint(L.letters(), mark.checkpoint) if mark.checkpoint else L.letters()
 
 
 def _first_cell(sqref) -> str:
@@ -80,11 +90,10 @@ def test_marks_and_validations_come_from_the_schema(tmp_path):
     ws = openpyxl.load_workbook(path)[L.name]
     rules = _rules_by_column(ws)
     last = 2 + len(_bad_rows()) + SPARE - 1
-    letters = L.letters()
     for mark in L.marks:
         for key in mark.columns:
             col = L.column(key)
-            expected = formulas.MARK_RULES[mark.rule](letters, key, 2, col)
+            expected = formulas.MARK_RULES[mark.rule](_letters(mark), key, 2, col)
             found = [r for first, r in rules[col.letter] if r.formula == [expected]]
             assert len(found) == 1, (mark.key, key)
             assert found[0].dxf.fill.bgColor.rgb.endswith(mark.fill.lstrip("#")), (mark.key, key)
@@ -93,7 +102,7 @@ def test_marks_and_validations_come_from_the_schema(tmp_path):
     # the marks come before the whole-number formats (LibreOffice shows only the first true one)
     for col in L.columns:
         if col.whole_format:
-            whole = formulas.whole_number(letters, col.key, 2, col)
+            whole = formulas.whole_number(L.letters(), col.key, 2, col)
             (w,) = [r.priority for _, r in rules[col.letter] if r.formula == [whole]]
             assert all(r.priority < w for _, r in rules[col.letter] if r.formula != [whole]), col.key
 
@@ -146,7 +155,7 @@ def _helper_copy(src, dst) -> dict[tuple[str, str, str], str]:
     letters = L.letters()
     for mark in L.marks:
         for key in mark.columns:
-            by_formula[formulas.MARK_RULES[mark.rule](letters, key, 2, L.column(key))] = mark.key
+            by_formula[formulas.MARK_RULES[mark.rule](_letters(mark), key, 2, L.column(key))] = mark.key
     for col in L.columns:
         if col.whole_format:
             by_formula[formulas.whole_number(letters, col.key, 2, col)] = "whole"

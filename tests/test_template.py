@@ -64,9 +64,10 @@ def test_polarity_dropdown_and_traffic_light_colours(tmp_path):
     p = write_settore_workbook(tmp_path / "s.xlsx", _book([_row()]))
     ws = openpyxl.load_workbook(p)[SCHEMA.indicators.name]
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
-    # one drop-down per choice column: the polarity and the target's state (the year's cycle)
+    # one drop-down per choice column: the polarity, the target's state (the year's cycle), the projection
     assert lists == {SCHEMA.indicators.cell("polarity", 2): '"crescente,decrescente,binario"',
-                     SCHEMA.indicators.cell("target_state", 2): '"da confermare,confermato"'}
+                     SCHEMA.indicators.cell("target_state", 2): '"da confermare,confermato"',
+                     SCHEMA.indicators.cell("projection", 2): '"lineare,costante"'}
     light = SCHEMA.indicators.column("traffic_light").letter
     rules = [r for rng in ws.conditional_formatting if str(rng.sqref).startswith(light) for r in rng.rules]
     assert sorted(r.formula[0] for r in rules) == ['"giallo"', '"neutralizzato"', '"rosso"', '"verde"']

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..core.comparison import compare, partial, refusal
+from ..core.monitoring import Period
 from ..io.previous import PreviousNotUsable, read_previous_summary
 from ..io.reader import find_workbooks
 from ..io.summary import load_summary_layout
@@ -28,16 +29,17 @@ def shipped_workbooks(year: int = 2022) -> Path:
 
 def consolidate_folder(folder: str | Path | None = None, schema: WorkbookSchema | None = None,
                        settings: Settings | None = None, validate: bool = True, workers: int = 1,
-                       detail: bool | None = None) -> RunResult:
+                       detail: bool | None = None, period: Period | None = None) -> RunResult:
     """Consolidate every workbook of ``folder`` (default: the shipped 2022 ones).
 
     With ``validate`` the same pass also runs every validation check, and its findings
-    land in the Relazione's «Note e anomalie» sheet and in the JSON.
+    land in the Relazione's «Note e anomalie» sheet and in the JSON. With ``period`` the workbooks
+    are scored at a monitoring checkpoint (see :mod:`perf_xl.app.monitoring`).
     """
     folder = Path(folder) if folder else shipped_workbooks()
     files = find_workbooks(folder)
     result = run(files, validate=validate, consolidate=True, detail=detail, workers=workers,
-                 settings=settings, schema=schema)
+                 settings=settings, schema=schema, period=period)
     result.folder = str(folder)
     if not files:
         result.report.add(finding("cartella-vuota", file=str(folder)))

@@ -64,13 +64,15 @@ def next_year_workbook(wb: SettoreWorkbook, year: int, source: str, schema: Work
                        settings: Settings) -> SettoreWorkbook:
     """``wb`` (read in the current layout) as next year's workbook: codes (an indicator without one gets
     one), names, formulas, polarity, weights and targets kept; each target *da confermare*; consuntivi, notes and published values
-    empty; last year's consuntivo and % Ragg (unrounded, by the comune's rules) as references."""
+    empty (the checkpoints' too: the template writes their columns, from the settings); last year's consuntivo
+    and % Ragg (unrounded, by the comune's rules) as references."""
     pending = schema.cycle.pending
     rows = []
     for r in with_indicator_codes(wb.rows):  # an indicator added by typing gets its code now
         pct = row_cells(r.target, r.actual, r.polarity, r.weight, settings, schema.marks.invalid).achievement
         rows.append(dataclasses.replace(
             r, actual=None, note="", published_achievement=None, source_ref="",
+            checkpoints=None,  # the monitoring's consuntivi and corrective actions are this year's (the «Proiezione» stays)
             target_state=pending if r.target is not None else "",
             previous_actual=r.actual, previous_achievement=pct if is_number(pct) else None))
     info = {"year": year, "settore": wb.info.get("settore", ""), "schema_version": schema.version,

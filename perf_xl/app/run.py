@@ -23,13 +23,15 @@ from typing import Iterable, Iterator
 from ..core.consolidation import Objectives, area_key, areas_from_objectives, objective_parts, scorer
 from ..core.checks import finding_order
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
+from ..core.monitoring import Period, corrective_actions, has_checkpoint, missing_actuals, rows_at
 from ..io.reader import indicators_read, read_settore_workbook
 from ..io.part_store import PartStore, encode_parts
 from ..collector import pausing
 from ..findings import finding
+from openpyxl.utils import get_column_letter
 from .validation import validate_reads
 from ..model import ERROR, AreaInfo, Finding, RunResult
-from ..schema import WorkbookSchema, load_schema
+from ..schema import WorkbookSchema, checkpoint_key, load_schema
 from ..settings import Settings, load_settings
 
 BATCH_FILES = 64  # workbooks per batch: pandera's per-call cost amortised, memory bounded
@@ -51,6 +53,7 @@ class FileOutcome:
     identity: Identity | None = None  # for the check of copies across workbooks (when usable)
     # each area the rows name, with where it is first named: (area, sheet, cell, row)
     area_cells: list[tuple[str, str, str, int]] = field(default_factory=list)
+    actions: list = field(default_factory=list)  # a monitoring run: its rosso and giallo indicators
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,14 @@ class _Job:
     settings: Settings
     schema_path: str
     digests: bool = False  # each workbook's values digest (the nightly caches it); else only for copies
+    period: Period | None = None  # a monitoring checkpoint: its rows are scored (see core.monitoring)
 
 
 @pausing
 def process_batch(job: _Job) -> list[FileOutcome]:
     """Read, validate and score one batch of workbooks (runs in a worker or in-process)."""
-    schema = load_schema(job.schema_path or None)
+    # with the columns of the settings' monitoring checkpoints (optional: a workbook may lack them)
+    schema = load_schema(job.schema_path or None).with_checkpoints(job.settings.intermediate_checkpoints)
     reads = [read_settore_workbook(p, schema) for p in job.paths]
     outcomes = {p: FileOutcome(path=p) for p in job.paths}
     if job.validate:
@@ -87,9 +92,34 @@ def process_batch(job: _Job) -> list[FileOutcome]:
         if o.usable:
             o.identity = identity_of(p, o.info, o.areas, read.workbook.rows, read.columns, schema, job.digests)
         o.area_cells = _area_cells(read)
+        rows = read.workbook.rows
+        if job.period is not None:
+            rows = _at_period(read, job.period, job.settings, schema, o)
         if job.consolidate:
-            o.parts = encode_parts(objective_parts(read.workbook.rows, job.settings, detail=job.detail))
+            o.parts = encode_parts(objective_parts(rows, job.settings, detail=job.detail))
     return [outcomes[p] for p in job.paths]
+
+
+def _at_period(read, period: Period, settings: Settings, schema: WorkbookSchema, o: FileOutcome) -> list:
+    """A workbook's rows at a monitoring checkpoint; one without the checkpoint's columns is not read for it
+    (a finding, and it counts as not used: never scored 0)."""
+    if not has_checkpoint(read.columns, period.day):
+        if o.usable:
+            layout = schema.indicators
+            o.findings.append(finding("periodo-colonne-mancanti", file=o.path, sheet=layout.name,
+                                      name=Path(o.path).name, data=layout.checkpoint.label_date(period.day),
+                                      label=layout.checkpoint.columns[0].label.format(
+                                          data=layout.checkpoint.label_date(period.day))))
+        o.usable = False
+        return []
+    if not period.projected:
+        letters = {k: get_column_letter(i + 1) for k, i in read.columns.items()}
+        cell = lambda key, row: f"{letters[key]}{row}"  # noqa: E731
+        o.actions = corrective_actions(read.workbook.rows, period.day, settings, schema.marks.invalid, cell)
+        # the checkpoint's consuntivi still empty (the year end's are not due: not reported, see app.monitoring)
+        o.findings.extend(missing_actuals(read.workbook.rows, period.day, cell,
+                                          schema.indicators.column(checkpoint_key("actual", period.day)).label))
+    return rows_at(read.workbook.rows, period, settings)
 
 
 def _area_cells(read) -> list[tuple[str, str, str, int]]:
@@ -97,8 +127,6 @@ def _area_cells(read) -> list[tuple[str, str, str, int]]:
     col = read.columns.get("area")
     if col is None:
         return []
-    from openpyxl.utils import get_column_letter
-
     letter = get_column_letter(col + 1)
     first: dict[str, tuple[str, str, str, int]] = {}
     for r in read.workbook.rows:
@@ -160,13 +188,13 @@ def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]],
 
 def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail: bool, workers: int,
                   settings: Settings, schema: WorkbookSchema, batch_files: int = BATCH_FILES,
-                  digests: bool = False) -> Iterator[FileOutcome]:
+                  digests: bool = False, period: Period | None = None) -> Iterator[FileOutcome]:
     """Each workbook's outcome, in the order of ``files``, computed in batches by ``workers`` processes."""
     workers = max(1, min(workers, os.cpu_count() or 1))
     if workers > 1:  # enough batches to keep every worker busy to the end
         batch_files = max(1, min(batch_files, -(-len(files) // (workers * 2))))
     taper = workers if workers > 1 else 0
-    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests)
+    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests, period)
             for b in _batches(files, batch_files, taper)]
     workers = min(workers, len(jobs) or 1)
     if workers == 1:
@@ -190,9 +218,11 @@ def _digest_again(path: str, schema: WorkbookSchema) -> str:
 @pausing
 def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool = True,
         detail: bool | None = None, workers: int = 1, settings: Settings | None = None,
-        schema: WorkbookSchema | None = None, batch_files: int = BATCH_FILES) -> RunResult:
+        schema: WorkbookSchema | None = None, batch_files: int = BATCH_FILES,
+        period: Period | None = None) -> RunResult:
     """Validate and/or consolidate ``paths`` in one pass; ``detail=None`` keeps every
-    indicator for the Relazione up to DETAIL_LIMIT workbooks."""
+    indicator for the Relazione up to DETAIL_LIMIT workbooks. With ``period`` (a monitoring
+    checkpoint) the workbooks are scored at that checkpoint (:mod:`perf_xl.core.monitoring`)."""
 
     settings = settings or load_settings()
     schema = schema or load_schema()
@@ -212,8 +242,9 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
 
     for i, o in enumerate(iter_outcomes(files, validate=validate, consolidate=consolidate, detail=keep,
                                         workers=workers, settings=settings, schema=schema,
-                                        batch_files=batch_files)):
+                                        batch_files=batch_files, period=period)):
         result.report.extend(o.findings)
+        result.actions.extend(o.actions)
         if not o.readable:
             if not any(f.severity == ERROR for f in o.findings):
                 continue  # not a workbook at all (a FIFO named .xlsx): skipped with its avviso

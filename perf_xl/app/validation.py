@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
@@ -19,7 +20,8 @@ from ..core.checks import (_Ctx, check_cells, check_duplicates, check_indicator_
 from ..findings import finding
 from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
 from ..model import Finding, ReadResult, Report
-from ..schema import WorkbookSchema
+from ..core.monitoring import corrective_actions, has_checkpoint, missing_actions
+from ..schema import WorkbookSchema, at_checkpoint, checkpoint_key
 from ..settings import Settings
 
 # --- formula checks ------------------------------------------------------------------------------
@@ -36,11 +38,13 @@ _SENTINEL_LAST = 1048578  # a range's last row, in the shape of a formula scanne
 
 
 def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, computed, first: int, last: int):
-    """Each computed column's formula with a placeholder row, built once per file (not per cell)."""
+    """Each computed column's formula with a placeholder row, built once per file (not per cell); a
+    monitoring checkpoint's column is its year-end twin's rule on the checkpoint's cells."""
     out = {}
     for c in computed:
         extra = {"first_row": first, "last_row": last} if c.rule == "objective_score" else {}
-        out[c.key] = rules[c.rule](letters, _SENTINEL_ROW, settings, **extra).lstrip("=")
+        at = at_checkpoint(letters, c.checkpoint) if c.checkpoint else letters
+        out[c.key] = rules[c.rule](at, _SENTINEL_ROW, settings, **extra).lstrip("=")
     return out
 
 
@@ -111,6 +115,23 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     return out
 
 
+# --- monitoring checkpoints ----------------------------------------------------------------------
+
+def check_actions(read: ReadResult, rows, ctx: _Ctx, settings: Settings) -> list[Finding]:
+    """An indicator rosso or giallo at a monitoring checkpoint without corrective actions (a workbook
+    without the checkpoint's columns has nothing to check). A checkpoint's consuntivo still empty is
+    reported only by the monitoring report of that checkpoint (:mod:`perf_xl.app.run`): before the
+    checkpoint it is not due, after it the year end's is what counts."""
+    layout = ctx.schema.indicators
+    out = []
+    for day in layout.checkpoints:
+        if has_checkpoint(read.columns, day):
+            actions = corrective_actions(rows, day, settings, ctx.schema.marks.invalid, ctx.cell)
+            out += missing_actions(actions, lambda d: layout.column(checkpoint_key("actions", d)).label,
+                                   layout.checkpoint.label_date, lambda f: Path(f).name)
+    return out
+
+
 # --- the whole run -------------------------------------------------------------------------------
 
 def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Settings,
@@ -140,6 +161,7 @@ def validate_reads(reads: list[ReadResult], schema: WorkbookSchema, settings: Se
                       check_values):
             report.extend(f for f in check(rows, ctx) if (f.file, f.cell) not in reported)
         report.extend(check_formulas(read, schema, settings))
+        report.extend(f for f in check_actions(read, rows, ctx, settings) if (f.file, f.cell) not in reported)
         if names_out is not None:
             names[read.workbook.path] = objective_names(rows, ctx)
     if names_out is not None:

@@ -9,12 +9,14 @@ without Excel.
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..app.consolidate import consolidate_folder
+from ..app.monitoring import MonitoringError, PeriodError, monitor_folder, parse_period
 from ..app.failures import os_error_message
 from ..model import RunResult
 from ..io.lock import AlreadyRunning, output_lock
@@ -42,11 +44,24 @@ CONFIG_FIELDS = (
     ("output", "File della Relazione", "Dove scrivere la Relazione (.xlsx); relativo a questo file se non è un percorso completo."),
     ("json", "File JSON", "Facoltativo: gli stessi numeri in JSON."),
     ("settings", "File impostazioni", "Facoltativo: impostazioni del Comune (TOML); vuoto = quelle predefinite."),
+    ("periodo", "Periodo", "Facoltativo: la data di un monitoraggio (per esempio 2023-06-30, una delle date delle "
+                           "impostazioni) per il rapporto di monitoraggio a quella data; vuoto = fine anno (la Relazione)."),
 )
 
 
 class ConfigError(ValueError):
     """The Config sheet is incomplete or wrong (shown to the user in Italian)."""
+
+
+def _period(periodo: str, settings):
+    """The Config's «Periodo»: a monitoring checkpoint, or None (blank, or the year end)."""
+    if not periodo:
+        return None
+    try:
+        period = parse_period(periodo, settings)
+    except PeriodError as exc:
+        raise ConfigError(f"Nel foglio Config, Periodo: {exc}") from exc
+    return None if period.year_end else period
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class ConsolidaConfig:
     output: str
     json: str = ""
     settings: str = ""
+    periodo: str = ""  # a monitoring checkpoint (AAAA-MM-GG); "" = the year end (the Relazione)
 
 
 def parse_config(pairs) -> ConsolidaConfig:
@@ -76,9 +92,14 @@ def parse_config(pairs) -> ConsolidaConfig:
         year = int(year) if year not in (None, "") else None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Nel foglio Config l'anno deve essere un numero, non «{year}».") from exc
-    output = str(values.get("output") or "").strip() or f"Relazione_{year or 'performance'}.xlsx"
+    periodo = values.get("periodo")
+    # a date cell (Excel and openpyxl give a datetime) or the date typed as text
+    periodo = periodo.date().isoformat() if isinstance(periodo, _dt.datetime) else (
+        periodo.isoformat() if isinstance(periodo, _dt.date) else str(periodo or "").strip())
+    default = f"Monitoraggio_{periodo}.xlsx" if periodo else f"Relazione_{year or 'performance'}.xlsx"
+    output = str(values.get("output") or "").strip() or default
     return ConsolidaConfig(folder=folder, year=year, output=output, json=str(values.get("json") or "").strip(),
-                           settings=str(values.get("settings") or "").strip())
+                           settings=str(values.get("settings") or "").strip(), periodo=periodo)
 
 
 def _resolve(p: str, base: Path, root: Path | None = None) -> Path:
@@ -120,7 +141,14 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path, root: str | Pat
     empty = no_workbooks_message(folder)
     if empty:
         raise ConfigError(empty)
-    c = consolidate_folder(folder, load_schema(), settings)
+    period, monitoring = _period(config.periodo, settings), None
+    if period is not None:  # the monitoring report of a checkpoint: the same run as --periodo
+        try:
+            c, monitoring = monitor_folder(folder, period, load_schema(), settings)
+        except MonitoringError as exc:
+            raise ConfigError(str(exc)) from exc
+    else:
+        c = consolidate_folder(folder, load_schema(), settings)
     refusal = c.nothing_usable_message()
     if refusal:
         raise ConfigError(refusal)
@@ -134,9 +162,9 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path, root: str | Pat
         raise ConfigError(str(exc)) from exc
     try:
         with output_lock(out):
-            c.outputs.append(write_summary_workbook(out, c, settings))
+            c.outputs.append(write_summary_workbook(out, c, settings, monitoring=monitoring))
             if json_out is not None:
-                c.outputs.append(write_summary_json(json_out, c))
+                c.outputs.append(write_summary_json(json_out, c, monitoring=monitoring))
     except AlreadyRunning as exc:
         raise ConfigError(f"Un altro consolidamento sta scrivendo «{out}»: riprovare tra poco.") from exc
     return c

@@ -14,7 +14,7 @@ only one true condition of a cell, or two set the same property, the mark is wha
 from __future__ import annotations
 
 from .. import formulas
-from ..schema import SchemaDefinitionError, SheetLayout
+from ..schema import SchemaDefinitionError, SheetLayout, at_checkpoint
 
 LEGEND_GAP = 1  # empty columns between the table and its legend
 
@@ -23,6 +23,8 @@ def write_marks(book, ws, layout: SheetLayout, first: int, last: int) -> None:
     """The marks' conditional formats over rows ``first``..``last`` (1-based, the spare rows too)."""
     letters = layout.letters()
     for mark in layout.marks:
+        # a checkpoint's mark reads that checkpoint's cells (its consuntivo, Barometro…)
+        at = at_checkpoint(letters, mark.checkpoint) if mark.checkpoint else letters
         fmt = book.add_format({"bg_color": mark.fill, **({"font_color": mark.font} if mark.font else {})})
         rule = formulas.MARK_RULES.get(mark.rule)
         if rule is None:  # checked here, not in schema.py: the schema does not import the formulas
@@ -31,7 +33,7 @@ def write_marks(book, ws, layout: SheetLayout, first: int, last: int) -> None:
         for key in mark.columns:
             col = layout.column(key)
             ws.conditional_format(first - 1, col.position - 1, last - 1, col.position - 1, {
-                "type": "formula", "criteria": "=" + rule(letters, key, first, col), "format": fmt})
+                "type": "formula", "criteria": "=" + rule(at, key, first, col), "format": fmt})
     for col in layout.columns:
         if col.whole_format:
             ws.conditional_format(first - 1, col.position - 1, last - 1, col.position - 1, {
@@ -60,7 +62,11 @@ def write_legend(book, ws, layout: SheetLayout, header_format) -> None:
     ws.write_string(h0, text, legend.heading, header_format)
     plain = book.add_format({"valign": "top"})
     row0 = h0 + 1
+    seen = set()
     for mark in layout.marks:
+        if mark.key in seen:  # a checkpoint's mark, repeated for each checkpoint: one line
+            continue
+        seen.add(mark.key)
         ws.write_string(row0, swatch, mark.sample, book.add_format({
             "bg_color": mark.fill, "border": 1, "align": "center", "valign": "top",
             **({"font_color": mark.font} if mark.font else {})}))

@@ -490,9 +490,15 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
     absent = {c.key: (None if c.type in ("number", "integer") else "")
               for c in layout.columns if not c.computed and c.key not in cols}
     # columns added to the schema with no IndicatorRow field: their values go in the row's ``extra``
-    extra_keys = [c.key for c in layout.columns if not c.computed and c.key not in INDICATOR_FIELDS]
+    extra_keys = [c.key for c in layout.columns if not c.computed and c.key not in INDICATOR_FIELDS
+                  and not c.checkpoint]
     for key in extra_keys:
         absent.pop(key, None)
+    # a monitoring checkpoint's input columns (those the workbook has): their values go in ``checkpoints``
+    checkpoint_cols = [c for c in layout.columns if c.checkpoint and not c.computed]
+    for c in checkpoint_cols:
+        absent.pop(c.key, None)
+    checkpoint_cols = [(c.key, c.checkpoint, c.base) for c in checkpoint_cols if c.key in cols]
     width = max(input_idx) + 1
     sheet = layout.name
     out = []
@@ -524,6 +530,11 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
                     row[i] = ""  # a missing value for the cell checks, reported once here
         if extra_keys:
             values["extra"] = {key: values.pop(key, None) for key in extra_keys}
+        if checkpoint_cols:
+            at: dict = {}
+            for key, day, base in checkpoint_cols:
+                at.setdefault(day, {})[base] = values.pop(key)
+            values["checkpoints"] = at
         out.append(IndicatorRow(file=file, sheet=sheet, row=excel_row, **values))
     return out
 

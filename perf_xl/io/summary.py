@@ -20,8 +20,8 @@ from pathlib import Path
 import xlsxwriter
 
 from ..collector import pausing
-from ..model import (INDICATOR_FIELDS, INDICATOR_SCORE_FIELDS, SCORE_ROW_FIELDS, AreaResult, Comparison, RunResult,
-                     indicator_rows, score_row)
+from ..model import (INDICATOR_FIELDS, INDICATOR_SCORE_FIELDS, SCORE_ROW_FIELDS, AreaResult, Comparison, Monitoring,
+                     RunResult, indicator_rows, score_row)
 from ..schema import WorkbookSchema, load_layout, load_schema, load_style, schema_file, schemas_dir
 from ..settings import LIGHTS, NEUTRALISED, Settings, load_settings
 from ..wording import count, short_area_name
@@ -30,6 +30,8 @@ from .csv_out import write_csv
 from .printing import fit_row, set_page
 from .atomic import atomic_path, write_text_atomic
 from .comparison_out import comparison_dict, write_comparison_sheet
+from . import monitoring_out
+from .monitoring_out import monitoring_dict
 
 
 def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
@@ -46,7 +48,7 @@ def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
     area = layout["area"]
     listed = {c["key"] for c in area["columns"]}
     for c in schema.indicators.columns:
-        if not c.computed and c.key not in INDICATOR_FIELDS and c.key not in listed:
+        if not c.computed and not c.checkpoint and c.key not in INDICATOR_FIELDS and c.key not in listed:
             area["columns"].append({"key": c.key, "label": c.label, "width": c.width,
                                     **({"format": c.format} if c.format else {})})
     return layout
@@ -112,21 +114,25 @@ def summary_head(c: RunResult) -> dict:
     }
 
 
-def summary_dict(c: RunResult, comparison: Comparison | None = None) -> dict:
+def summary_dict(c: RunResult, comparison: Comparison | None = None, monitoring: Monitoring | None = None) -> dict:
     """The consolidation's numbers for machines (the ``--json`` output); ``comparison`` with a
-    previous year adds its section."""
+    previous year adds its section, ``monitoring`` (a checkpoint's report) its own."""
     d = {**summary_head(c), "areas": [area_dict(a, c.detail) for a in c.areas]}
     if comparison is not None:
         d["comparison"] = comparison_dict(comparison, load_summary_layout()["confronto"])
+    if monitoring is not None:
+        d["monitoring"] = monitoring_dict(c, monitoring)
     d["findings"] = [f.as_dict() for f in c.findings]
     return d
 
 
-def write_summary_json(path: str | Path, c: RunResult, comparison: Comparison | None = None) -> Path:
+def write_summary_json(path: str | Path, c: RunResult, comparison: Comparison | None = None,
+                       monitoring: Monitoring | None = None) -> Path:
     """The same numbers as JSON: indented for a person when it is a comune's; at the scale of
     thousands of workbooks compact and written area by area, never whole in memory."""
-    if c.detail:
-        return write_text_atomic(path, json.dumps(summary_dict(c, comparison), ensure_ascii=False, indent=2) + "\n")
+    if c.detail or monitoring is not None:
+        return write_text_atomic(path, json.dumps(summary_dict(c, comparison, monitoring), ensure_ascii=False,
+                                                  indent=2) + "\n")
     dump = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         head = dump(summary_head(c))
@@ -143,19 +149,21 @@ def write_summary_json(path: str | Path, c: RunResult, comparison: Comparison | 
 @pausing
 def write_summary_outputs(c: RunResult, out: str | Path, json_path: str | Path | None = None,
                           csv_path: str | Path | None = None, settings: Settings | None = None,
-                          comparison: Comparison | None = None) -> list[Path]:
+                          comparison: Comparison | None = None, monitoring: Monitoring | None = None) -> list[Path]:
     """The Relazione workbook and, when asked, its JSON and CSV (each atomically); with ``comparison``
-    (``--confronta``) the workbook has a *Confronto* sheet and the JSON a ``comparison`` section."""
-    written = [write_summary_workbook(out, c, settings, comparison=comparison)]
+    (``--confronta``) the workbook has a *Confronto* sheet and the JSON a ``comparison`` section; with
+    ``monitoring`` (``--periodo``) it is the monitoring report of a checkpoint (:mod:`.monitoring_out`)."""
+    written = [write_summary_workbook(out, c, settings, comparison=comparison, monitoring=monitoring)]
     if json_path:
-        written.append(write_summary_json(json_path, c, comparison))
+        written.append(write_summary_json(json_path, c, comparison, monitoring))
     if csv_path:
         written.append(write_summary_csv(csv_path, c))
     return written
 
 
 def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | None = None,
-                           schema: WorkbookSchema | None = None, comparison: Comparison | None = None) -> Path:
+                           schema: WorkbookSchema | None = None, comparison: Comparison | None = None,
+                           monitoring: Monitoring | None = None) -> Path:
     """The Relazione workbook; ``schema`` (default: the one in use) adds its extra columns to the area sheets;
     ``comparison`` (with a previous year) adds the *Confronto* sheet after the areas."""
     settings = settings or load_settings()
@@ -171,19 +179,32 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
         used: set[str] = {layout["sintesi"]["sheet"].lower(), layout["findings"]["sheet"].lower()}
         if comparison is not None:
             used.add(layout["confronto"]["sheet"].lower())
+        sintesi_lay, sintesi_values, mon = layout["sintesi"], None, layout["monitoraggio"]
+        if monitoring is not None:  # a checkpoint's report: its title, the projection beside the scores
+            used |= {mon["projection_sheet"].lower(), mon["actions_sheet"].lower()}
+            sintesi_lay = monitoring_out.sintesi_layout(sintesi_lay, mon, monitoring)
+            sintesi_values = monitoring_out.sintesi_values(c, monitoring)
+            doc_title = sintesi_lay["full_title"] + (f" — Comune di {c.comune}" if c.comune else "")
         sintesi = book.add_worksheet(layout["sintesi"]["sheet"])
         sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
-        _write_sintesi(book, sintesi, c, layout["sintesi"], fmts, sheet_names, layout["findings"]["sheet"])
+        _write_sintesi(book, sintesi, c, sintesi_lay, fmts, sheet_names, layout["findings"]["sheet"], sintesi_values)
         set_page(sintesi, title=doc_title, landscape=layout["sintesi"].get("orientation") == "landscape")
         notes = layout["findings"]["sheet"]
         for a in c.areas:
             ws = book.add_worksheet(sheet_names[a.name])
             _write_area(book, ws, a, layout["area"], fmts, settings, c.detail, notes)
+            if monitoring is not None:
+                ws.write_string(2, 0, monitoring_out.area_projected_line(a, monitoring, mon), fmts["bold"])
             set_page(ws, title=doc_title, landscape=layout["area"].get("orientation") == "landscape",
                      header_row=AREA_HEADER_ROW)
         if comparison is not None:
             write_comparison_sheet(book, book.add_worksheet(layout["confronto"]["sheet"]), comparison,
                                    layout["confronto"], fmts, doc_title=doc_title, sheet_names=sheet_names)
+        if monitoring is not None:
+            monitoring_out.write_projection_sheet(book, book.add_worksheet(mon["projection_sheet"]), c, monitoring,
+                                                  mon, fmts, doc_title)
+            monitoring_out.write_actions_sheet(book, book.add_worksheet(mon["actions_sheet"]), c, monitoring, mon,
+                                               fmts, doc_title)
         ws = book.add_worksheet(notes)
         _write_findings(ws, c, layout["findings"], fmts)
         set_page(ws, title=doc_title, landscape=layout["findings"].get("orientation") == "landscape", header_row=0)
@@ -304,9 +325,11 @@ def write_summary_csv(path: str | Path, c: RunResult) -> Path:
                      ([column_value(row, col) for col in cols] for row in map(sintesi_row, c.areas)))
 
 
-def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: dict, notes: str) -> None:
+def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: dict, notes: str,
+                   more: dict[str, dict] | None = None) -> None:
+    """The Sintesi; ``more``: each area's values of columns of its own (a monitoring report's)."""
     cols = lay["columns"]
-    title = f"{lay['title']} {c.year or ''}" + (f" — Comune di {c.comune}" if c.comune else "")
+    title = (lay.get("full_title") or f"{lay['title']} {c.year or ''}") + (f" — Comune di {c.comune}" if c.comune else "")
     notice = sintesi_notice(c)  # first, where nobody can miss it: the Relazione is incomplete or to check
     for i, line in enumerate(notice):
         ws.merge_range(i, 0, i, len(cols) - 1, "", fmts["alert"])
@@ -320,14 +343,16 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
     for i, a in enumerate(c.areas):
         r = hr + 1 + i
         values = sintesi_row(a)
+        if more:
+            values.update(more.get(a.name, {}))
         if len(a.explanation) > 1:  # the summary sentence here, the objective-by-objective detail in the notes
             values["explanation"] = "\n".join((*a.to_verify, a.explanation[0],
                                                lay["explanation_more"].format(notes=notes)))
         fit_row(ws, r, ((column_value(values, col), col.get("width", 12)) for col in cols))
         for j, col in enumerate(cols):
             key = col["key"]
-            if key == "traffic_light" and a.traffic_light:
-                fmt = fmts[a.traffic_light]
+            if key in ("traffic_light", "projected_light") and values.get(key) in (*LIGHTS, NEUTRALISED):
+                fmt = fmts[values[key]]
             elif key == "check" and (a.to_verify or a.reproduces is False):
                 fmt = fmts["alert"]
             elif key == "explanation" or not col.get("format"):
@@ -345,8 +370,9 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
         first, last = hr + 1, hr + len(c.areas)
         sheet, style = lay["sheet"], load_style()
         # the computed score and, beside it, the published one: an area that does not reproduce shows
+        second = lay.get("chart_second", "published")  # a monitoring report: the projection
         for key, name, fill in (("score", lay["chart_computed"], style["chart_fill"]),
-                                ("published", lay["chart_published"], style["chart_published_fill"])):
+                                (second, lay["chart_published"], style["chart_published_fill"])):
             chart.add_series({
                 "name": name,
                 "categories": [sheet, first, at["short_name"], last, at["short_name"]],

@@ -19,7 +19,7 @@ from .. import formulas
 from .. import scoring
 from ..wording import bounds, shorten
 from ..model import INDICATOR_FIELDS, IndicatorRow, SettoreWorkbook
-from ..schema import Column, WorkbookSchema, load_print, load_schema, load_style
+from ..schema import Column, WorkbookSchema, checkpoint_key, load_print, load_schema, load_style
 from ..settings import LIGHTS, NEUTRALISED, Settings, load_settings
 from .cells import write_value
 from .marks import write_legend, write_marks
@@ -31,10 +31,23 @@ SPARE_ROWS = 30  # empty rows with formulas, so a dirigente can add indicators b
 
 def _cached_values(rows: list[IndicatorRow], first_row: int, settings: Settings,
                    schema: WorkbookSchema) -> list[dict[str, object]]:
-    """What each computed cell shows, by the core's rules on the cells as written (a number typed
-    as text stays text: the cell shows the mark, as Excel will)."""
+    """What each computed cell shows, by column key, by the core's rules on the cells as written (a
+    number typed as text stays text: the cell shows the mark, as Excel will): the year-end columns from
+    the consuntivo, each checkpoint's from its own consuntivo, by the same rules."""
+    out: list[dict[str, object]] = [{} for _ in rows]
+    for day in ("", *schema.indicators.checkpoints):
+        actuals = [r.actual if not day else ((r.checkpoints or {}).get(day) or {}).get("actual") for r in rows]
+        for values, cells in zip(out, _cells_at(rows, actuals, first_row, settings, schema)):
+            values.update(cells if not day else {checkpoint_key(k, day): v for k, v in cells.items()})
+    return out
+
+
+def _cells_at(rows: list[IndicatorRow], actuals: list, first_row: int, settings: Settings,
+              schema: WorkbookSchema) -> list[dict[str, object]]:
+    """The computed cells of each row, by rule, with ``actuals`` as the consuntivi."""
     marks = schema.marks
-    cells = [scoring.row_cells(r.target, r.actual, r.polarity, r.weight, settings, marks.invalid) for r in rows]
+    cells = [scoring.row_cells(r.target, a, r.polarity, r.weight, settings, marks.invalid)
+             for r, a in zip(rows, actuals)]
     by_code: dict[str, list[tuple[int, object, object]]] = {}
     for i, (r, c) in enumerate(zip(rows, cells)):
         by_code.setdefault(r.objective_code, []).append((first_row + i, r.weight, c.achievement))
@@ -46,6 +59,13 @@ def _cached_values(rows: list[IndicatorRow], first_row: int, settings: Settings,
              "objective_score": scores[r.objective_code],
              "weight_sum": weight_sums[r.objective_code] if r.objective_code else None}
             for r, c in zip(rows, cells)]
+
+
+def _input_value(row: IndicatorRow, c: Column):
+    """What a row holds for an input column: its field, a checkpoint's value, or an extra column's."""
+    if c.checkpoint:
+        return ((row.checkpoints or {}).get(c.checkpoint) or {}).get(c.base)
+    return getattr(row, c.key) if c.key in INDICATOR_FIELDS else (row.extra or {}).get(c.key)
 
 
 def _define_settings_names(book, schema: WorkbookSchema, settings: Settings) -> None:
@@ -68,8 +88,9 @@ def write_settore_workbook(path: str | Path, wb: SettoreWorkbook, schema: Workbo
     """
     if formula_mode not in formulas.FORMULA_MODES:
         raise ValueError(f"formula_mode must be one of {sorted(formulas.FORMULA_MODES)}")
-    schema = schema or load_schema()
     settings = settings or load_settings()
+    # the columns of the settings' intermediate monitoring checkpoints, from the schema's column group
+    schema = (schema or load_schema()).with_checkpoints(settings.intermediate_checkpoints)
     path = Path(path)
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
@@ -117,7 +138,7 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
     first = layout.first_data_row
     rows = list(wb.rows)
     last = first + len(rows) + spare_rows - 1
-    letters = layout.letters()
+    letters = {c.key: layout.letters_for(c) for c in layout.columns}  # a checkpoint's rules read its cells
     wrapped = {c.key for c in layout.columns if c.type == "text" and c.width >= 20}
     formats = {c.key: _col_format(book, c, wrap=c.key in wrapped) for c in layout.columns}
     for c in layout.columns:
@@ -133,12 +154,11 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
             if c.computed:
                 rule = rules[c.rule]
                 extra = {"first_row": first, "last_row": last} if c.rule == "objective_score" else {}
-                value = cached[i][c.rule] if row is not None else ""
-                ws.write_formula(excel_row - 1, c.position - 1, rule(letters, excel_row, settings, **extra), fmt,
-                                 "" if value is None else value)
+                value = cached[i][c.key] if row is not None else ""
+                ws.write_formula(excel_row - 1, c.position - 1, rule(letters[c.key], excel_row, settings, **extra),
+                                 fmt, "" if value is None else value)
             elif row is not None:
-                value = getattr(row, c.key) if c.key in INDICATOR_FIELDS else (row.extra or {}).get(c.key)
-                write_value(ws, excel_row - 1, c.position - 1, value, fmt)
+                write_value(ws, excel_row - 1, c.position - 1, _input_value(row, c), fmt)
         if row is not None:  # as tall as its wrapped text, on screen and on paper
             fit_row(ws, excel_row - 1, ((getattr(row, c.key, None), c.width) for c in layout.columns
                                         if c.key in wrapped and c.key in INDICATOR_FIELDS))
@@ -161,12 +181,15 @@ def _write_indicators(book, wb: SettoreWorkbook, schema: WorkbookSchema, setting
     write_marks(book, ws, layout, first, last)
     write_legend(book, ws, layout, _header_format(book))
     # the traffic light's colour, from the settings' thresholds and colours
-    tl = layout.column("traffic_light").position - 1
     fills = {**{light: "#" + settings.color(light) for light in LIGHTS}, NEUTRALISED: load_style()["neutral_fill"]}
-    for light, fill in fills.items():
-        ws.conditional_format(first - 1, tl, last - 1, tl, {
-            "type": "cell", "criteria": "==", "value": f'"{light}"',
-            "format": book.add_format({"bg_color": fill, "bold": True})})
+    light_formats = {light: book.add_format({"bg_color": fill, "bold": True}) for light, fill in fills.items()}
+    for col in layout.columns:  # the year end's Barometro and each checkpoint's
+        if col.rule != "traffic_light":
+            continue
+        tl = col.position - 1
+        for light, fmt in light_formats.items():
+            ws.conditional_format(first - 1, tl, last - 1, tl, {
+                "type": "cell", "criteria": "==", "value": f'"{light}"', "format": fmt})
     ws.freeze_panes(layout.header_row, 0)
     ws.autofilter(h0, 0, last - 1, len(layout.columns) - 1)
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
