@@ -70,7 +70,9 @@ def _1_0_to_1_1(wb: SettoreWorkbook) -> SettoreWorkbook:
     year's own (no state to confirm) and there is no previous year beside them. Whatever a 1.0
     sheet holds under such a label was typed by hand, not written by perf_xl, and is not taken."""
     rows = tuple(with_indicator_codes(
-        dataclasses.replace(r, indicator_code="", target_state="", previous_actual=None, previous_achievement=None)
+        r if (r.indicator_code, r.target_state, r.previous_actual, r.previous_achievement) == ("", "", None, None)
+        else dataclasses.replace(r, indicator_code="", target_state="", previous_actual=None,
+                                 previous_achievement=None)
         for r in wb.rows))
     return dataclasses.replace(wb, rows=rows, info={**wb.info, "schema_version": "1.1"})
 
@@ -79,7 +81,8 @@ def _1_1_to_1_2(wb: SettoreWorkbook) -> SettoreWorkbook:
     """1.1 -> 1.2 (monitoring during the year). A 1.1 workbook has no «Proiezione» (the settings' choice
     applies) and no checkpoint columns: it has no values at any intermediate checkpoint, and a
     monitoring run reports it as not read for that checkpoint (never scored 0)."""
-    rows = tuple(dataclasses.replace(r, projection="", checkpoints=None) for r in wb.rows)
+    rows = tuple(r if r.projection == "" and r.checkpoints is None  # as read: nothing to clear
+                 else dataclasses.replace(r, projection="", checkpoints=None) for r in wb.rows)
     return dataclasses.replace(wb, rows=rows, info={**wb.info, "schema_version": "1.2"})
 
 
