@@ -30,6 +30,7 @@ from .csv_out import write_csv
 from .printing import fit_row, set_page
 from .atomic import atomic_path, write_text_atomic
 from .comparison_out import comparison_dict, write_comparison_sheet
+from .variations_out import annex_dict, write_annex_sheet
 
 
 def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
@@ -118,6 +119,8 @@ def summary_dict(c: RunResult, comparison: Comparison | None = None) -> dict:
     d = {**summary_head(c), "areas": [area_dict(a, c.detail) for a in c.areas]}
     if comparison is not None:
         d["comparison"] = comparison_dict(comparison, load_summary_layout()["confronto"])
+    if c.annex is not None:
+        d["variations"] = annex_dict(c.annex, load_summary_layout()["variazioni"])
     d["findings"] = [f.as_dict() for f in c.findings]
     return d
 
@@ -136,6 +139,8 @@ def write_summary_json(path: str | Path, c: RunResult, comparison: Comparison | 
         fh.write("]")
         if comparison is not None:
             fh.write(',"comparison":' + dump(comparison_dict(comparison, load_summary_layout()["confronto"])))
+        if c.annex is not None:
+            fh.write(',"variations":' + dump(annex_dict(c.annex, load_summary_layout()["variazioni"])))
         fh.write(',"findings":' + dump([f.as_dict() for f in c.findings]) + "}\n")
     return Path(path)
 
@@ -171,6 +176,8 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
         used: set[str] = {layout["sintesi"]["sheet"].lower(), layout["findings"]["sheet"].lower()}
         if comparison is not None:
             used.add(layout["confronto"]["sheet"].lower())
+        if c.annex is not None:
+            used.add(layout["variazioni"]["sheet"].lower())
         sintesi = book.add_worksheet(layout["sintesi"]["sheet"])
         sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
         _write_sintesi(book, sintesi, c, layout["sintesi"], fmts, sheet_names, layout["findings"]["sheet"])
@@ -184,6 +191,9 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
         if comparison is not None:
             write_comparison_sheet(book, book.add_worksheet(layout["confronto"]["sheet"]), comparison,
                                    layout["confronto"], fmts, doc_title=doc_title, sheet_names=sheet_names)
+        if c.annex is not None:  # the register of changes' annex: only when some workbook has entries
+            write_annex_sheet(book, book.add_worksheet(layout["variazioni"]["sheet"]), c.annex,
+                              layout["variazioni"], fmts, doc_title=doc_title, year=c.year)
         ws = book.add_worksheet(notes)
         _write_findings(ws, c, layout["findings"], fmts)
         set_page(ws, title=doc_title, landscape=layout["findings"].get("orientation") == "landscape", header_row=0)
