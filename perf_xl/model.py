@@ -542,3 +542,6 @@ class VariationAnnex:
     objectives: tuple[WithWithout, ...]
     areas: tuple[WithWithout, ...]
     not_undone: tuple[tuple[Variation, str], ...] = ()
+    # one per entry, in order: its objective's score with every change and with this entry alone undone
+    # (``without`` None when it cannot be undone): what this one change was worth
+    by_entry: tuple[WithWithout | None, ...] = ()

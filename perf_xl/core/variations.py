@@ -160,25 +160,28 @@ def annex(areas: Sequence[AreaResult], entries: Sequence[Variation], settings: S
             by_code.setdefault(as_read(o.code), (a, o))
     undone: dict[str, list[IndicatorRow]] = {}  # objective (as read) -> its rows, entries undone
     counts: dict[str, int] = {}
-    not_undone = []
+    not_undone, by_entry = [], []
     for e in entries:
         key = as_read(e.objective_code)
         if key not in by_code:
             not_undone.append((e, NOT_UNDONE["no-objective"]))
+            by_entry.append(None)
             continue
         a, o = by_code[key]
         if o.indicator_count and not o.indicators:
             not_undone.append((e, NOT_UNDONE["no-detail"]))
+            by_entry.append(WithWithout(a.name, o.code, o.name, o.score, None, settore=o.settore, entries=1))
             continue
-        rows = undone.get(key)
-        if rows is None:
-            rows = [s.row for s in o.indicators]
-        rows, why = _undo(rows, e)
+        alone, why = _undo([s.row for s in o.indicators], e)
         if why:
             not_undone.append((e, NOT_UNDONE[why]))
-        else:
-            undone[key] = rows
-            counts[key] = counts.get(key, 0) + 1
+            by_entry.append(WithWithout(a.name, o.code, o.name, o.score, None, settore=o.settore, entries=1))
+            continue
+        again = {as_read(x.code): x for x in build_objectives(alone, settings)}.get(key)
+        by_entry.append(WithWithout(a.name, o.code, o.name, o.score, None if again is None else again.score,
+                                    settore=o.settore, entries=1))
+        undone[key], _ = _undo(undone[key] if key in undone else [s.row for s in o.indicators], e)
+        counts[key] = counts.get(key, 0) + 1
     rescored = {as_read(o.code): o for o in build_objectives((r for rows in undone.values() for r in rows), settings)}
     objectives, touched = [], {}
     for key in undone:
@@ -194,4 +197,4 @@ def annex(areas: Sequence[AreaResult], entries: Sequence[Variation], settings: S
         area_rows.append(WithWithout(a.name, "", a.name, a.score, again.score,
                                      entries=sum(counts[k] for k in undone if by_code[k][0] is a)))
     return VariationAnnex(entries=tuple(entries), objectives=tuple(objectives), areas=tuple(area_rows),
-                          not_undone=tuple(not_undone))
+                          not_undone=tuple(not_undone), by_entry=tuple(by_entry))

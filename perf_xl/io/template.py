@@ -248,7 +248,7 @@ def _write_variations(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None
     if layout is None:
         return
     ws = book.add_worksheet(layout.name)
-    wrapped = {c.key for c in layout.columns if c.type == "text" and c.width >= 20}
+    wrapped = {c.key for c in layout.columns if c.type in ("text", "choice")}  # free text: wrapped, never cut
     formats = {c.key: _col_format(book, c, wrap=c.key in wrapped) for c in layout.columns}
     for c in layout.columns:
         ws.set_column(c.position - 1, c.position - 1, c.width, formats[c.key])
@@ -269,6 +269,7 @@ def _write_variations(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None
                 ws.write_datetime(first - 1 + i, c.position - 1, value, formats[c.key])
             else:
                 write_value(ws, first - 1 + i, c.position - 1, value, formats[c.key])
+        fit_row(ws, first - 1 + i, ((getattr(v, c.key), c.width) for c in layout.columns if c.key in wrapped))
     last = first + len(entries) + VARIATION_ROWS - 1
     for c in layout.columns:
         col0 = c.position - 1

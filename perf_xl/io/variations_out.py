@@ -17,18 +17,25 @@ def _r2(x: float | None) -> float | None:
     return None if x is None else round(x, 2)
 
 
-def entry_values(e: Variation, lay: dict) -> dict:
-    """One entry of the register, by column key (the sheet and the JSON show the same)."""
+def entry_values(e: Variation, lay: dict, worth: WithWithout | None = None) -> dict:
+    """One entry of the register, by column key (the sheet and the JSON show the same); with ``worth``
+    its objective's score without this change alone, and the difference it makes."""
     return {"file": Path(e.file).name, "row": e.row, "objective_code": e.objective_code, "indicator": e.indicator,
             "field": e.field, "kind": e.kind, "old": e.old, "new": e.new, "reason": e.reason,
             "description": e.description, "requested_by": e.requested_by, "approved_with": e.approved_with,
             "approved_on": e.approved_on, "opinion": e.opinion, "approved": e.approved,
-            "state": lay["approved"] if e.approved else lay["requested"]}
+            "state": lay["approved"] if e.approved else lay["requested"],
+            "objective_without": None if worth is None else _r2(worth.without),
+            "worth": None if worth is None else worth.difference}
 
 
 def score_values(s: WithWithout) -> dict:
     return {"area": s.area, "code": s.code, "name": s.name, "settore": s.settore, "entries": s.entries,
             "with_changes": _r2(s.with_changes), "without": _r2(s.without), "difference": s.difference}
+
+
+def _worth(annex: VariationAnnex) -> tuple:
+    return annex.by_entry or (None,) * len(annex.entries)
 
 
 def annex_dict(annex: VariationAnnex, lay: dict) -> dict:
@@ -43,7 +50,7 @@ def annex_dict(annex: VariationAnnex, lay: dict) -> dict:
             out.append(d)
         return out
     return {
-        "entries": [entry_values(e, lay) for e in annex.entries],
+        "entries": [entry_values(e, lay, w) for e, w in zip(annex.entries, _worth(annex))],
         "objectives": scores(annex.objectives),
         "areas": scores(annex.areas),
         "not_undone": [{"file": Path(e.file).name, "row": e.row, "objective_code": e.objective_code,
@@ -64,35 +71,46 @@ def write_annex_sheet(book, ws, annex: VariationAnnex, lay: dict, fmts: dict, *,
             numbers[fmt] = book.add_format({"valign": "top", "num_format": fmt})
         return numbers[fmt]
 
-    widest = max(len(lay["entry_columns"]), len(lay["score_columns"]), len(lay["area_columns"]))
-    for j in range(widest):  # one width per column: the widest any table asks
-        ws.set_column(j, j, max(t[j].get("width", 12) for t in (lay["entry_columns"], lay["score_columns"],
-                                                                  lay["area_columns"]) if j < len(t)))
+    grid = [c.get("width", 12) for c in lay["entry_columns"]]
+    for j, w in enumerate(grid):
+        ws.set_column(j, j, w)
     ws.write_string(0, 0, lay["title"].format(year=year_text(year)), fmts["title"])
-    width = sum(c.get("width", 12) for c in lay["entry_columns"])
     wrap = book.add_format({"italic": True, "font_color": load_style()["note_font"], "text_wrap": True,
                             "valign": "top"})
-    ws.merge_range(1, 0, 1, len(lay["entry_columns"]) - 1, "", wrap)
+    ws.merge_range(1, 0, 1, len(grid) - 1, "", wrap)
     ws.write_string(1, 0, lay["subtitle"], wrap)
-    fit_row(ws, 1, [(lay["subtitle"], width)])
+    fit_row(ws, 1, [(lay["subtitle"], sum(grid))])
     r = 3
 
     def table(title: str, cols: list[dict], rows: list[dict]) -> None:
+        """A table on the sheet's grid: each column over ``span`` of the grid's columns (merged)."""
         nonlocal r
+        places, j = [], 0
+        for c in cols:
+            span = c.get("span", 1)
+            places.append((c, j, j + span - 1, sum(grid[j:j + span])))
+            j += span
         ws.write_string(r, 0, title, fmts["bold"])
         r += 1
-        fit_row(ws, r, ((c["label"], c.get("width", 12)) for c in cols))
-        for j, c in enumerate(cols):
-            ws.write_string(r, j, c["label"], fmts["header"])
+        fit_row(ws, r, ((c["label"], width) for c, _, _, width in places))
+        for c, first, last, _ in places:
+            if last > first:
+                ws.merge_range(r, first, r, last, c["label"], fmts["header"])
+            else:
+                ws.write_string(r, first, c["label"], fmts["header"])
         r += 1
         for values in rows:
-            fit_row(ws, r, ((values.get(c["key"]), c.get("width", 12)) for c in cols))
-            for j, c in enumerate(cols):
-                write_value(ws, r, j, values.get(c["key"]), num(c.get("format")))
+            fit_row(ws, r, ((values.get(c["key"]), width) for c, _, _, width in places))
+            for c, first, last, _ in places:
+                fmt = num(c.get("format"))
+                if last > first:
+                    ws.merge_range(r, first, r, last, "", fmt)
+                write_value(ws, r, first, values.get(c["key"]), fmt)
             r += 1
         r += 1
 
-    table(lay["entries_title"], lay["entry_columns"], [entry_values(e, lay) for e in annex.entries])
+    table(lay["entries_title"], lay["entry_columns"],
+          [entry_values(e, lay, w) for e, w in zip(annex.entries, _worth(annex))])
     table(lay["areas_title"], lay["area_columns"], [score_values(s) for s in annex.areas])
     table(lay["objectives_title"], lay["score_columns"], [score_values(s) for s in annex.objectives])
     if annex.not_undone:
