@@ -35,6 +35,7 @@ GROUPS = {
     "relazione": "a Relazione text (`import-relazione`, `audit`; the cell is `riga N`)",
     "share": "the nightly's share (the file is skipped, never opened)",
     "plan": "the approved plan (`validate --piano`)",
+    "variations": "the register of changes (the Variazioni sheet, `validate --piano`)",
     "cycle": "the year's cycle (`new-year`, `upgrade`)",
     "monitoring": "monitoring during the year (the checkpoints' columns, `consolidate --periodo`)",
 }

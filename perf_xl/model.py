@@ -126,13 +126,44 @@ class AreaInfo:
 
 
 @dataclass(frozen=True)
+class Variation:
+    """One entry of a workbook's register of changes (its *Variazioni* sheet), as typed: ``kind`` is the
+    kind of change (``[variations.fields]`` of settore.toml: ``target``, ``weight``…; "" when «Campo» is
+    not one of the list), ``field`` the «Campo» as written; ``old`` and ``new`` as the cells hold them
+    (a number as a number); ``approved_on`` the date as dd/mm/yyyy (or the text typed)."""
+
+    file: str
+    row: int
+    objective_code: str
+    indicator: str
+    kind: str
+    field: str
+    old: object = None
+    new: object = None
+    reason: str = ""
+    description: str = ""
+    requested_by: str = ""
+    approved_with: str = ""
+    approved_on: str = ""
+    opinion: str = ""
+
+    @property
+    def approved(self) -> bool:
+        """Approved: the act and its date are both there; otherwise only requested."""
+        return bool(self.approved_with.strip()) and bool(self.approved_on.strip())
+
+
+@dataclass(frozen=True)
 class SettoreWorkbook:
-    """The content of one settore workbook, independent of how it is stored."""
+    """The content of one settore workbook, independent of how it is stored. ``variations`` is its
+    register of changes: None when the workbook has no *Variazioni* sheet (an older layout), else its
+    entries (possibly none)."""
 
     info: dict
     areas: tuple[AreaInfo, ...]
     rows: tuple[IndicatorRow, ...]
     path: str = ""
+    variations: tuple[Variation, ...] | None = None
 
 
 @dataclass
@@ -400,6 +431,10 @@ class RunResult:
     outputs: list = field(default_factory=list)  # what the run wrote (paths)
     # a monitoring run (``consolidate --periodo``): the indicators rosso or giallo at the checkpoint
     actions: list[CorrectiveAction] = field(default_factory=list)
+    # the registers of changes of the workbooks used (their Variazioni sheets), in file order; and, when
+    # there are entries, the Relazione's annex: the scores with and without them (perf_xl.core.variations)
+    variations: list["Variation"] = field(default_factory=list)
+    annex: "VariationAnnex | None" = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -549,3 +584,39 @@ class ValidationSheet:
     lines: tuple[CheckLine, ...]
     open_points: tuple[str, ...]
     footer: str
+
+
+# --- the register of changes' annex (perf_xl.core.variations makes it, the outputs lay it out) ----------
+
+@dataclass(frozen=True)
+class WithWithout:
+    """An objective's or an area's score as consolidated (``with_changes``) and with the registered
+    changes undone (``without``); ``code`` is the objective's code ("" for an area)."""
+
+    area: str
+    code: str
+    name: str
+    with_changes: float | None
+    without: float | None
+    settore: str = ""
+    entries: int = 0  # the register's entries behind it
+
+    @property
+    def difference(self) -> float | None:
+        if self.with_changes is None or self.without is None:
+            return None
+        return round(self.with_changes - self.without, 2) + 0.0
+
+
+@dataclass(frozen=True)
+class VariationAnnex:
+    """The Relazione's annex of changes: every entry, every objective and area they touch with its
+    score with and without them, and the entries that could not be undone (and why, in Italian)."""
+
+    entries: tuple[Variation, ...]
+    objectives: tuple[WithWithout, ...]
+    areas: tuple[WithWithout, ...]
+    not_undone: tuple[tuple[Variation, str], ...] = ()
+    # one per entry, in order: its objective's score with every change and with this entry alone undone
+    # (``without`` None when it cannot be undone): what this one change was worth
+    by_entry: tuple[WithWithout | None, ...] = ()

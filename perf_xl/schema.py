@@ -18,11 +18,17 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-COLUMN_TYPES = {"text", "integer", "number", "choice", "computed"}
+COLUMN_TYPES = {"text", "integer", "number", "choice", "computed", "date"}
 
 # a folder holding schema files (settore.toml, summary.toml, settings.toml, open_data.toml) that
 # replace the shipped ones; a file it does not hold is taken from the shipped folder
 SCHEMAS_ENV = "PERF_XL_SCHEMAS"
+
+
+# the kinds of change the register names (``[variations.fields]``): a field of an indicator that
+# changed, or an indicator or objective added or removed (the approved plan's differences)
+VARIATION_KINDS = frozenset({"target", "weight", "polarity", "indicator-added", "indicator-removed",
+                             "objective-added", "objective-removed"})
 
 
 class SchemaDefinitionError(ValueError):
@@ -245,9 +251,14 @@ class WorkbookSchema:
     marks: ComputedMarks = ComputedMarks()
     names: SettingsNames = SettingsNames()
     cycle: Cycle = Cycle()
+    # the register of changes (``[variations]``): an optional sheet, not among ``sheet_names`` (a
+    # workbook without it is complete); ``variation_fields`` maps a kind of change to its «Campo» value
+    variations: SheetLayout | None = None
+    variation_fields: dict = field(default_factory=dict, compare=False)
 
     @property
     def sheet_names(self) -> tuple[str, ...]:
+        """The sheets every settore workbook has."""
         return (self.indicators.name, self.areas.name, self.info.name)
 
     def with_checkpoints(self, days) -> "WorkbookSchema":
@@ -255,6 +266,11 @@ class WorkbookSchema:
         settings: :attr:`perf_xl.settings.Settings.intermediate_checkpoints`) in its Indicatori sheet."""
         indicators = self.indicators.with_checkpoints(days)
         return self if indicators is self.indicators else dataclasses.replace(self, indicators=indicators)
+
+    @property
+    def optional_sheet_names(self) -> tuple[str, ...]:
+        """The sheets a workbook may lack (added after workbooks were in use): the template writes them."""
+        return (self.variations.name,) if self.variations is not None else ()
 
 
 def _columns(name: str, raw_columns: list) -> list[Column]:
@@ -345,7 +361,18 @@ def parse_schema(text: str, source: str = "") -> WorkbookSchema:
         if cycle.pending not in allowed or cycle.confirmed not in allowed:
             raise SchemaDefinitionError(f"[cycle]: {cycle.pending!r} and {cycle.confirmed!r} must be among the "
                                         f"allowed values of target_state {list(allowed)}")
+    variations, fields = None, {}
+    if "variations" in raw:
+        variations = _sheet("variations", raw["variations"])
+        fields = dict(raw["variations"].get("fields", {}))
+        allowed = variations.column("field").allowed
+        wrong = sorted(set(fields.values()) - set(allowed))
+        if wrong or set(fields) - VARIATION_KINDS:
+            raise SchemaDefinitionError(f"[variations.fields]: kinds must be among {sorted(VARIATION_KINDS)} and "
+                                        f"values among the allowed values of «field» {list(allowed)} ({wrong})")
     return WorkbookSchema(
+        variations=variations,
+        variation_fields=fields,
         version=str(raw["schema_version"]),
         indicators=indicators,
         areas=_sheet("areas", raw["areas"]),

@@ -28,7 +28,7 @@ def _book(rows, **info):
 def test_sheets_and_header_come_from_the_schema(tmp_path):
     p = write_settore_workbook(tmp_path / "s.xlsx", _book([_row()]))
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames == list(SCHEMA.sheet_names)
+    assert wb.sheetnames == [*SCHEMA.sheet_names, *SCHEMA.optional_sheet_names]  # the register of changes last
     ws = wb[SCHEMA.indicators.name]
     header = tuple(c.value for c in ws[SCHEMA.indicators.header_row])
     assert header[:len(SCHEMA.indicators.labels)] == SCHEMA.indicators.labels  # then the legend, after a gap

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from ..core.comparison import compare, partial, refusal
 from ..core.monitoring import Period
+from ..core.variations import annex
 from ..io.previous import PreviousNotUsable, read_previous_summary
 from ..io.reader import find_workbooks
 from ..io.summary import load_summary_layout
 from ..findings import finding
 from ..model import Comparison, RunResult
 from ..schema import WorkbookSchema
-from ..settings import Settings
+from ..settings import Settings, load_settings
 from .run import run
 
 
@@ -41,6 +42,8 @@ def consolidate_folder(folder: str | Path | None = None, schema: WorkbookSchema 
     result = run(files, validate=validate, consolidate=True, detail=detail, workers=workers,
                  settings=settings, schema=schema, period=period)
     result.folder = str(folder)
+    if result.variations:  # the Relazione's annex: what each registered change was worth
+        result.annex = annex(result.areas, result.variations, settings or load_settings())
     if not files:
         result.report.add(finding("cartella-vuota", file=str(folder)))
     return result

@@ -10,14 +10,15 @@ from typing import Iterable
 from openpyxl.utils import get_column_letter
 
 from ..core.plan import Difference, plan_differences, plan_entry, workbook_key
+from ..core.variations import Resolved, resolve
 from ..findings import finding
 from ..io.manifest import file_digest
 from ..io.plan_file import read_plan, write_plan
 from ..io.reader import read_settore_workbook
-from ..model import Finding, ReadResult
+from ..model import Finding, IndicatorRow, ReadResult, Variation
 from ..schema import WorkbookSchema, load_schema
 from ..scoring import is_number
-from ..wording import number
+from ..wording import count, number
 
 
 def approve(paths: Iterable[str | Path], out: str | Path, date: _dt.date | None = None,
@@ -70,8 +71,14 @@ def plan_findings(paths: Iterable[str | Path], plan_path: str | Path,
                                value=current["settore"], date=on))
             continue
         seen.add(key)
-        for d in plan_differences(base, current):
-            out.append(_finding(d, str(p), read, schema, labels, on))
+        differences = plan_differences(base, current)
+        register = read.workbook.variations
+        res = resolve(differences, read.workbook.rows, register or ())
+        for r in res.changes:
+            out.append(_finding(r.difference, str(p), read, schema, labels, on) if r.entry is None
+                       else _registered(r, str(p), read, schema, labels, on))
+        out.extend(_neutralisations(res.neutralisations, register is not None, str(p), read, schema, labels, on))
+        out.extend(_unused(e, schema, on) for e in res.unused)
     for key, w in approved.items():
         if key not in seen:
             out.append(finding("piano-cartella-mancante", file=str(plan_path), value=w["settore"], date=on,
@@ -108,3 +115,82 @@ def _finding(d: Difference, file: str, read: ReadResult, schema: WorkbookSchema,
         return finding("piano-obiettivo-aggiunto", file=file, **_where(read, schema, d, None), objective=d.code,
                        date=on)
     return finding("piano-obiettivo-rimosso", file=file, sheet=schema.indicators.name, objective=d.code, date=on)
+
+
+# --- the register of changes (the Variazioni sheet) -------------------------------------------------------
+
+def _change(d: Difference | None, row: IndicatorRow | None, labels: dict, on: str) -> str:
+    """What changed, as the start of a sentence (a difference from the plan, or a neutralisation)."""
+    if d is None:
+        return f"L'indicatore «{row.indicator}» dell'obiettivo {row.objective_code} è neutralizzato (peso 0)"
+    if d.kind == "changed":
+        return (f"{labels[d.field]} dell'indicatore «{d.indicator}» (obiettivo {d.code}) è {_shown(d.field, d.new)} "
+                f"invece di {_shown(d.field, d.old)} come nel piano approvato il {on}")
+    return {"indicator-added": f"L'indicatore «{d.indicator}» dell'obiettivo {d.code} non è nel piano approvato il {on}",
+            "indicator-removed": f"L'indicatore «{d.indicator}» dell'obiettivo {d.code}, presente nel piano approvato "
+                                 f"il {on}, non c'è più",
+            "objective-added": f"L'obiettivo {d.code} non è nel piano approvato il {on}",
+            "objective-removed": f"L'obiettivo {d.code}, presente nel piano approvato il {on}, non c'è più",
+            }[d.kind]
+
+
+def _entry_place(e: Variation, schema: WorkbookSchema, key: str = "objective_code") -> dict:
+    layout = schema.variations
+    return {"file": e.file, "sheet": layout.name, "cell": layout.cell(key, e.row), "row": e.row,
+            "column": layout.column(key).label}
+
+
+def _registered(r: Resolved, file: str, read: ReadResult, schema: WorkbookSchema, labels: dict, on: str) -> Finding:
+    """A difference or a neutralisation with its entry in the register: approved (an avviso that lists
+    it) or only requested (an error naming what is missing)."""
+    e, layout = r.entry, schema.variations
+    change = _change(r.difference, r.row, labels, on)
+    if r.row is not None:
+        cell = f"{get_column_letter(read.columns.get('weight', 0) + 1)}{r.row.row}"
+        change += f" (foglio {schema.indicators.name}, cella {cell})"
+    elif r.difference is not None:
+        where = _where(read, schema, r.difference, r.difference.field or None)
+        if where.get("cell"):
+            change += f" (foglio {where['sheet']}, cella {where['cell']})"
+    if e.approved:
+        reason = f"«{e.reason}»" if e.reason else "non indicata"
+        return finding("variazione-approvata", **_entry_place(e, schema), value=e.approved_with, change=change,
+                       act=e.approved_with, approved_on=e.approved_on, reason=reason)
+    missing = [k for k in ("approved_with", "approved_on") if not getattr(e, k).strip()]
+    return finding("variazione-non-approvata", **_entry_place(e, schema, missing[0]), change=change,
+                   missing=" e ".join(f"«{layout.column(k).label}»" for k in missing))
+
+
+def _neutralisations(items: tuple[Resolved, ...], has_register: bool, file: str, read: ReadResult,
+                     schema: WorkbookSchema, labels: dict, on: str) -> list[Finding]:
+    """Indicators with peso 0 that are no difference from the plan: each needs an approved entry in the
+    register (an error without one); a workbook without the register (an older layout) gets one avviso
+    that counts them."""
+    if not items:
+        return []
+    layout = schema.indicators
+    col = get_column_letter(read.columns.get("weight", 0) + 1)
+    register = schema.variations.name if schema.variations is not None else "Variazioni"
+    if not has_register:
+        rows = [r.row.row for r in items]
+        where = f"riga {rows[0]}" if len(rows) == 1 else "righe " + ", ".join(map(str, rows))
+        return [finding("nettizzazioni-senza-registro", file=file, sheet=layout.name, cell=f"{col}{rows[0]}",
+                        row=rows[0], column=labels["weight"], value=len(rows),
+                        variant="una" if len(rows) == 1 else None, register=register,
+                        rows=f"foglio {layout.name}, {where}",
+                        **({} if len(rows) == 1 else {"count": count(len(rows), "indicatore", "indicatori")}))]
+    out = []
+    for r in items:
+        if r.entry is None:
+            out.append(finding("nettizzazione-non-registrata", file=file, sheet=layout.name, cell=f"{col}{r.row.row}",
+                               row=r.row.row, column=labels["weight"], value=r.row.weight, indicator=r.row.indicator,
+                               objective=r.row.objective_code, register=register))
+        else:
+            out.append(_registered(r, file, read, schema, labels, on))
+    return out
+
+
+def _unused(e: Variation, schema: WorkbookSchema, on: str) -> Finding:
+    return finding("variazione-senza-differenza", **_entry_place(e, schema), field=f"«{e.field}»" if e.field else
+                   "campo vuoto", objective=e.objective_code or "non indicato",
+                   indicator=f", indicatore «{e.indicator}»" if e.indicator else "", date=on)

@@ -54,6 +54,7 @@ class FileOutcome:
     # each area the rows name, with where it is first named: (area, sheet, cell, row)
     area_cells: list[tuple[str, str, str, int]] = field(default_factory=list)
     actions: list = field(default_factory=list)  # a monitoring run: its rosso and giallo indicators
+    variations: tuple = ()  # the entries of its register of changes (its Variazioni sheet)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def process_batch(job: _Job) -> list[FileOutcome]:
         rows = read.workbook.rows
         if job.period is not None:
             rows = _at_period(read, job.period, job.settings, schema, o)
+        o.variations = read.workbook.variations or ()
         if job.consolidate:
             o.parts = encode_parts(objective_parts(rows, job.settings, detail=job.detail))
     return [outcomes[p] for p in job.paths]
@@ -230,7 +232,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     keep = (len(files) <= DETAIL_LIMIT) if detail is None else detail
     result = RunResult(files=files, detail=keep)
     store = PartStore()  # each workbook's objective parts, until every workbook has been read
-    tables, idents, years, area_cells = [], [], {}, []
+    tables, idents, years, area_cells, registers = [], [], {}, [], []
     spelling: dict[str, str] = {}  # an area as written -> the first spelling of it met (see area_key)
     first_spelling: dict[str, str] = {}
 
@@ -260,6 +262,8 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
             spelled(a.name)
         store.add_encoded(i, [(spelled(area), n, chunk) for area, n, chunk in o.parts])
         tables.append((o.path, o.areas))
+        if o.variations and o.usable:
+            registers.append((o.path, o.variations))
         if o.area_cells:
             area_cells.append((o.path, o.area_cells))
         if o.info.get("year"):
@@ -268,6 +272,7 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     dups = find_duplicates(idents, digest_of=lambda path: _digest_again(path, schema), schema=schema)
     result.excluded = [f for f in files if f in dups.excluded]
     result.conflicts = dups.conflicts
+    result.variations = [v for path, entries in registers if path not in dups.excluded for v in entries]
     result.report.extend(dups.findings)
     if validate or consolidate:
         result.report.extend(unknown_areas(area_cells, tables, schema))

@@ -23,12 +23,13 @@ import html
 import re
 from pathlib import Path
 
-from ..model import AreaResult, ObjectiveResult, RunResult
+from ..model import AreaResult, ObjectiveResult, RunResult, year_text
 from ..numbers import format_italian
 from ..readable import readable
 from ..settings import LIGHTS, Settings, load_settings
 from ..wording import count, shorten
 from .atomic import atomic_path
+from .variations_out import entry_values, score_values
 from .summary import column_value, indicator_values, load_summary_layout, sintesi_notice, sintesi_row
 
 VARIANT = "pdf/a-3a"  # PDF/A-3, level A: WeasyPrint tags the document with this variant (pdf_tags)
@@ -429,6 +430,55 @@ def _notes(c: RunResult, lay: dict) -> str:
     return "".join(out)
 
 
+def _annex(c: RunResult, lay: dict) -> str:
+    """The register of changes' annex (``[variazioni]`` of summary.toml, as the Relazione workbook's
+    sheet): every entry, then each area and objective with its score with and without the changes."""
+    v = lay["variazioni"]
+    grid = [col.get("width", 12) for col in v["entry_columns"]]
+    total = sum(grid)
+    numeric = {"row", "old", "new", "entries", "with_changes", "without", "difference", "objective_without", "worth"}
+
+    def show(key, value) -> str:
+        if key in ("with_changes", "without", "objective_without"):
+            return _score(value)
+        if key in ("difference", "worth"):
+            return _signed(value)
+        return _value(value)
+
+    def table(title: str, cols: list[dict], rows: list[dict], spread: bool = True) -> str:
+        """``spread``: the columns lie over the grid (``span``); else each has its own width."""
+        widths, j = [], 0
+        for col in cols:
+            span = col.get("span", 1)
+            width = sum(grid[j:j + span]) if spread else col.get("width", 12)
+            widths.append(f"{100 * width / total:.1f}%")
+            j += span
+        scale = 100 / sum(float(w[:-1]) for w in widths)  # a table narrower than the grid fills the page
+        colgroup = "<colgroup>" + "".join(f'<col style="width: {float(w[:-1]) * scale:.1f}%">' for w in widths) + \
+            "</colgroup>"
+        head = "".join(f'<th scope="col"{" class=num" if col["key"] in numeric else ""}>{_e(col["label"])}</th>'
+                       for col in cols)
+        body = "".join("<tr>" + "".join(f'<td{" class=num" if col["key"] in numeric else ""}>'
+                                        f'{show(col["key"], r.get(col["key"]))}</td>' for col in cols) + "</tr>"
+                       for r in rows)
+        return f"<h3>{_e(title)}</h3><table>{colgroup}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    a = c.annex
+    shown = lay["pdf"]["variazioni_entry_columns"]
+    entry_columns = sorted((col for col in v["entry_columns"] if col["key"] in shown), key=lambda col: shown.index(col["key"]))
+    out = [f'<section class="notes" id="variazioni"><h2 data-running="{_e(v["sheet"])}">'
+           f'{_e(v["title"].format(year=year_text(c.year)))}</h2><p>{_e(v["subtitle"])}</p>',
+           table(v["entries_title"], entry_columns, [entry_values(e, v, w) for e, w in zip(a.entries, a.by_entry or (None,) * len(a.entries))],
+                 spread=False),
+           table(v["areas_title"], v["area_columns"], [score_values(s) for s in a.areas]),
+           table(v["objectives_title"], v["score_columns"], [score_values(s) for s in a.objectives])]
+    if a.not_undone:
+        out.append(table(v["not_undone_title"], v["not_undone_columns"],
+                         [{**entry_values(e, v), "why": why} for e, why in a.not_undone]))
+    out.append("</section>")
+    return "".join(out)
+
+
 # --- the document ---------------------------------------------------------------------------------
 
 def document_title(c: RunResult, lay: dict | None = None) -> str:
@@ -449,6 +499,8 @@ def relazione_html(c: RunResult, settings: Settings | None = None) -> str:
     title = document_title(c, lay)
     body = [_cover(c, lay), _sintesi(c, lay)]
     body.extend(_area(a, lay) for a in c.areas)
+    if c.annex is not None:  # the register of changes' annex: only when some workbook has entries
+        body.append(_annex(c, lay))
     body.append(_notes(c, lay))
     author = lay["pdf"]["comune"].format(comune=readable(c.comune)) if c.comune else ""
     return ('<!DOCTYPE html><html lang="it"><head><meta charset="utf-8">'

@@ -8,6 +8,7 @@ read-only; nothing is ever written back.
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 import math
 import os
@@ -21,7 +22,7 @@ import python_calamine
 from openpyxl.utils import get_column_letter
 
 from ..findings import finding
-from ..model import ERROR, INDICATOR_FIELDS, AreaInfo, ReadResult, Finding, IndicatorRow, SettoreWorkbook
+from ..model import ERROR, INDICATOR_FIELDS, AreaInfo, ReadResult, Finding, IndicatorRow, SettoreWorkbook, Variation
 from ..numbers import parse_italian_number
 from ..schema import SheetLayout, WorkbookSchema, load_schema
 from ..wording import as_read, number, os_reason
@@ -175,9 +176,14 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
         if n not in actual and found is not None and found not in schema.sheet_names:
             actual[n] = found
             sink.add(found, "", None, "", "foglio-rinominato", found, expected=n)
+    for n in schema.optional_sheet_names:  # a sheet added later (Variazioni): read when there, never missed
+        found = n if n in names else by_key.get(as_read(n))
+        if found is not None:
+            actual[n] = found
     used = set(actual.values())
     result.sheet_names += [n for n in actual if n not in names]
-    for extra in [n for n in book.sheet_names if n not in schema.sheet_names and n not in used]:
+    known = (*schema.sheet_names, *schema.optional_sheet_names)
+    for extra in [n for n in book.sheet_names if n not in known and n not in used]:
         sink.add(extra, "", None, "", "foglio-in-piu", extra)
 
     def grid(name: str) -> list[list] | None:
@@ -203,7 +209,11 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
         result.indicators_xml = None if xml is None else canonical_sheet(xml, thorough=False)
         if result.indicators_xml is not None:
             _error_values(result, schema, sink)
-    result.workbook = SettoreWorkbook(info=info, areas=tuple(areas), rows=tuple(rows), path=str(path))
+    variations = None
+    if schema.variations is not None and schema.variations.name in actual:
+        variations = _read_variations(grid(schema.variations.name), schema, sink)
+    result.workbook = SettoreWorkbook(info=info, areas=tuple(areas), rows=tuple(rows), path=str(path),
+                                      variations=variations)
     if versions.compare(info.get("schema_version"), schema.version) == -1:
         result.upgraded_from = info["schema_version"]
         result.workbook = versions.upgrade(result.workbook, schema.version)
@@ -459,6 +469,38 @@ def _read_areas(g, schema: WorkbookSchema, sink: _Sink) -> list[AreaInfo]:
         out.append(AreaInfo(number=int(number) if number is not None else len(out) + 1, name=name,
                             published=published))
     return out
+
+
+def _date_text(v) -> str:
+    """A date cell as dd/mm/yyyy; anything else as typed (a date typed as text stays text)."""
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.strftime("%d/%m/%Y")
+    return _text(v)
+
+
+def _read_variations(g, schema: WorkbookSchema, sink: _Sink) -> tuple[Variation, ...]:
+    """The register of changes (the Variazioni sheet): one entry per row with anything typed in it."""
+    layout = schema.variations
+    if g is None or len(g) < layout.header_row:
+        return ()
+    cols = _header_map(g, layout, sink)
+    kinds = {as_read(label): kind for kind, label in schema.variation_fields.items()}
+    out = []
+    for r in range(layout.header_row, len(g)):
+        row = g[r]
+        get = lambda k: row[cols[k]] if k in cols and cols[k] < len(row) else ""  # noqa: E731
+        if all(get(c.key) in ("", None) for c in layout.columns):
+            continue
+        value = lambda k: None if get(k) in ("", None) else (  # noqa: E731
+            get(k) if isinstance(get(k), float) and math.isfinite(get(k)) else _text(get(k)))
+        field = _text(get("field"))
+        out.append(Variation(file=sink.file, row=r + 1, objective_code=_text(get("objective_code")),
+                             indicator=_text(get("indicator")), kind=kinds.get(as_read(field), ""), field=field,
+                             old=value("old"), new=value("new"), reason=_text(get("reason")),
+                             description=_text(get("description")), requested_by=_text(get("requested_by")),
+                             approved_with=_text(get("approved_with")), approved_on=_date_text(get("approved_on")),
+                             opinion=_text(get("opinion"))))
+    return tuple(out)
 
 
 def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: ReadResult) -> list[IndicatorRow]:

@@ -32,6 +32,7 @@ from .atomic import atomic_path, write_text_atomic
 from .comparison_out import comparison_dict, write_comparison_sheet
 from . import monitoring_out
 from .monitoring_out import monitoring_dict
+from .variations_out import annex_dict, write_annex_sheet
 
 
 def load_summary_layout(schema: WorkbookSchema | None = None) -> dict:
@@ -122,6 +123,8 @@ def summary_dict(c: RunResult, comparison: Comparison | None = None, monitoring:
         d["comparison"] = comparison_dict(comparison, load_summary_layout()["confronto"])
     if monitoring is not None:
         d["monitoring"] = monitoring_dict(c, monitoring)
+    if c.annex is not None:
+        d["variations"] = annex_dict(c.annex, load_summary_layout()["variazioni"])
     d["findings"] = [f.as_dict() for f in c.findings]
     return d
 
@@ -142,6 +145,8 @@ def write_summary_json(path: str | Path, c: RunResult, comparison: Comparison | 
         fh.write("]")
         if comparison is not None:
             fh.write(',"comparison":' + dump(comparison_dict(comparison, load_summary_layout()["confronto"])))
+        if c.annex is not None:
+            fh.write(',"variations":' + dump(annex_dict(c.annex, load_summary_layout()["variazioni"])))
         fh.write(',"findings":' + dump([f.as_dict() for f in c.findings]) + "}\n")
     return Path(path)
 
@@ -185,6 +190,8 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
             sintesi_lay = monitoring_out.sintesi_layout(sintesi_lay, mon, monitoring)
             sintesi_values = monitoring_out.sintesi_values(c, monitoring)
             doc_title = sintesi_lay["full_title"] + (f" — Comune di {c.comune}" if c.comune else "")
+        if c.annex is not None:
+            used.add(layout["variazioni"]["sheet"].lower())
         sintesi = book.add_worksheet(layout["sintesi"]["sheet"])
         sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
         _write_sintesi(book, sintesi, c, sintesi_lay, fmts, sheet_names, layout["findings"]["sheet"], sintesi_values)
@@ -205,6 +212,9 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
                                                   mon, fmts, doc_title)
             monitoring_out.write_actions_sheet(book, book.add_worksheet(mon["actions_sheet"]), c, monitoring, mon,
                                                fmts, doc_title)
+        if c.annex is not None:  # the register of changes' annex: only when some workbook has entries
+            write_annex_sheet(book, book.add_worksheet(layout["variazioni"]["sheet"]), c.annex,
+                              layout["variazioni"], fmts, doc_title=doc_title, year=c.year)
         ws = book.add_worksheet(notes)
         _write_findings(ws, c, layout["findings"], fmts)
         set_page(ws, title=doc_title, landscape=layout["findings"].get("orientation") == "landscape", header_row=0)

@@ -102,6 +102,7 @@ def write_settore_workbook(path: str | Path, wb: SettoreWorkbook, schema: Workbo
         _write_indicators(book, wb, schema, settings, spare_rows, formulas.FORMULA_MODES[formula_mode])
         _write_areas(book, wb, schema)
         _write_info(book, wb, schema)
+        _write_variations(book, wb, schema)
         book.close()
     return path
 
@@ -258,3 +259,55 @@ def _write_info(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
         ws.write_string(r, 0, f.label, bold)
         write_value(ws, r, 1, wb.info.get(f.key), None)
     set_page(ws, title=layout.name, landscape=False, header_row=layout.header_row - 1)
+
+
+VARIATION_ROWS = 50  # rows of the register ready for typing (drop-down lists, date check, input help)
+
+
+def _write_variations(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
+    """The register of changes (``[variations]`` of settore.toml): its header, the entries the workbook
+    has, and below them rows ready for typing with the drop-down lists, the date check and the help."""
+    layout = schema.variations
+    if layout is None:
+        return
+    ws = book.add_worksheet(layout.name)
+    wrapped = {c.key for c in layout.columns if c.type in ("text", "choice")}  # free text: wrapped, never cut
+    formats = {c.key: _col_format(book, c, wrap=c.key in wrapped) for c in layout.columns}
+    for c in layout.columns:
+        ws.set_column(c.position - 1, c.position - 1, c.width, formats[c.key])
+    h0 = layout.header_row - 1
+    _write_header(book, ws, h0, layout.labels)
+    ws.set_row(h0, 32)
+    first = layout.first_data_row
+    entries = list(wb.variations or ())
+    for i, v in enumerate(entries):
+        for c in layout.columns:
+            value = getattr(v, c.key)
+            if c.type == "date" and isinstance(value, str) and value:
+                try:
+                    value = datetime.datetime.strptime(value, "%d/%m/%Y")
+                except ValueError:
+                    pass  # kept as typed
+            if isinstance(value, datetime.datetime):
+                ws.write_datetime(first - 1 + i, c.position - 1, value, formats[c.key])
+            else:
+                write_value(ws, first - 1 + i, c.position - 1, value, formats[c.key])
+        fit_row(ws, first - 1 + i, ((getattr(v, c.key), c.width) for c in layout.columns if c.key in wrapped))
+    last = first + len(entries) + VARIATION_ROWS - 1
+    for c in layout.columns:
+        col0 = c.position - 1
+        help_ = {"input_title": shorten(c.label, 32), "input_message": shorten(c.help or "", 255)}
+        if c.type == "choice":
+            ws.data_validation(first - 1, col0, last - 1, col0, {
+                "validate": "list", "source": list(c.allowed), "error_title": c.label,
+                "error_message": f"Valori ammessi: {', '.join(c.allowed)}.", **help_})
+        elif c.type == "date":
+            ws.data_validation(first - 1, col0, last - 1, col0, {
+                "validate": "date", "criteria": ">=", "value": datetime.date(1990, 1, 1), "error_title": c.label,
+                "error_message": c.error or f"«{c.label}» è una data.", **help_})
+        elif c.help:
+            ws.data_validation(first - 1, col0, last - 1, col0, {"validate": "any", **help_})
+    ws.freeze_panes(layout.header_row, 0)
+    ws.autofilter(h0, 0, max(last - 1, h0), len(layout.columns) - 1)
+    title = " — ".join(str(x) for x in (layout.name, wb.info.get("settore"), wb.info.get("year")) if x)
+    set_page(ws, title=title, landscape=True, header_row=h0)
