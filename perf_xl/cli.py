@@ -542,29 +542,44 @@ def audit_cmd(file, json_file, settings_path):
 @click.argument("share", metavar="CONDIVISA", type=click.Path(exists=True, file_okay=False))
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for reports, cache, history and lock (never inside SHARE).")
+@click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The approved plan (written by perf-xl approva): as validate --piano, for every workbook "
+                   "of SHARE, also those unchanged since the last run.")
 @workers_option
 @settings_option
-def nightly_cmd(share, reports_dir, workers, settings_path):
+def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
     """Validate every settore workbook on the shared drive, re-reading only what changed.
 
-    Writes reports/runs/report-<time>.json, .xlsx and .csv, reports/latest.json, .xlsx and .csv and appends to
-    reports/history.csv. Exit 0 without errors, 1 with errors, 2 when the run could not start
-    (for example another run is still going, or SHARE holds no workbook at all).
-    Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl
+    Writes reports/runs/report-<time>.json, .xlsx and .csv, reports/latest.json, .xlsx and .csv, appends to
+    reports/history.csv and, for every cell changed since the last run (with the workbook's last
+    modified by), to reports/storico-modifiche.csv; a cell changed after the dirigente's sign-off (Info:
+    «Validato dal dirigente il») is an avviso. Exit 0 without errors, 1 with errors, 2 when the run could
+    not start (for example another run is still going, or SHARE holds no workbook at all).
+    Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl --piano piano_2023.json
     """
     from .io.lock import AlreadyRunning
     from .io.report import counts
     from .app.nightly import NightlyError, run_nightly
+    from .io.summary import load_summary_layout
 
+    if plan_file:
+        from .io.plan_file import read_plan
+        from .io.tagged_json import TaggedFileError
+
+        try:
+            read_plan(plan_file)  # before reading any workbook
+        except TaggedFileError as exc:
+            raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
     settings = _settings(settings_path)
     _require_workbooks(share, recursive=True)
     reports = Path(reports_dir)
-    written = Snapshot([reports / f"latest{s}" for s in (".json", ".xlsx", ".csv")] + [reports / "history.csv"],
+    written = Snapshot([reports / f"latest{s}" for s in (".json", ".xlsx", ".csv")]
+                       + [reports / "history.csv", reports / load_summary_layout()["history"]["file"]],
                        folders=[reports / "runs"])
     try:
         with _writing(written):
             try:
-                result = run_nightly(share, reports_dir, load_schema(), settings)
+                result = run_nightly(share, reports_dir, load_schema(), settings, plan=plan_file)
             except OSError as exc:
                 inside = exc.filename is None or Path(os.path.abspath(exc.filename)).is_relative_to(
                     Path(os.path.abspath(reports)))

@@ -9,12 +9,12 @@ from typing import Iterable
 
 from openpyxl.utils import get_column_letter
 
-from ..core.plan import Difference, plan_differences, plan_entry, workbook_key
+from ..core.plan import Difference, plan_differences, plan_entry, plan_part, workbook_key
 from ..findings import finding
 from ..io.manifest import file_digest
 from ..io.plan_file import read_plan, write_plan
 from ..io.reader import read_settore_workbook
-from ..model import Finding, ReadResult
+from ..model import Finding
 from ..schema import WorkbookSchema, load_schema
 from ..scoring import is_number
 from ..wording import number
@@ -50,6 +50,15 @@ def plan_findings(paths: Iterable[str | Path], plan_path: str | Path,
     """Every target, weight or polarity that differs from the approved plan, every indicator or
     objective added or removed, every workbook of the plan missing or not in it."""
     schema = schema or load_schema()
+    return findings_against_plan(((str(p), plan_part(read_settore_workbook(p, schema))) for p in paths),
+                                 plan_path, schema)
+
+
+def findings_against_plan(parts: Iterable[tuple[str, dict | None]], plan_path: str | Path,
+                          schema: WorkbookSchema) -> list[Finding]:
+    """:func:`plan_findings` from each workbook's :func:`~perf_xl.core.plan.plan_part` (None: its
+    indicators were not read, already a finding of validation): ``validate --piano`` reads them, the
+    nightly keeps them in its cache."""
     plan = read_plan(plan_path)
     approved = {workbook_key(w): w for w in plan["workbooks"]}
     on = _dt.date.fromisoformat(plan["approved_on"]).strftime("%d/%m/%Y")
@@ -57,21 +66,20 @@ def plan_findings(paths: Iterable[str | Path], plan_path: str | Path,
     labels = {f: layout.column(f).label for f in ("target", "weight", "polarity")}
     settore_cell, settore_row = schema.info.cell("settore")
     seen, out = set(), []
-    for p in paths:
-        read = read_settore_workbook(p, schema)
-        if read.workbook is None or not read.columns:
-            continue  # not readable: already a finding of validation
-        current = plan_entry(read.workbook.info, read.workbook.rows)
+    for p, part in parts:
+        if part is None:
+            continue
+        current = part["entry"]
         key = workbook_key(current)
         base = approved.get(key)
         if base is None:
-            out.append(finding("piano-cartella-nuova", file=str(p), sheet=schema.info.name, cell=settore_cell,
+            out.append(finding("piano-cartella-nuova", file=p, sheet=schema.info.name, cell=settore_cell,
                                row=settore_row,
                                value=current["settore"], date=on))
             continue
         seen.add(key)
         for d in plan_differences(base, current):
-            out.append(_finding(d, str(p), read, schema, labels, on))
+            out.append(_finding(d, p, part, schema, labels, on))
     for key, w in approved.items():
         if key not in seen:
             out.append(finding("piano-cartella-mancante", file=str(plan_path), value=w["settore"], date=on,
@@ -79,32 +87,33 @@ def plan_findings(paths: Iterable[str | Path], plan_path: str | Path,
     return out
 
 
-def _where(read: ReadResult, schema: WorkbookSchema, d: Difference, field: str | None) -> dict:
+def _where(part: dict, schema: WorkbookSchema, d: Difference, field: str | None) -> dict:
     """The sheet, cell and row of the difference: the field's cell of the indicator's row, else the
     objective's first row."""
     layout = schema.indicators
-    rows = [r for r in read.workbook.rows if r.objective_code == d.code]
+    rows = [r for r in part["rows"] if r[0] == d.code]
     if d.indicator:
-        rows = [r for r in rows if r.indicator == d.indicator] or rows
+        rows = [r for r in rows if r[1] == d.indicator] or rows
     if not rows:
         return {"sheet": layout.name}
+    columns = part["columns"]
     key = field or "objective_code"
-    col = read.columns.get(key, read.columns.get("objective_code", 0))
-    return {"sheet": layout.name, "cell": f"{get_column_letter(col + 1)}{rows[0].row}", "row": rows[0].row}
+    col = columns.get(key, columns.get("objective_code", 0))
+    return {"sheet": layout.name, "cell": f"{get_column_letter(col + 1)}{rows[0][2]}", "row": rows[0][2]}
 
 
-def _finding(d: Difference, file: str, read: ReadResult, schema: WorkbookSchema, labels: dict, on: str) -> Finding:
+def _finding(d: Difference, file: str, part: dict, schema: WorkbookSchema, labels: dict, on: str) -> Finding:
     if d.kind == "changed":
         return finding("piano-valore-cambiato", file=file, column=labels[d.field], value=_shown(d.field, d.new),
-                       **_where(read, schema, d, d.field), objective=d.code, indicator=d.indicator,
+                       **_where(part, schema, d, d.field), objective=d.code, indicator=d.indicator,
                        field=labels[d.field], old=_shown(d.field, d.old), new=_shown(d.field, d.new), date=on)
     if d.kind == "indicator-added":
-        return finding("piano-indicatore-aggiunto", file=file, **_where(read, schema, d, "indicator"),
+        return finding("piano-indicatore-aggiunto", file=file, **_where(part, schema, d, "indicator"),
                        objective=d.code, indicator=d.indicator, date=on)
     if d.kind == "indicator-removed":
-        return finding("piano-indicatore-rimosso", file=file, **_where(read, schema, d, None),
+        return finding("piano-indicatore-rimosso", file=file, **_where(part, schema, d, None),
                        objective=d.code, indicator=d.indicator, date=on)
     if d.kind == "objective-added":
-        return finding("piano-obiettivo-aggiunto", file=file, **_where(read, schema, d, None), objective=d.code,
+        return finding("piano-obiettivo-aggiunto", file=file, **_where(part, schema, d, None), objective=d.code,
                        date=on)
     return finding("piano-obiettivo-rimosso", file=file, sheet=schema.indicators.name, objective=d.code, date=on)

@@ -23,6 +23,7 @@ from typing import Iterable, Iterator
 from ..core.consolidation import Objectives, area_key, areas_from_objectives, objective_parts, scorer
 from ..core.checks import finding_order
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
+from ..core.plan import plan_part
 from ..io.reader import indicators_read, read_settore_workbook
 from ..io.part_store import PartStore, encode_parts
 from ..collector import pausing
@@ -51,6 +52,7 @@ class FileOutcome:
     identity: Identity | None = None  # for the check of copies across workbooks (when usable)
     # each area the rows name, with where it is first named: (area, sheet, cell, row)
     area_cells: list[tuple[str, str, str, int]] = field(default_factory=list)
+    plan: dict | None = None  # its part of the plan, as core.plan.plan_part (the nightly keeps it for --piano)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class _Job:
     settings: Settings
     schema_path: str
     digests: bool = False  # each workbook's values digest (the nightly caches it); else only for copies
+    plans: bool = False  # each workbook's part of the plan (the nightly caches it for --piano)
 
 
 @pausing
@@ -87,6 +90,8 @@ def process_batch(job: _Job) -> list[FileOutcome]:
         if o.usable:
             o.identity = identity_of(p, o.info, o.areas, read.workbook.rows, read.columns, schema, job.digests)
         o.area_cells = _area_cells(read)
+        if job.plans:
+            o.plan = plan_part(read)
         if job.consolidate:
             o.parts = encode_parts(objective_parts(read.workbook.rows, job.settings, detail=job.detail))
     return [outcomes[p] for p in job.paths]
@@ -160,13 +165,13 @@ def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]],
 
 def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail: bool, workers: int,
                   settings: Settings, schema: WorkbookSchema, batch_files: int = BATCH_FILES,
-                  digests: bool = False) -> Iterator[FileOutcome]:
+                  digests: bool = False, plans: bool = False) -> Iterator[FileOutcome]:
     """Each workbook's outcome, in the order of ``files``, computed in batches by ``workers`` processes."""
     workers = max(1, min(workers, os.cpu_count() or 1))
     if workers > 1:  # enough batches to keep every worker busy to the end
         batch_files = max(1, min(batch_files, -(-len(files) // (workers * 2))))
     taper = workers if workers > 1 else 0
-    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests)
+    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests, plans)
             for b in _batches(files, batch_files, taper)]
     workers = min(workers, len(jobs) or 1)
     if workers == 1:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..model import IndicatorRow
+from ..model import IndicatorRow, ReadResult
 from ..scoring import normal_polarity
 from ..wording import as_read
 
@@ -29,6 +29,17 @@ def plan_entry(info: dict, rows: Iterable[IndicatorRow]) -> dict:
         o["indicators"].append({"indicator": r.indicator, "target": r.target, "weight": r.weight,
                                 "polarity": r.polarity})
     return {"settore": info.get("settore", ""), "year": info.get("year"), "objectives": objectives}
+
+
+def plan_part(read: ReadResult) -> dict | None:
+    """What the check against the plan needs of one workbook, as plain data that a cache can keep (the
+    nightly checks an unchanged workbook without reading it again): its :func:`plan_entry`, the column
+    of each field and (objective code, indicator, row) of each indicator row. None when its indicators
+    were not read."""
+    if read.workbook is None or not read.columns:
+        return None
+    return {"entry": plan_entry(read.workbook.info, read.workbook.rows), "columns": dict(read.columns),
+            "rows": [[r.objective_code, r.indicator, r.row] for r in read.workbook.rows]}
 
 
 def workbook_key(entry: dict) -> tuple[str, str]:

@@ -23,10 +23,11 @@ from typing import Iterable, Iterator, NamedTuple
 from ..model import Identity
 from ..wording import as_read
 
-SCHEMA_VERSION = "7"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
+SCHEMA_VERSION = "8"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
 # 5: settori compared with wording.as_read; 6: settore schema 1.1 (rows carry indicator codes and the
 # year's cycle, so values' digests differ; new checks: a target to confirm, a code used twice); 7: each
-# file's Aree table and the areas its rows name (the check of areas no Aree sheet lists, across the share)
+# file's Aree table and the areas its rows name (the check of areas no Aree sheet lists, across the share);
+# 8: each file's input cells (the change history) and its part of the plan (nightly --piano)
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, findings TEXT,
@@ -36,6 +37,8 @@ CREATE INDEX files_by_settore ON files (skey, year);
 CREATE TABLE codes (rel TEXT, ord INTEGER, code TEXT, year TEXT, sheet TEXT, cell TEXT);
 CREATE INDEX codes_by_file ON codes (rel);
 CREATE INDEX codes_by_code ON codes (code, year);
+CREATE TABLE cells (rel TEXT PRIMARY KEY, snapshot BLOB, pending TEXT);
+CREATE TABLE plans (rel TEXT PRIMARY KEY, plan TEXT);
 """
 
 
@@ -98,6 +101,29 @@ class NightlyCache:
             self._db.executemany("INSERT INTO codes VALUES (?,?,?,?,?,?)",
                                  [(rel, i, code, d.year, sheet, cell) for i, (code, sheet, cell) in enumerate(d.codes)])
 
+    def cells(self, rel: str) -> tuple[bytes | None, list[dict]]:
+        """A file's snapshot of its input cells as last stored (packed), and its changes still to be
+        signed off; (None, []) for a file never seen. Read only for a file that changed."""
+        row = self._db.execute("SELECT snapshot, pending FROM cells WHERE rel=?", (rel,)).fetchone()
+        return (row[0], json.loads(row[1] or "[]")) if row else (None, [])
+
+    def store_cells(self, rel: str, snapshot: bytes, pending: list[dict]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO cells VALUES (?,?,?)",
+                         (rel, snapshot, json.dumps(pending, ensure_ascii=False, separators=(",", ":"))))
+
+    def store_plan(self, rel: str, plan: dict | None) -> None:
+        """A file's part of the plan as read (with where each row is), for ``nightly --piano``."""
+        if plan is None:
+            self._db.execute("DELETE FROM plans WHERE rel=?", (rel,))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO plans VALUES (?,?)",
+                             (rel, json.dumps(plan, ensure_ascii=False, separators=(",", ":"))))
+
+    def plans(self, top: str) -> Iterator[tuple[str, str, dict]]:
+        """(relative path, current path, plan part) of every file whose indicators were read."""
+        for rel, text in self._db.execute("SELECT rel, plan FROM plans"):
+            yield rel, os.path.join(top, rel), json.loads(text)
+
     def keep_only(self, rels: Iterable[str]) -> None:
         """Forget files no longer on the share (or not read this time: they are re-read next run)."""
         db = self._db
@@ -106,6 +132,8 @@ class NightlyCache:
         db.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((r,) for r in rels))
         db.execute("DELETE FROM files WHERE rel NOT IN (SELECT rel FROM present)")
         db.execute("DELETE FROM codes WHERE rel NOT IN (SELECT rel FROM present)")
+        db.execute("DELETE FROM cells WHERE rel NOT IN (SELECT rel FROM present)")
+        db.execute("DELETE FROM plans WHERE rel NOT IN (SELECT rel FROM present)")
 
     def findings(self, top: str) -> Iterator[tuple[str, list[dict]]]:
         """(relative path, findings with the file's current path) of every file that has some."""
