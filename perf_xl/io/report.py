@@ -145,18 +145,23 @@ def write_report_workbook(path: str | Path, report: Report, history: list[dict] 
         ws.autofilter(0, 0, max(len(report), 1), len(cols) - 1)
         set_page(ws, title=REPORT_TITLE, landscape=lay.get("orientation") == "landscape", header_row=0)
         if history is not None:
-            _write_history(book, history, base, head, wrapped, link)
+            _write_history(book, history, base, link)
         book.close()
     return Path(path)
 
 
-def _write_history(book, history: list[dict], base: Path, head, wrapped, link) -> None:
+def _write_history(book, history: list[dict], base: Path, link) -> None:
     """The sheet of the cells changed since the previous run (``[history]`` of summary.toml): times as
     dates, values as they were read, the cell a link to the workbook's cell."""
     lay = load_summary_layout()["history"]
     cols = lay["columns"]
     ws = book.add_worksheet(lay["sheet"])
     when = book.add_format({"num_format": "dd/mm/yyyy hh:mm", "valign": "top", "align": "left"})
+    value = book.add_format({"text_wrap": True, "valign": "top", "align": "left"})  # a number beside its text
+    style = load_style()
+    head = book.add_format({"bold": True, "font_color": "white", "bg_color": style["header_fill"], "border": 1,
+                            "text_wrap": True, "valign": "top"})
+    fit_row(ws, 0, ((col["label"], col["width"]) for col in cols))
     for j, col in enumerate(cols):
         ws.set_column(j, j, col["width"])
         ws.write_string(0, j, col["label"], head)
@@ -172,7 +177,7 @@ def _write_history(book, history: list[dict], base: Path, head, wrapped, link) -
                 target = os.path.relpath(Path(row["path"]).resolve(), base)
                 ws.write_url(i, j, external_link(target, row["sheet"], v), link, v)
             else:
-                write_value(ws, i, j, v, wrapped)
+                write_value(ws, i, j, v, value)
     ws.freeze_panes(1, 0)
     if history:
         ws.autofilter(0, 0, len(history), len(cols) - 1)
