@@ -214,3 +214,17 @@ def test_pending_changes_merge_and_clear():
     assert pending_after_sign_off([], [Change("Info", "B2", 1, 2)], dt.date(2022, 6, 15), june, "x", set()) == []
     # without a sign-off, nothing is pending
     assert pending_after_sign_off(pending, [Change("Indicatori", "H3", 1, 2)], None, july, "x", set()) == []
+
+
+def test_a_file_not_read_this_time_keeps_its_snapshot(tmp_path):
+    """A workbook being saved during the run is not read (file-in-scrittura): its snapshot stays, so
+    its changes are still found next time; a workbook gone from the share is forgotten."""
+    from perf_xl.io.nightly_cache import NightlyCache, Stamp
+
+    with NightlyCache(tmp_path / "cache.sqlite") as cache:
+        for rel in ("a.xlsx", "b.xlsx"):
+            cache.store(rel, Stamp(1, 1, "x"), [], None)
+            cache.store_cells(rel, b"snapshot of " + rel.encode(), [])
+        cache.keep_only([], listed=["a.xlsx"])
+        assert cache.stamps() == {}  # both validated again when read
+        assert cache.cells("a.xlsx")[0] == b"snapshot of a.xlsx" and cache.cells("b.xlsx") == (None, [])

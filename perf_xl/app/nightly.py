@@ -253,7 +253,7 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
                         aree=[a.name for a in o.areas], area_cells=o.area_cells)
             cache.store_plan(rel, o.plan)
             result.validated.append(rel)
-    cache.keep_only(present)
+    cache.keep_only(present, listed=result.files)
     top = str(share)
     order = {rel: i for i, rel in enumerate(result.files)}
     for _, findings in sorted(cache.findings(top), key=lambda item: order[item[0]]):

@@ -124,16 +124,19 @@ class NightlyCache:
         for rel, text in self._db.execute("SELECT rel, plan FROM plans"):
             yield rel, os.path.join(top, rel), json.loads(text)
 
-    def keep_only(self, rels: Iterable[str]) -> None:
-        """Forget files no longer on the share (or not read this time: they are re-read next run)."""
+    def keep_only(self, rels: Iterable[str], listed: Iterable[str] = ()) -> None:
+        """Forget files no longer on the share (or not read this time: they are re-read next run); the
+        snapshot of a file still ``listed`` but not read this time (being saved) is kept, so its
+        changes are still found when it is read again."""
         db = self._db
         db.execute("CREATE TEMP TABLE IF NOT EXISTS present (rel TEXT PRIMARY KEY)")
         db.execute("DELETE FROM present")
         db.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((r,) for r in rels))
         db.execute("DELETE FROM files WHERE rel NOT IN (SELECT rel FROM present)")
         db.execute("DELETE FROM codes WHERE rel NOT IN (SELECT rel FROM present)")
-        db.execute("DELETE FROM cells WHERE rel NOT IN (SELECT rel FROM present)")
         db.execute("DELETE FROM plans WHERE rel NOT IN (SELECT rel FROM present)")
+        db.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((r,) for r in listed))
+        db.execute("DELETE FROM cells WHERE rel NOT IN (SELECT rel FROM present)")
 
     def findings(self, top: str) -> Iterator[tuple[str, list[dict]]]:
         """(relative path, findings with the file's current path) of every file that has some."""
