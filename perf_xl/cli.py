@@ -562,14 +562,8 @@ def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
     from .app.nightly import NightlyError, run_nightly
     from .io.summary import load_summary_layout
 
-    if plan_file:
-        from .io.plan_file import read_plan
-        from .io.tagged_json import TaggedFileError
+    from .io.tagged_json import TaggedFileError
 
-        try:
-            read_plan(plan_file)  # before reading any workbook
-        except TaggedFileError as exc:
-            raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
     settings = _settings(settings_path)
     _require_workbooks(share, recursive=True)
     reports = Path(reports_dir)
@@ -594,6 +588,9 @@ def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
                            "riprovare più tardi. Non è stato scritto nulla.") from exc
     except NightlyError as exc:
         raise CommandError(str(exc)) from exc
+    except TaggedFileError as exc:  # --piano is not a plan: found before any workbook is read (the
+        # plan is parsed only when it is not the one the cache holds, so a re-run stays cheap)
+        raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
     c = counts(result.report)
     echo(f"{count(len(result.files), 'cartella di lavoro', 'cartelle di lavoro')}: "
          f"{count(len(result.validated), 'controllata', 'controllate')}, {count(len(result.reused), 'invariata', 'invariate')}; "

@@ -228,3 +228,33 @@ def test_a_file_not_read_this_time_keeps_its_snapshot(tmp_path):
         cache.keep_only([], listed=["a.xlsx"])
         assert cache.stamps() == {}  # both validated again when read
         assert cache.cells("a.xlsx")[0] == b"snapshot of a.xlsx" and cache.cells("b.xlsx") == (None, [])
+
+
+def test_nightly_refuses_a_file_that_is_not_a_plan(tmp_path):
+    share = tmp_path / "condivisa"
+    share.mkdir()
+    shutil.copy(SHIPPED_2022 / SPORT, share / SPORT)
+    (tmp_path / "x.json").write_text("{}", encoding="utf-8")
+    r = run_cli(["nightly", "condivisa", "--reports", "rapporti", "--piano", "x.json"], cwd=tmp_path)
+    assert r.exit == 2 and "non è un piano approvato" in r.stderr + r.stdout and "Traceback" not in r.stderr
+    assert not (tmp_path / "rapporti" / "latest.json").exists()
+
+
+def test_nightly_piano_follows_a_new_plan_without_reading_the_workbooks_again(tmp_path):
+    share = tmp_path / "condivisa"
+    share.mkdir()
+    for name in (SPORT, OTHER):
+        shutil.copy(SHIPPED_2022 / name, share / name)
+    assert run_cli(["approva", "condivisa", "--out", "a.json"], cwd=tmp_path).exit == 0
+    target = LAYOUT.cell("target", 2)
+    _save(share / SPORT, lambda wb: wb[LAYOUT.name].__setitem__(target, 123), "Maria", dt.datetime(2022, 6, 1))
+    _, first = _nightly(tmp_path, "--piano", "a.json")
+    assert [(f["code"], f["cell"]) for f in _codes(first["findings"], "piano-")] == [("piano-valore-cambiato", target)]
+    # the plan approved again, with the new target: the same workbooks, unchanged, now agree with it
+    assert run_cli(["approva", "condivisa", "--out", "b.json"], cwd=tmp_path).exit == 0
+    r, second = _nightly(tmp_path, "--piano", "b.json")
+    assert "0 controllate, 2 invariate" in r.stdout and _codes(second["findings"], "piano-") == []
+    # a workbook of the plan gone from the share
+    (share / OTHER).unlink()
+    _, third = _nightly(tmp_path, "--piano", "b.json")
+    assert [f["code"] for f in _codes(third["findings"], "piano-")] == ["piano-cartella-mancante"]

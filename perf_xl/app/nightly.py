@@ -51,7 +51,9 @@ from ..settings import Settings, load_settings
 from .run import iter_outcomes, unknown_areas
 from ..core.duplicates import find_duplicates
 from ..core.history import NOT_SAID, changes, pending_after_sign_off, shown, sign_off_cells, sign_off_findings
-from .plan import findings_against_plan
+from ..core.plan import workbook_key
+from ..io.plan_file import read_plan
+from .plan import approval_date, missing_workbook, workbook_plan_findings
 from ..wording import os_reason
 
 CACHE_FILE = "cache.sqlite"
@@ -185,6 +187,8 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
     (reports / OLD_CACHE_FILE).unlink(missing_ok=True)  # the JSON cache of earlier versions
     try:
         with NightlyCache(reports / CACHE_FILE) as cache:
+            if plan is not None:
+                _load_plan(cache, plan)
             history = _validate_changed(share, reports, cache, result, schema, settings, workers, now, plan)
             cache.commit()
     except sqlite3.Error as exc:  # a full disk or a read-only reports folder: the previous cache stays whole
@@ -251,7 +255,7 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
                 findings.append(d)
             cache.store(rel, new, findings, o.identity and o.identity._replace(file=rel),
                         aree=[a.name for a in o.areas], area_cells=o.area_cells)
-            cache.store_plan(rel, o.plan)
+            cache.store_plan(rel, o.plan, o.plan and json.dumps(workbook_key(o.plan["entry"])))
             result.validated.append(rel)
     cache.keep_only(present, listed=result.files)
     top = str(share)
@@ -261,10 +265,41 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
     result.report.extend(_copies(cache, top, order))
     result.report.extend(_unknown_areas(cache, top, schema))
     if plan is not None:
-        parts = sorted(cache.plans(top), key=lambda item: order[item[0]])
-        result.report.extend(findings_against_plan(((path, part) for _, path, part in parts), plan, schema))
+        result.report.extend(_plan_findings(cache, plan, top, order, schema))
     result.report.extend(transient)
     return history
+
+
+def _load_plan(cache: NightlyCache, plan: str | Path) -> str:
+    """The plan's SHA-256; the plan is read (and its workbooks kept in the cache) only when it is not
+    the one the cache already holds: a re-run with the same plan does not parse it again."""
+    h = hashlib.sha256()
+    with open(plan, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    digest = h.hexdigest()
+    if cache.plan_digest()[0] != digest:
+        data = read_plan(plan)  # TaggedFileError when it is not a plan: before any workbook is read
+        cache.set_plan(digest, approval_date(data),
+                       ((json.dumps(workbook_key(w)), w) for w in data["workbooks"]))
+    return digest
+
+
+def _plan_findings(cache: NightlyCache, plan: str | Path, top: str, order: dict[str, int],
+                   schema: WorkbookSchema) -> list[Finding]:
+    """What ``validate --piano`` reports over the same files (:mod:`perf_xl.app.plan`): the findings of
+    a workbook checked against this plan before come from the cache, only the others are made."""
+    digest, on = cache.plan_digest()
+    for rel, part, base in list(cache.plans_to_check(digest)):
+        findings = []
+        for f in workbook_plan_findings(os.path.join(top, rel), part, base, on, schema):
+            d = f.as_dict()
+            del d["file"]
+            findings.append(d)
+        cache.store_plan_findings(rel, digest, findings)
+    out = [Finding(**d) for _, ds in sorted(cache.plan_findings(top), key=lambda item: order[item[0]]) for d in ds]
+    out.extend(missing_workbook(plan, w, on) for w in cache.approved_missing())
+    return out
 
 
 def _changes(cache: NightlyCache, rel: str, path: str, stamp: Stamp, cells: bytes, author: str, info: dict,

@@ -57,34 +57,43 @@ def plan_findings(paths: Iterable[str | Path], plan_path: str | Path,
 def findings_against_plan(parts: Iterable[tuple[str, dict | None]], plan_path: str | Path,
                           schema: WorkbookSchema) -> list[Finding]:
     """:func:`plan_findings` from each workbook's :func:`~perf_xl.core.plan.plan_part` (None: its
-    indicators were not read, already a finding of validation): ``validate --piano`` reads them, the
-    nightly keeps them in its cache."""
+    indicators were not read, already a finding of validation)."""
     plan = read_plan(plan_path)
     approved = {workbook_key(w): w for w in plan["workbooks"]}
-    on = _dt.date.fromisoformat(plan["approved_on"]).strftime("%d/%m/%Y")
-    layout = schema.indicators
-    labels = {f: layout.column(f).label for f in ("target", "weight", "polarity")}
-    settore_cell, settore_row = schema.info.cell("settore")
+    on = approval_date(plan)
     seen, out = set(), []
     for p, part in parts:
         if part is None:
             continue
-        current = part["entry"]
-        key = workbook_key(current)
-        base = approved.get(key)
-        if base is None:
-            out.append(finding("piano-cartella-nuova", file=p, sheet=schema.info.name, cell=settore_cell,
-                               row=settore_row,
-                               value=current["settore"], date=on))
-            continue
-        seen.add(key)
-        for d in plan_differences(base, current):
-            out.append(_finding(d, p, part, schema, labels, on))
-    for key, w in approved.items():
-        if key not in seen:
-            out.append(finding("piano-cartella-mancante", file=str(plan_path), value=w["settore"], date=on,
-                               name=w["file"]))
+        key = workbook_key(part["entry"])
+        if key in approved:
+            seen.add(key)
+        out.extend(workbook_plan_findings(p, part, approved.get(key), on, schema))
+    out.extend(missing_workbook(plan_path, w, on) for key, w in approved.items() if key not in seen)
     return out
+
+
+def approval_date(plan: dict) -> str:
+    """The plan's date of approval as the findings say it (31/01/2023)."""
+    return _dt.date.fromisoformat(plan["approved_on"]).strftime("%d/%m/%Y")
+
+
+def workbook_plan_findings(path: str, part: dict, base: dict | None, on: str,
+                           schema: WorkbookSchema) -> list[Finding]:
+    """One workbook's differences from its entry of the plan (``base``; None: the plan has no workbook
+    of its Settore and year). The nightly keeps them per workbook, for as long as the workbook and the
+    plan stay the same."""
+    if base is None:
+        settore_cell, settore_row = schema.info.cell("settore")
+        return [finding("piano-cartella-nuova", file=path, sheet=schema.info.name, cell=settore_cell,
+                        row=settore_row, value=part["entry"]["settore"], date=on)]
+    labels = {f: schema.indicators.column(f).label for f in ("target", "weight", "polarity")}
+    return [_finding(d, path, part, schema, labels, on) for d in plan_differences(base, part["entry"])]
+
+
+def missing_workbook(plan_path: str | Path, w: dict, on: str) -> Finding:
+    """A workbook of the plan that none of those checked is (by Settore and year)."""
+    return finding("piano-cartella-mancante", file=str(plan_path), value=w["settore"], date=on, name=w["file"])
 
 
 def _where(part: dict, schema: WorkbookSchema, d: Difference, field: str | None) -> dict:
