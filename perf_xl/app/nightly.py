@@ -261,13 +261,18 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
     top = str(share)
     order = {rel: i for i, rel in enumerate(result.files)}
     for _, findings in sorted(cache.findings(top), key=lambda item: order[item[0]]):
-        result.report.extend(Finding(**d) for d in findings)
+        result.report.extend(_read_back(findings))
     result.report.extend(_copies(cache, top, order))
     result.report.extend(_unknown_areas(cache, top, schema))
     if plan is not None:
         result.report.extend(_plan_findings(cache, plan, top, order, schema))
     result.report.extend(transient)
     return history
+
+
+def _read_back(dicts: list[dict]) -> list[Finding]:
+    """Findings kept in the cache, read back: each was made by ``finding()`` when it was found."""
+    return [Finding(**d) for d in dicts]
 
 
 def _load_plan(cache: NightlyCache, plan: str | Path) -> str:
@@ -297,7 +302,7 @@ def _plan_findings(cache: NightlyCache, plan: str | Path, top: str, order: dict[
             del d["file"]
             findings.append(d)
         cache.store_plan_findings(rel, digest, findings)
-    out = [Finding(**d) for _, ds in sorted(cache.plan_findings(top), key=lambda item: order[item[0]]) for d in ds]
+    out = [f for _, ds in sorted(cache.plan_findings(top), key=lambda item: order[item[0]]) for f in _read_back(ds)]
     out.extend(missing_workbook(plan, w, on) for w in cache.approved_missing())
     return out
 
