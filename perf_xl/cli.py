@@ -682,29 +682,38 @@ def audit_cmd(file, json_file, settings_path):
 @click.argument("share", metavar="CONDIVISA", type=click.Path(exists=True, file_okay=False))
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for reports, cache, history and lock (never inside SHARE).")
+@click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The approved plan (written by perf-xl approva): as validate --piano, for every workbook "
+                   "of SHARE, also those unchanged since the last run.")
 @workers_option
 @settings_option
-def nightly_cmd(share, reports_dir, workers, settings_path):
+def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
     """Validate every settore workbook on the shared drive, re-reading only what changed.
 
-    Writes reports/runs/report-<time>.json, .xlsx and .csv, reports/latest.json, .xlsx and .csv and appends to
-    reports/history.csv. Exit 0 without errors, 1 with errors, 2 when the run could not start
-    (for example another run is still going, or SHARE holds no workbook at all).
-    Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl
+    Writes reports/runs/report-<time>.json, .xlsx and .csv, reports/latest.json, .xlsx and .csv, appends to
+    reports/history.csv and, for every cell changed since the last run (with the workbook's last
+    modified by), to reports/storico-modifiche.csv; a cell changed after the dirigente's sign-off (Info:
+    «Validato dal dirigente il») is an avviso. Exit 0 without errors, 1 with errors, 2 when the run could
+    not start (for example another run is still going, or SHARE holds no workbook at all).
+    Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl --piano piano_2023.json
     """
     from .io.lock import AlreadyRunning
     from .io.report import counts
     from .app.nightly import NightlyError, run_nightly
+    from .io.summary import load_summary_layout
+
+    from .io.tagged_json import TaggedFileError
 
     settings = _settings(settings_path)
     _require_workbooks(share, recursive=True)
     reports = Path(reports_dir)
-    written = Snapshot([reports / f"latest{s}" for s in (".json", ".xlsx", ".csv")] + [reports / "history.csv"],
+    written = Snapshot([reports / f"latest{s}" for s in (".json", ".xlsx", ".csv")]
+                       + [reports / "history.csv", reports / load_summary_layout()["history"]["file"]],
                        folders=[reports / "runs"])
     try:
         with _writing(written):
             try:
-                result = run_nightly(share, reports_dir, load_schema(), settings)
+                result = run_nightly(share, reports_dir, load_schema(), settings, plan=plan_file)
             except OSError as exc:
                 inside = exc.filename is None or Path(os.path.abspath(exc.filename)).is_relative_to(
                     Path(os.path.abspath(reports)))
@@ -719,6 +728,9 @@ def nightly_cmd(share, reports_dir, workers, settings_path):
                            "riprovare più tardi. Non è stato scritto nulla.") from exc
     except NightlyError as exc:
         raise CommandError(str(exc)) from exc
+    except TaggedFileError as exc:  # --piano is not a plan: found before any workbook is read (the
+        # plan is parsed only when it is not the one the cache holds, so a re-run stays cheap)
+        raise CommandError(f"{exc} Non è stato scritto nulla.") from exc
     c = counts(result.report)
     echo(f"{count(len(result.files), 'cartella di lavoro', 'cartelle di lavoro')}: "
          f"{count(len(result.validated), 'controllata', 'controllate')}, {count(len(result.reused), 'invariata', 'invariate')}; "

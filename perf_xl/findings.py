@@ -34,10 +34,11 @@ GROUPS = {
     "consolidation": "the consolidation of a folder",
     "relazione": "a Relazione text (`import-relazione`, `audit`; the cell is `riga N`)",
     "share": "the nightly's share (the file is skipped, never opened)",
-    "plan": "the approved plan (`validate --piano`)",
-    "variations": "the register of changes (the Variazioni sheet, `validate --piano`)",
+    "plan": "the approved plan (`validate --piano`, `nightly --piano`)",
+    "variations": "the register of changes (the Variazioni sheet, `validate --piano`, `nightly --piano`)",
     "cycle": "the year's cycle (`new-year`, `upgrade`)",
     "monitoring": "monitoring during the year (the checkpoints' columns, `consolidate --periodo`)",
+    "history": "the nightly's change history (`nightly`)",
 }
 
 # the fields every template may use without the caller naming them: the finding's own place and value

@@ -191,6 +191,9 @@ class InfoField:
     label: str
     type: str
     required: bool = False
+    format: str = ""  # the cell's number format (a ``date`` field's date format)
+    help: str = ""  # the input message the template gives the value's cell
+    error: str = ""  # the message Excel shows when a ``date`` field's cell gets something else
 
 
 @dataclass(frozen=True)
@@ -349,7 +352,8 @@ def parse_schema(text: str, source: str = "") -> WorkbookSchema:
         header_row=int(info_raw.get("header_row", 1)),
         header=tuple(info_raw.get("header", ("Voce", "Valore"))),
         fields=tuple(
-            InfoField(f["key"], f["label"], f.get("type", "text"), bool(f.get("required", False)))
+            InfoField(f["key"], f["label"], f.get("type", "text"), bool(f.get("required", False)),
+                      f.get("format", ""), f.get("help", ""), f.get("error", ""))
             for f in info_raw["fields"]
         ),
         widths=tuple(float(w) for w in info_raw.get("widths", (20, 70))),

@@ -415,7 +415,8 @@ def test_bad_input(case: Case, inputs, tmp_path, request):
             assert "2024/da-controllare/" + case.name in data["files"] and not skipped
         check_findings(case, data["findings"], {case.name})
         assert sorted(p.name for p in out.iterdir()) == sorted(
-            ["cache.sqlite", "history.csv", "latest.csv", "latest.json", "latest.xlsx", "runs"])
+            ["cache.sqlite", "history.csv", "latest.csv", "latest.json", "latest.xlsx", "runs",
+             "storico-modifiche.csv"])
     else:
         check_import(case, run, out)
 

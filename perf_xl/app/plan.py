@@ -9,13 +9,13 @@ from typing import Iterable
 
 from openpyxl.utils import get_column_letter
 
-from ..core.plan import Difference, plan_differences, plan_entry, workbook_key
+from ..core.plan import Difference, part_register, part_rows, plan_differences, plan_entry, plan_part, workbook_key
 from ..core.variations import Resolved, resolve
 from ..findings import finding
 from ..io.manifest import file_digest
 from ..io.plan_file import read_plan, write_plan
 from ..io.reader import read_settore_workbook
-from ..model import Finding, IndicatorRow, ReadResult, Variation
+from ..model import Finding, IndicatorRow, Variation
 from ..schema import WorkbookSchema, load_schema
 from ..scoring import is_number
 from ..wording import count, number
@@ -51,68 +51,87 @@ def plan_findings(paths: Iterable[str | Path], plan_path: str | Path,
     """Every target, weight or polarity that differs from the approved plan, every indicator or
     objective added or removed, every workbook of the plan missing or not in it."""
     schema = schema or load_schema()
+    return findings_against_plan(((str(p), plan_part(read_settore_workbook(p, schema))) for p in paths),
+                                 plan_path, schema)
+
+
+def findings_against_plan(parts: Iterable[tuple[str, dict | None]], plan_path: str | Path,
+                          schema: WorkbookSchema) -> list[Finding]:
+    """:func:`plan_findings` from each workbook's :func:`~perf_xl.core.plan.plan_part` (None: its
+    indicators were not read, already a finding of validation)."""
     plan = read_plan(plan_path)
     approved = {workbook_key(w): w for w in plan["workbooks"]}
-    on = _dt.date.fromisoformat(plan["approved_on"]).strftime("%d/%m/%Y")
-    layout = schema.indicators
-    labels = {f: layout.column(f).label for f in ("target", "weight", "polarity")}
-    settore_cell, settore_row = schema.info.cell("settore")
+    on = approval_date(plan)
     seen, out = set(), []
-    for p in paths:
-        read = read_settore_workbook(p, schema)
-        if read.workbook is None or not read.columns:
-            continue  # not readable: already a finding of validation
-        current = plan_entry(read.workbook.info, read.workbook.rows)
-        key = workbook_key(current)
-        base = approved.get(key)
-        if base is None:
-            out.append(finding("piano-cartella-nuova", file=str(p), sheet=schema.info.name, cell=settore_cell,
-                               row=settore_row,
-                               value=current["settore"], date=on))
+    for p, part in parts:
+        if part is None:
             continue
-        seen.add(key)
-        differences = plan_differences(base, current)
-        register = read.workbook.variations
-        res = resolve(differences, read.workbook.rows, register or ())
-        for r in res.changes:
-            out.append(_finding(r.difference, str(p), read, schema, labels, on) if r.entry is None
-                       else _registered(r, str(p), read, schema, labels, on))
-        out.extend(_neutralisations(res.neutralisations, register is not None, str(p), read, schema, labels, on))
-        out.extend(_unused(e, schema, on) for e in res.unused)
-    for key, w in approved.items():
-        if key not in seen:
-            out.append(finding("piano-cartella-mancante", file=str(plan_path), value=w["settore"], date=on,
-                               name=w["file"]))
+        key = workbook_key(part["entry"])
+        if key in approved:
+            seen.add(key)
+        out.extend(workbook_plan_findings(p, part, approved.get(key), on, schema))
+    out.extend(missing_workbook(plan_path, w, on) for key, w in approved.items() if key not in seen)
     return out
 
 
-def _where(read: ReadResult, schema: WorkbookSchema, d: Difference, field: str | None) -> dict:
+def approval_date(plan: dict) -> str:
+    """The plan's date of approval as the findings say it (31/01/2023)."""
+    return _dt.date.fromisoformat(plan["approved_on"]).strftime("%d/%m/%Y")
+
+
+def workbook_plan_findings(path: str, part: dict, base: dict | None, on: str,
+                           schema: WorkbookSchema) -> list[Finding]:
+    """One workbook's differences from its entry of the plan (``base``; None: the plan has no workbook
+    of its Settore and year). The nightly keeps them per workbook, for as long as the workbook and the
+    plan stay the same."""
+    if base is None:
+        settore_cell, settore_row = schema.info.cell("settore")
+        return [finding("piano-cartella-nuova", file=path, sheet=schema.info.name, cell=settore_cell,
+                        row=settore_row, value=part["entry"]["settore"], date=on)]
+    labels = {f: schema.indicators.column(f).label for f in ("target", "weight", "polarity")}
+    register = part_register(part)
+    # each difference and each neutralisation matched with the register of changes (core.variations)
+    res = resolve(plan_differences(base, part["entry"]), part_rows(part), register or ())
+    out = [_finding(r.difference, path, part, schema, labels, on) if r.entry is None
+           else _registered(r, path, part, schema, labels, on) for r in res.changes]
+    out.extend(_neutralisations(res.neutralisations, register is not None, path, part, schema, labels, on))
+    out.extend(_unused(e, schema, on) for e in res.unused)
+    return out
+
+
+def missing_workbook(plan_path: str | Path, w: dict, on: str) -> Finding:
+    """A workbook of the plan that none of those checked is (by Settore and year)."""
+    return finding("piano-cartella-mancante", file=str(plan_path), value=w["settore"], date=on, name=w["file"])
+
+
+def _where(part: dict, schema: WorkbookSchema, d: Difference, field: str | None) -> dict:
     """The sheet, cell and row of the difference: the field's cell of the indicator's row, else the
     objective's first row."""
     layout = schema.indicators
-    rows = [r for r in read.workbook.rows if r.objective_code == d.code]
+    rows = [r for r in part["rows"] if r[0] == d.code]
     if d.indicator:
-        rows = [r for r in rows if r.indicator == d.indicator] or rows
+        rows = [r for r in rows if r[1] == d.indicator] or rows
     if not rows:
         return {"sheet": layout.name}
+    columns = part["columns"]
     key = field or "objective_code"
-    col = read.columns.get(key, read.columns.get("objective_code", 0))
-    return {"sheet": layout.name, "cell": f"{get_column_letter(col + 1)}{rows[0].row}", "row": rows[0].row}
+    col = columns.get(key, columns.get("objective_code", 0))
+    return {"sheet": layout.name, "cell": f"{get_column_letter(col + 1)}{rows[0][2]}", "row": rows[0][2]}
 
 
-def _finding(d: Difference, file: str, read: ReadResult, schema: WorkbookSchema, labels: dict, on: str) -> Finding:
+def _finding(d: Difference, file: str, part: dict, schema: WorkbookSchema, labels: dict, on: str) -> Finding:
     if d.kind == "changed":
         return finding("piano-valore-cambiato", file=file, column=labels[d.field], value=_shown(d.field, d.new),
-                       **_where(read, schema, d, d.field), objective=d.code, indicator=d.indicator,
+                       **_where(part, schema, d, d.field), objective=d.code, indicator=d.indicator,
                        field=labels[d.field], old=_shown(d.field, d.old), new=_shown(d.field, d.new), date=on)
     if d.kind == "indicator-added":
-        return finding("piano-indicatore-aggiunto", file=file, **_where(read, schema, d, "indicator"),
+        return finding("piano-indicatore-aggiunto", file=file, **_where(part, schema, d, "indicator"),
                        objective=d.code, indicator=d.indicator, date=on)
     if d.kind == "indicator-removed":
-        return finding("piano-indicatore-rimosso", file=file, **_where(read, schema, d, None),
+        return finding("piano-indicatore-rimosso", file=file, **_where(part, schema, d, None),
                        objective=d.code, indicator=d.indicator, date=on)
     if d.kind == "objective-added":
-        return finding("piano-obiettivo-aggiunto", file=file, **_where(read, schema, d, None), objective=d.code,
+        return finding("piano-obiettivo-aggiunto", file=file, **_where(part, schema, d, None), objective=d.code,
                        date=on)
     return finding("piano-obiettivo-rimosso", file=file, sheet=schema.indicators.name, objective=d.code, date=on)
 
@@ -140,16 +159,19 @@ def _entry_place(e: Variation, schema: WorkbookSchema, key: str = "objective_cod
             "column": layout.column(key).label}
 
 
-def _registered(r: Resolved, file: str, read: ReadResult, schema: WorkbookSchema, labels: dict, on: str) -> Finding:
+def _weight_letter(part: dict) -> str:
+    return get_column_letter(part["columns"].get("weight", 0) + 1)
+
+
+def _registered(r: Resolved, file: str, part: dict, schema: WorkbookSchema, labels: dict, on: str) -> Finding:
     """A difference or a neutralisation with its entry in the register: approved (an avviso that lists
     it) or only requested (an error naming what is missing)."""
     e, layout = r.entry, schema.variations
     change = _change(r.difference, r.row, labels, on)
     if r.row is not None:
-        cell = f"{get_column_letter(read.columns.get('weight', 0) + 1)}{r.row.row}"
-        change += f" (foglio {schema.indicators.name}, cella {cell})"
+        change += f" (foglio {schema.indicators.name}, cella {_weight_letter(part)}{r.row.row})"
     elif r.difference is not None:
-        where = _where(read, schema, r.difference, r.difference.field or None)
+        where = _where(part, schema, r.difference, r.difference.field or None)
         if where.get("cell"):
             change += f" (foglio {where['sheet']}, cella {where['cell']})"
     if e.approved:
@@ -161,7 +183,7 @@ def _registered(r: Resolved, file: str, read: ReadResult, schema: WorkbookSchema
                    missing=" e ".join(f"«{layout.column(k).label}»" for k in missing))
 
 
-def _neutralisations(items: tuple[Resolved, ...], has_register: bool, file: str, read: ReadResult,
+def _neutralisations(items: tuple[Resolved, ...], has_register: bool, file: str, part: dict,
                      schema: WorkbookSchema, labels: dict, on: str) -> list[Finding]:
     """Indicators with peso 0 that are no difference from the plan: each needs an approved entry in the
     register (an error without one); a workbook without the register (an older layout) gets one avviso
@@ -169,7 +191,7 @@ def _neutralisations(items: tuple[Resolved, ...], has_register: bool, file: str,
     if not items:
         return []
     layout = schema.indicators
-    col = get_column_letter(read.columns.get("weight", 0) + 1)
+    col = _weight_letter(part)
     register = schema.variations.name if schema.variations is not None else "Variazioni"
     if not has_register:
         rows = [r.row.row for r in items]
@@ -186,7 +208,7 @@ def _neutralisations(items: tuple[Resolved, ...], has_register: bool, file: str,
                                row=r.row.row, column=labels["weight"], value=r.row.weight, indicator=r.row.indicator,
                                objective=r.row.objective_code, register=register))
         else:
-            out.append(_registered(r, file, read, schema, labels, on))
+            out.append(_registered(r, file, part, schema, labels, on))
     return out
 
 

@@ -24,6 +24,7 @@ from ..core.consolidation import Objectives, area_key, areas_from_objectives, ob
 from ..core.checks import finding_order
 from ..core.duplicates import Identity, find_duplicates, identity_of, value_digest
 from ..core.monitoring import Period, corrective_actions, has_checkpoint, missing_actuals, rows_at
+from ..core.plan import plan_part
 from ..io.reader import indicators_read, read_settore_workbook
 from ..io.part_store import PartStore, encode_parts
 from ..collector import pausing
@@ -55,6 +56,7 @@ class FileOutcome:
     area_cells: list[tuple[str, str, str, int]] = field(default_factory=list)
     actions: list = field(default_factory=list)  # a monitoring run: its rosso and giallo indicators
     variations: tuple = ()  # the entries of its register of changes (its Variazioni sheet)
+    plan: dict | None = None  # its part of the plan, as core.plan.plan_part (the nightly keeps it for --piano)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class _Job:
     schema_path: str
     digests: bool = False  # each workbook's values digest (the nightly caches it); else only for copies
     period: Period | None = None  # a monitoring checkpoint: its rows are scored (see core.monitoring)
+    plans: bool = False  # each workbook's part of the plan (the nightly caches it for --piano)
 
 
 @pausing
@@ -97,6 +100,8 @@ def process_batch(job: _Job) -> list[FileOutcome]:
         if job.period is not None:
             rows = _at_period(read, job.period, job.settings, schema, o)
         o.variations = read.workbook.variations or ()
+        if job.plans:
+            o.plan = plan_part(read)
         if job.consolidate:
             o.parts = encode_parts(objective_parts(rows, job.settings, detail=job.detail))
     return [outcomes[p] for p in job.paths]
@@ -190,13 +195,14 @@ def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]],
 
 def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail: bool, workers: int,
                   settings: Settings, schema: WorkbookSchema, batch_files: int = BATCH_FILES,
-                  digests: bool = False, period: Period | None = None) -> Iterator[FileOutcome]:
+                  digests: bool = False, period: Period | None = None,
+                  plans: bool = False) -> Iterator[FileOutcome]:
     """Each workbook's outcome, in the order of ``files``, computed in batches by ``workers`` processes."""
     workers = max(1, min(workers, os.cpu_count() or 1))
     if workers > 1:  # enough batches to keep every worker busy to the end
         batch_files = max(1, min(batch_files, -(-len(files) // (workers * 2))))
     taper = workers if workers > 1 else 0
-    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests, period)
+    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests, period, plans)
             for b in _batches(files, batch_files, taper)]
     workers = min(workers, len(jobs) or 1)
     if workers == 1:

@@ -15,6 +15,7 @@ opens, sheets, header row) are the reader's, so a broken file is one finding, no
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections import defaultdict
@@ -331,6 +332,8 @@ def check_info(read: ReadResult, schema: WorkbookSchema) -> Iterable[Finding]:
             yield finding("info-mancante", **where)
         elif f.type == "integer" and v not in (None, "") and not isinstance(v, int):
             yield finding("info-non-valida", value=v, **where)
+        elif f.type == "date" and v not in (None, "") and not isinstance(v, datetime.date):
+            yield finding("info-data-non-valida", value=v, **where)
 
 
 def finding_order(f: Finding):

@@ -9,12 +9,13 @@ Pure rules on plain data: indicators are matched by objective code and by name a
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..model import IndicatorRow
-from ..scoring import normal_polarity
+from ..model import IndicatorRow, ReadResult, Variation
+from ..scoring import is_number, normal_polarity
 from ..wording import as_read
 
 FIELDS = ("target", "weight", "polarity")  # what an approved variation must cover
@@ -29,6 +30,40 @@ def plan_entry(info: dict, rows: Iterable[IndicatorRow]) -> dict:
         o["indicators"].append({"indicator": r.indicator, "target": r.target, "weight": r.weight,
                                 "polarity": r.polarity})
     return {"settore": info.get("settore", ""), "year": info.get("year"), "objectives": objectives}
+
+
+def plan_part(read: ReadResult) -> dict | None:
+    """What the check against the plan needs of one workbook, as plain data that a cache can keep (the
+    nightly checks an unchanged workbook without reading it again): its :func:`plan_entry`, the column
+    of each field and (objective code, indicator, row) of each indicator row. None when its indicators
+    were not read."""
+    if read.workbook is None or not read.columns:
+        return None
+    register = read.workbook.variations
+    return {"entry": plan_entry(read.workbook.info, read.workbook.rows), "columns": dict(read.columns),
+            "rows": [[r.objective_code, r.indicator, r.row, r.weight if is_number(r.weight) else None,
+                      r.indicator_code] for r in read.workbook.rows],
+            # its register of changes (the Variazioni sheet; None: a workbook of a layout without one)
+            "register": None if register is None else [_plain(dataclasses.asdict(e)) for e in register]}
+
+
+def _plain(entry: dict) -> dict:
+    """An entry of the register as JSON can keep it (a value typed as a date is kept as its text)."""
+    return {k: v if v is None or isinstance(v, (str, int, float, bool)) else str(v) for k, v in entry.items()}
+
+
+def part_rows(part: dict) -> list[IndicatorRow]:
+    """The rows of a :func:`plan_part` as far as the rules of the register need them (objective, indicator,
+    its code, its weight, where it is)."""
+    return [IndicatorRow(area="", objective_code=code, objective="", responsabile="", settore="", indicator=name,
+                         polarity="", target=None, actual=None, weight=weight, indicator_code=icode or "", row=row)
+            for code, name, row, weight, icode in part["rows"]]
+
+
+def part_register(part: dict) -> list[Variation] | None:
+    """The register of changes of a :func:`plan_part` (None: the workbook has no Variazioni sheet)."""
+    register = part.get("register")
+    return None if register is None else [Variation(**e) for e in register]
 
 
 def workbook_key(entry: dict) -> tuple[str, str]:

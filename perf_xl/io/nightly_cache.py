@@ -23,10 +23,11 @@ from typing import Iterable, Iterator, NamedTuple
 from ..model import Identity
 from ..wording import as_read
 
-SCHEMA_VERSION = "7"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
+SCHEMA_VERSION = "8"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
 # 5: settori compared with wording.as_read; 6: settore schema 1.1 (rows carry indicator codes and the
 # year's cycle, so values' digests differ; new checks: a target to confirm, a code used twice); 7: each
-# file's Aree table and the areas its rows name (the check of areas no Aree sheet lists, across the share)
+# file's Aree table and the areas its rows name (the check of areas no Aree sheet lists, across the share);
+# 8: each file's input cells (the change history) and its part of the plan (nightly --piano)
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, findings TEXT,
@@ -36,6 +37,10 @@ CREATE INDEX files_by_settore ON files (skey, year);
 CREATE TABLE codes (rel TEXT, ord INTEGER, code TEXT, year TEXT, sheet TEXT, cell TEXT);
 CREATE INDEX codes_by_file ON codes (rel);
 CREATE INDEX codes_by_code ON codes (code, year);
+CREATE TABLE cells (rel TEXT PRIMARY KEY, snapshot BLOB, pending TEXT);
+CREATE TABLE plans (rel TEXT PRIMARY KEY, plan TEXT, pkey TEXT, digest TEXT, findings TEXT);
+CREATE INDEX plans_by_digest ON plans (digest);
+CREATE TABLE approved (key TEXT PRIMARY KEY, ord INTEGER, entry TEXT);
 """
 
 
@@ -98,14 +103,77 @@ class NightlyCache:
             self._db.executemany("INSERT INTO codes VALUES (?,?,?,?,?,?)",
                                  [(rel, i, code, d.year, sheet, cell) for i, (code, sheet, cell) in enumerate(d.codes)])
 
-    def keep_only(self, rels: Iterable[str]) -> None:
-        """Forget files no longer on the share (or not read this time: they are re-read next run)."""
+    def cells(self, rel: str) -> tuple[bytes | None, list[dict]]:
+        """A file's snapshot of its input cells as last stored (packed), and its changes still to be
+        signed off; (None, []) for a file never seen. Read only for a file that changed."""
+        row = self._db.execute("SELECT snapshot, pending FROM cells WHERE rel=?", (rel,)).fetchone()
+        return (row[0], json.loads(row[1] or "[]")) if row else (None, [])
+
+    def store_cells(self, rel: str, snapshot: bytes, pending: list[dict]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO cells VALUES (?,?,?)",
+                         (rel, snapshot, json.dumps(pending, ensure_ascii=False, separators=(",", ":"))))
+
+    def store_plan(self, rel: str, plan: dict | None, key: str = "") -> None:
+        """A file's part of the plan as read (with where each row is) and its key in the plan (Settore
+        and year), for ``nightly --piano``; its findings against the plan are to be made again."""
+        if plan is None:
+            self._db.execute("DELETE FROM plans WHERE rel=?", (rel,))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO plans VALUES (?,?,?,NULL,NULL)",
+                             (rel, json.dumps(plan, ensure_ascii=False, separators=(",", ":")), key))
+
+    def plan_digest(self) -> tuple[str | None, str | None]:
+        """(SHA-256, date of approval) of the plan whose workbooks :meth:`approved` holds."""
+        rows = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('plan_digest', 'plan_on')"))
+        return rows.get("plan_digest"), rows.get("plan_on")
+
+    def set_plan(self, digest: str, on: str, entries: Iterable[tuple[str, dict]]) -> None:
+        """Another plan: its workbooks' entries by key, in the plan's order; every file's findings
+        against the plan are to be made again."""
+        db = self._db
+        db.execute("DELETE FROM approved")
+        db.executemany("INSERT OR REPLACE INTO approved VALUES (?,?,?)",
+                       ((key, i, json.dumps(e, ensure_ascii=False, separators=(",", ":")))
+                        for i, (key, e) in enumerate(entries)))
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", (("plan_digest", digest), ("plan_on", on)))
+        db.execute("UPDATE plans SET digest=NULL, findings=NULL")
+
+    def plans_to_check(self, digest: str) -> Iterator[tuple[str, dict, dict | None]]:
+        """(relative path, plan part, its entry of the plan or None) of each file not yet checked
+        against the plan of ``digest``: the changed ones, or all when the plan changed."""
+        rows = list(self._db.execute("SELECT p.rel, p.plan, a.entry FROM plans p LEFT JOIN approved a "
+                                     "ON a.key = p.pkey WHERE p.digest IS NOT ? ", (digest,)))
+        for rel, plan, entry in rows:
+            yield rel, json.loads(plan), (json.loads(entry) if entry else None)
+
+    def store_plan_findings(self, rel: str, digest: str, findings: Iterable[dict]) -> None:
+        self._db.execute("UPDATE plans SET digest=?, findings=? WHERE rel=?",
+                         (digest, json.dumps(list(findings), ensure_ascii=False, separators=(",", ":")), rel))
+
+    def plan_findings(self, top: str) -> Iterator[tuple[str, list[dict]]]:
+        """(relative path, findings against the plan with the file's current path) of every file with some."""
+        for rel, text in self._db.execute("SELECT rel, findings FROM plans WHERE findings <> '[]'"):
+            path = os.path.join(top, rel)
+            yield rel, [{"file": path, **d} for d in json.loads(text)]
+
+    def approved_missing(self) -> list[dict]:
+        """The plan's workbooks that no file of the share is (by key), in the plan's order."""
+        return [json.loads(e) for (e,) in self._db.execute(
+            "SELECT entry FROM approved WHERE key NOT IN (SELECT pkey FROM plans) ORDER BY ord")]
+
+    def keep_only(self, rels: Iterable[str], listed: Iterable[str] = ()) -> None:
+        """Forget files no longer on the share (or not read this time: they are re-read next run); the
+        snapshot of a file still ``listed`` but not read this time (being saved) is kept, so its
+        changes are still found when it is read again."""
         db = self._db
         db.execute("CREATE TEMP TABLE IF NOT EXISTS present (rel TEXT PRIMARY KEY)")
         db.execute("DELETE FROM present")
         db.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((r,) for r in rels))
         db.execute("DELETE FROM files WHERE rel NOT IN (SELECT rel FROM present)")
         db.execute("DELETE FROM codes WHERE rel NOT IN (SELECT rel FROM present)")
+        db.execute("DELETE FROM plans WHERE rel NOT IN (SELECT rel FROM present)")
+        db.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((r,) for r in listed))
+        db.execute("DELETE FROM cells WHERE rel NOT IN (SELECT rel FROM present)")
 
     def findings(self, top: str) -> Iterator[tuple[str, list[dict]]]:
         """(relative path, findings with the file's current path) of every file that has some."""

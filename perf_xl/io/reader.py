@@ -446,7 +446,12 @@ def _read_info(g, schema: WorkbookSchema, sink: _Sink) -> dict:
         if label in by_label and len(row) > 1:
             f = by_label[label]
             v = row[1]
-            info[f.key] = int(v) if f.type == "integer" and isinstance(v, float) and v.is_integer() else _text(v)
+            if f.type == "date" and (v is None or v == ""):
+                continue  # not yet filled in: as if the row were not there (a workbook written before it)
+            if f.type == "date" and isinstance(v, _dt.date):  # calamine gives a date cell as a date
+                info[f.key] = v.date() if isinstance(v, _dt.datetime) else v
+            else:
+                info[f.key] = int(v) if f.type == "integer" and isinstance(v, float) and v.is_integer() else _text(v)
     return info
 
 

@@ -105,7 +105,9 @@ _URL_ESCAPES = {ch: f"%{ord(ch):02X}" for ch in '%#" <>[]^`{}'}
 REPORT_TITLE = "Segnalazioni perf_xl"
 
 
-def write_report_workbook(path: str | Path, report: Report) -> Path:
+def write_report_workbook(path: str | Path, report: Report, history: list[dict] | None = None) -> Path:
+    """The findings, one row each with a link to the cell; with ``history`` (the nightly's cells changed
+    since its previous run) a second sheet that lists them, each with a link to the cell."""
     lay = load_summary_layout()["report"]
     cols = lay["columns"]
     with atomic_path(path) as tmp:
@@ -142,5 +144,41 @@ def write_report_workbook(path: str | Path, report: Report) -> Path:
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(report), 1), len(cols) - 1)
         set_page(ws, title=REPORT_TITLE, landscape=lay.get("orientation") == "landscape", header_row=0)
+        if history is not None:
+            _write_history(book, history, base, link)
         book.close()
     return Path(path)
+
+
+def _write_history(book, history: list[dict], base: Path, link) -> None:
+    """The sheet of the cells changed since the previous run (``[history]`` of summary.toml): times as
+    dates, values as they were read, the cell a link to the workbook's cell."""
+    lay = load_summary_layout()["history"]
+    cols = lay["columns"]
+    ws = book.add_worksheet(lay["sheet"])
+    when = book.add_format({"num_format": "dd/mm/yyyy hh:mm", "valign": "top", "align": "left"})
+    value = book.add_format({"text_wrap": True, "valign": "top", "align": "left"})  # a number beside its text
+    style = load_style()
+    head = book.add_format({"bold": True, "font_color": "white", "bg_color": style["header_fill"], "border": 1,
+                            "text_wrap": True, "valign": "top"})
+    fit_row(ws, 0, ((col["label"], col["width"]) for col in cols))
+    for j, col in enumerate(cols):
+        ws.set_column(j, j, col["width"])
+        ws.write_string(0, j, col["label"], head)
+    if not history:
+        ws.write_string(1, 0, lay["none"])
+    for i, row in enumerate(history, start=1):
+        fit_row(ws, i, ((row[col["key"]], col["width"]) for col in cols if col["key"] not in ("run", "saved")))
+        for j, col in enumerate(cols):
+            v = row[col["key"]]
+            if isinstance(v, datetime.datetime):
+                ws.write_datetime(i, j, v, when)
+            elif col["key"] == "cell" and row.get("path"):
+                target = os.path.relpath(Path(row["path"]).resolve(), base)
+                ws.write_url(i, j, external_link(target, row["sheet"], v), link, v)
+            else:
+                write_value(ws, i, j, v, value)
+    ws.freeze_panes(1, 0)
+    if history:
+        ws.autofilter(0, 0, len(history), len(cols) - 1)
+    set_page(ws, title=lay["sheet"], landscape=lay.get("orientation") == "landscape", header_row=0)

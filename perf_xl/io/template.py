@@ -257,7 +257,20 @@ def _write_info(book, wb: SettoreWorkbook, schema: WorkbookSchema) -> None:
     for i, f in enumerate(layout.fields):
         r = layout.header_row + i
         ws.write_string(r, 0, f.label, bold)
-        write_value(ws, r, 1, wb.info.get(f.key), None)
+        value = wb.info.get(f.key)
+        if f.type == "date":  # a date cell (empty until the dirigente fills it) that accepts only a date
+            fmt = book.add_format({"num_format": f.format or "dd/mm/yyyy", "valign": "top", "align": "left"})
+            if isinstance(value, datetime.date):
+                ws.write_datetime(r, 1, value, fmt)
+            else:
+                write_value(ws, r, 1, value, fmt)
+            ws.data_validation(r, 1, r, 1, {
+                "validate": "date", "criteria": "between", "minimum": datetime.date(2000, 1, 1),
+                "maximum": datetime.date(2100, 12, 31), "error_title": shorten(f.label, 32),
+                "error_message": shorten(f.error or "", 255), "input_title": shorten(f.label, 32),
+                "input_message": shorten(f.help or "", 255)})
+        else:
+            write_value(ws, r, 1, value, None)
     set_page(ws, title=layout.name, landscape=False, header_row=layout.header_row - 1)
 
 
