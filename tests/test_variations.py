@@ -113,6 +113,13 @@ def test_changes_without_register_are_errors_with_approved_entries_avvisi_and_th
     assert not [f for f in _json(tmp_path / "b.json")["findings"] if f["sheet"] == REGISTER.name
                 and not f["code"].startswith(GROUP)]  # the sheet is known: no foglio-in-piu, no column finding
 
+    # the nightly with the same plan says the same of the register (its cache keeps each workbook's part)
+    for run in ("first", "again"):  # the second run reads nothing again: the findings come from the cache
+        r = run_cli(["nightly", str(folder), "--reports", "rapporti", "--piano", "piano.json"], cwd=tmp_path)
+        nightly = _ours(_json(tmp_path / "rapporti" / "latest.json")["findings"])
+        assert [(f["code"], f["cell"], f["message"]) for f in nightly] == \
+            [(f["code"], f["cell"], f["message"]) for f in found], run
+
     # 3. the Relazione's annex: the objective and its area with and without the changes
     r = run_cli(["consolidate", str(folder), "--out", "R.xlsx", "--json", "R.json"], cwd=tmp_path)
     assert r.exit == 0, r.stdout + r.stderr
