@@ -36,6 +36,7 @@ GROUPS = {
     "share": "the nightly's share (the file is skipped, never opened)",
     "plan": "the approved plan (`validate --piano`)",
     "cycle": "the year's cycle (`new-year`, `upgrade`)",
+    "evaluation": "the dirigenti's schede di valutazione (`schede`)",
 }
 
 # the fields every template may use without the caller naming them: the finding's own place and value
