@@ -14,13 +14,15 @@ The rule, on a scheda:
 * ente component: the simple mean of the areas' scores of the consolidation (written as a number);
 * behaviours component: the mean of the behaviour scores divided by the top of the scale, × 100;
   empty until every behaviour has its score;
-* final score: Σ component weight × component score / 100, empty until every component has a score;
+* final score: Σ component weight × component score / 100, rounded to the hundredth (as Excel's
+  ROUND), empty until every component has a score;
 * band: the first band (from the highest) whose minimum the final score reaches.
 """
 
 from __future__ import annotations
 
 import tomllib
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,11 +155,18 @@ def behaviours_score(values: list, scale_max: int) -> float | None:
     return sum(values) / len(values) / scale_max * 100
 
 
+def round_half_up(x: float, decimals: int = 2) -> float:
+    """As Excel's ROUND: halves away from zero, on the number as its 15 significant digits show it."""
+    q = Decimal(1).scaleb(-decimals)
+    return float(Decimal(f"{x:.15g}").quantize(q, rounding=ROUND_HALF_UP))
+
+
 def final_score(weights: list, scores: list) -> float | None:
-    """Σ component weight × component score / 100, in the components' order; None while one is missing."""
+    """Σ component weight × component score / 100, in the components' order, rounded to the hundredth
+    (what the scheda shows, the payroll pays and the band is decided on); None while one is missing."""
     if not all(_num(s) for s in scores) or not all(_num(w) for w in weights):
         return None
-    return sum(w * s for w, s in zip(weights, scores)) / 100
+    return round_half_up(sum(w * s for w, s in zip(weights, scores)) / 100)
 
 
 def band(score: float | None, bands: tuple[Band, ...]) -> str | None:
@@ -181,7 +190,7 @@ def final_formula(pairs: list[tuple[str, str]]) -> str:
     """``pairs``: (weight cell, score cell) per component, in order."""
     ok = ",".join(f"ISNUMBER({w}),ISNUMBER({s})" for w, s in pairs)
     total = "+".join(f"{w}*{s}" for w, s in pairs)
-    return f'IF(AND({ok}),({total})/100,"")'
+    return f'IF(AND({ok}),ROUND(({total})/100,2),"")'
 
 
 def band_formula(score_cell: str, bands: tuple[Band, ...]) -> str:

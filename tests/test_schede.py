@@ -250,6 +250,7 @@ def test_the_rule_and_the_differentiation_table():
     bands = (Band("A", 90), Band("B", 60), Band("C", 0))
     assert final_score([60, 10, 30], [100, 80, 50]) == pytest.approx(83)
     assert final_score([60, 10, 30], [100, 80, None]) is None
+    assert final_score([100, 0, 0], [2.675, 0, 0]) == 2.68  # as Excel's ROUND (Python's round: 2.67)
     assert band(90, bands) == "A" and band(89.99, bands) == "B" and band(0, bands) == "C"
     rows, pending = differentiation([95, 91, 70, None], bands)
     assert [(r.band, r.count) for r in rows] == [("A", 2), ("B", 1), ("C", 0), (None, 3)]
@@ -280,3 +281,16 @@ def test_differentiation_open_data_are_frictionless_valid_and_without_names(tmp_
     # without the schede the resource is not there
     write_open_data(r.run, tmp_path / "od2", load_settings())
     assert not (tmp_path / "od2" / "differenziazione.csv").exists()
+
+
+def test_objective_without_responsabile_is_named_by_file_and_cell(tmp_path):
+    folder = tmp_path / "comune"
+    folder.mkdir()
+    rows = [wf.row(), wf.row(objective_code="OB02", objective="Obiettivo orfano", responsabile="", weight=100.0)]
+    wf.write(folder / "2024_settore-prova.xlsx", rows)
+    r = run_cli(["schede", str(folder), "--out", str(tmp_path / "out")], tmp_path)
+    assert r.exit == 1
+    cell = wf.SCHEMA.indicators.cell("responsabile", wf.SCHEMA.indicators.first_data_row + 1)
+    assert (f"2024_settore-prova.xlsx {wf.SCHEMA.indicators.name} {cell}: L'obiettivo OB02 «Obiettivo orfano» non ha "
+            "un Responsabile") in r.stdout
+    assert [read_scheda(p).responsabile for p in scheda_files(tmp_path / "out")] == ["Rossi Anna"]

@@ -269,7 +269,7 @@ def _write_colloquio(ws, s: Scheda, f: _Formats, words: dict) -> None:
                                             "error_message": "Scrivere una data, per esempio 15/03/2023."})
         else:
             write_value(ws, r, 1, value, f.input)
-        ws.set_row(r, 120 if field["kind"] == "text" else 30)
+        ws.set_row(r, lay["text_height"] if field["kind"] == "text" else lay["line_height"])
     set_page(ws, title=f"{lay['title']} — {s.responsabile}", landscape=False)
 
 
