@@ -417,10 +417,13 @@ def _print_consolidation(c, comparison=None) -> None:
                    "(Relazione_<year>.xlsx, Relazione_<year>.pdf, …); created if missing.")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
               help="Skip the validation checks (by default the same pass validates every workbook).")
+@click.option("--schede", "schede_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Folder of the dirigenti's schede (written by perf-xl schede): adds the differentiation of their "
+                   "evaluations (differenziazione.csv, no names) to the open data.")
 @workers_option
 @settings_option
 @manifest_option
-def publish_cmd(folder, out_dir, no_validate, workers, settings_path, manifest):
+def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path, manifest):
     """Publish the Relazione of FOLDER: its workbook, its PDF (PDF/A, tagged) and the open data.
 
     FOLDER defaults to the shipped 2022 workbooks; every indicator is listed. The PDF needs the system
@@ -450,7 +453,13 @@ def publish_cmd(folder, out_dir, no_validate, workers, settings_path, manifest):
     if refusal:
         _print_findings(c.findings)
         raise CommandError(refusal)
-    paths = publication_paths(c, out_dir)
+    differentiation = None
+    if schede_dir:
+        from .app.publish import differentiation_of
+
+        _valutazione(settings_path)  # a clear message for invalid settings, before anything is written
+        differentiation = differentiation_of(c, schede_dir, settings_path)
+    paths = publication_paths(c, out_dir, differentiation is not None)
     _refused(check_outputs, [("--out", paths.workbook, XLSX, WORKBOOK), ("--out", paths.pdf, (".pdf",), "un PDF"),
                              *(("--out", p, (p.suffix,), "un file dei dati aperti") for p in paths.open_data),
                              ("--manifest", manifest, (".json",), "un file JSON")],
@@ -458,7 +467,7 @@ def publish_cmd(folder, out_dir, no_validate, workers, settings_path, manifest):
     written = Snapshot([*paths.all, manifest])
     try:
         with _writing(written), output_lock(paths.workbook):
-            files = write_publication(c, out_dir, settings)
+            files = write_publication(c, out_dir, settings, differentiation)
             if manifest:
                 _write_manifest(manifest, c, files, settings, settings_path)
     except AlreadyRunning as exc:
@@ -587,6 +596,77 @@ def consolidation_warnings(c) -> list[str]:
                      f"{count(len(c.conflicts), 'copia diversa', 'copie diverse')} della stessa cartella di lavoro "
                      "(vedere le segnalazioni copia-in-conflitto).")
     return lines
+
+
+@main.command("schede")
+@click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder of the schede (one Scheda_<year>_<name>.xlsx per Responsabile), the payroll CSV and the "
+                   "riepilogo; created if missing. Schede already there keep the evaluator's inputs.")
+@click.option("--no-validate", "no_validate", is_flag=True, default=False,
+              help="Skip the validation checks (by default the same pass validates every workbook).")
+@workers_option
+@settings_option
+def schede_cmd(folder, out_dir, no_validate, workers, settings_path):
+    """Write the dirigenti's schede di valutazione from the Relazione of FOLDER.
+
+    One workbook per Responsabile with their objectives and scores (from the consolidation), the
+    components and weights of the settings' [valutazione], the behaviours the evaluator scores, the
+    final score and band as native formulas, and the colloquio. Run it again after the evaluator has
+    filled them: the inputs are kept and the objectives' scores refreshed. Also writes the payroll CSV
+    (names: personal data) and the riepilogo with the differentiation table (no names).
+    Example: perf-xl schede workbooks/2022 --out schede_2022
+    """
+    from .app.schede import evaluate, output_paths, write_schede
+    from .io.lock import AlreadyRunning, output_lock
+    from .io.outputs import same_file
+
+    _require_workbooks(folder)
+    if Path(out_dir).exists() and same_file(out_dir, folder):
+        raise CommandError(f"La cartella di --out «{out_dir}» è quella delle cartelle di lavoro lette: le schede "
+                           "scritte lì sarebbero lette come cartelle di lavoro. Indicare un'altra cartella. "
+                           "Non è stato scritto nulla.")
+    settings = _settings(settings_path)
+    v = _valutazione(settings_path)
+    r = evaluate(folder, out_dir, settings, v, workers=workers, validate=not no_validate)
+    c = r.run
+    refusal = c.nothing_usable_message()
+    if refusal:
+        _print_findings(c.findings)
+        raise CommandError(refusal)
+    payroll, riepilogo = output_paths(c.year, out_dir)
+    paths = [s.file for s in r.schede] + [payroll, riepilogo]
+    _refused(check_outputs, [("--out", p, (Path(p).suffix,), "un file delle schede") for p in paths], inputs=c.files)
+    written = Snapshot(paths)
+    try:
+        with _writing(written), output_lock(riepilogo):
+            files = write_schede(r, out_dir, v)
+    except AlreadyRunning as exc:
+        raise CommandError(f"Un'altra esecuzione sta scrivendo le schede in «{out_dir}» in questo momento: riprovare "
+                           "più tardi. Non è stato scritto nulla.") from exc
+    findings = [*r.findings, *c.findings]
+    echo(f"{count(len(r.schede), 'scheda di valutazione', 'schede di valutazione')} in {Path(out_dir).resolve()}:")
+    for p in files:
+        echo(f"  {Path(p).name}")
+    if r.kept:
+        echo("Lasciate come erano (vedere le segnalazioni): " + ", ".join(Path(p).name for p in r.kept) + ".")
+    for line in consolidation_warnings(c):
+        echo(line)
+    if findings:
+        echo(f"Segnalazioni ({len(findings)}):")
+        _print_findings(findings)
+    if not c.trustworthy or any(f.severity == "errore" for f in r.findings):
+        sys.exit(1)
+
+
+def _valutazione(path):
+    from .evaluation import load_valutazione
+
+    try:
+        return load_valutazione(path)
+    except (SettingsError, ValueError, KeyError, TypeError) as exc:
+        where = f"«{path}»" if path else "schemas/settings.toml"
+        raise CommandError(f"Impostazioni della valutazione non valide in {where}: {exc}") from exc
 
 
 @main.command("validate")

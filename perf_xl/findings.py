@@ -39,6 +39,7 @@ GROUPS = {
     "cycle": "the year's cycle (`new-year`, `upgrade`)",
     "monitoring": "monitoring during the year (the checkpoints' columns, `consolidate --periodo`)",
     "history": "the nightly's change history (`nightly`)",
+    "evaluation": "the dirigenti's schede di valutazione (`schede`)",
 }
 
 # the fields every template may use without the caller naming them: the finding's own place and value

@@ -444,7 +444,7 @@ def _load_schema(path: str) -> WorkbookSchema:
 # --- the open data (schemas/open_data.toml) ---------------------------------------------------
 
 OPEN_DATA_TYPES = {"string", "integer", "number", "boolean", "year"}  # the Frictionless types it uses
-OPEN_DATA_RESOURCES = ("areas", "objectives", "indicators")
+OPEN_DATA_RESOURCES = ("areas", "objectives", "indicators", "differentiation")
 
 
 @dataclass(frozen=True)
@@ -462,7 +462,7 @@ class OpenDataColumn:
 
 @dataclass(frozen=True)
 class OpenDataResource:
-    key: str  # which rows: areas, objectives, indicators
+    key: str  # which rows: areas, objectives, indicators, differentiation (only with publish --schede)
     name: str
     path: str
     title: str

@@ -143,7 +143,8 @@ def parse_settings(text: str) -> Settings:
         line = re.search(r"line (\d+)", str(exc))
         where = f" (riga {line.group(1)})" if line else ""
         raise SettingsError(f"il file non è un TOML valido{where}: controllare virgolette, «=» e sezioni [ ].") from exc
-    _known(raw, "", ("decreasing_ratio", "traffic_light", "open_data", "monitoring"))
+    # [valutazione] is read by perf_xl.evaluation (the dirigenti's schede), from the same file
+    _known(raw, "", ("decreasing_ratio", "traffic_light", "open_data", "monitoring", "valutazione"))
     tl = _table(raw, "traffic_light")
     _known(tl, "traffic_light", ("green", "yellow", "colors"))
     colors = _table(tl, "traffic_light.colors")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "perf_xl"
-BASE = {"model", "schema", "settings", "findings", "scoring", "formulas", "formulas_legacy", "wording", "numbers",
+BASE = {"model", "schema", "settings", "findings", "scoring", "formulas", "formulas_legacy", "wording", "numbers", "evaluation",
         "readable", "versions", "collector", ""}
 SHELLS = {"cli", "click_it", "udf", "excel"}
 

@@ -305,7 +305,10 @@ def test_open_data_settings_errors_are_italian_and_name_the_key(text, words):
 
 def test_columns_titles_and_descriptions_come_from_open_data_toml(published):
     descriptor = json.loads((published / DATAPACKAGE).read_text(encoding="utf-8"))
-    for res, written in zip(load_open_data().resources, descriptor["resources"]):
+    # the differentiation of the dirigenti's evaluations is written only by publish --schede
+    resources = [res for res in load_open_data().resources if res.key != "differentiation"]
+    assert len(resources) == len(descriptor["resources"])
+    for res, written in zip(resources, descriptor["resources"]):
         cols = [c for c in res.columns if not c.personal]
         assert (written["name"], written["path"], written["title"]) == (res.name, res.path, res.title)
         assert [(f["name"], f["type"], f["title"], f["description"]) for f in written["schema"]["fields"]] == \

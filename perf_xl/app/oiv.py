@@ -8,7 +8,7 @@ Nothing here is a second copy of another run: the consolidation with validation 
 writers, the Relazione's workbook and PDF are ``publish``'s (same bytes: the OIV validates the document
 the comune publishes; the register of changes and its annex come with it), and the manifest is
 ``--manifest``'s (:func:`perf_xl.app.provenance.write_run_manifest`), covering every file of the pack.
-The scheda is the core's (:mod:`perf_xl.core.oiv`), written by :mod:`perf_xl.io.scheda`.
+The scheda is the core's (:mod:`perf_xl.core.oiv`), written by :mod:`perf_xl.io.validation_sheet`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..core.relazione.audit import audit_relazione
 from ..io.pdf import write_relazione_pdf
 from ..io.plan_file import read_plan
 from ..io.report import write_report_csv, write_report_json, write_report_workbook
-from ..io.scheda import write_scheda_pdf, write_scheda_workbook
+from ..io.validation_sheet import write_scheda_pdf, write_scheda_workbook
 from ..io.summary import load_summary_layout, write_summary_outputs
 from ..model import Finding, Report, RunResult, ValidationSheet
 from ..schema import WorkbookSchema, load_schema

@@ -39,10 +39,10 @@ def relazione_name(c: RunResult, suffix: str) -> str:
     return f"Relazione_{c.year or 'performance'}{suffix}"
 
 
-def publication_paths(c: RunResult, out_dir: str | Path) -> Publication:
+def publication_paths(c: RunResult, out_dir: str | Path, differentiation: bool = False) -> Publication:
     out_dir = Path(out_dir)
     return Publication(workbook=out_dir / relazione_name(c, ".xlsx"), pdf=out_dir / relazione_name(c, ".pdf"),
-                       open_data=tuple(open_data_paths(out_dir)))
+                       open_data=tuple(open_data_paths(out_dir, differentiation)))
 
 
 def publish_folder(folder: str | Path | None = None, schema: WorkbookSchema | None = None,
@@ -51,11 +51,23 @@ def publish_folder(folder: str | Path | None = None, schema: WorkbookSchema | No
     return consolidate_folder(folder, schema, settings, validate=validate, workers=workers, detail=True)
 
 
-def write_publication(c: RunResult, out_dir: str | Path, settings: Settings | None = None) -> list[Path]:
+def differentiation_of(c: RunResult, schede_dir: str | Path, valutazione_path=None) -> list[dict]:
+    """The differentiation table of the dirigenti's schede in ``schede_dir`` (``publish --schede``), their
+    objectives' scores those of this run ``c``: rows without names."""
+    from ..evaluation import load_valutazione
+    from .schede import differentiation_rows, schede_of
+
+    v = load_valutazione(valutazione_path)
+    return differentiation_rows(schede_of(c, schede_dir, v), v)
+
+
+def write_publication(c: RunResult, out_dir: str | Path, settings: Settings | None = None,
+                      differentiation: list[dict] | None = None) -> list[Path]:
     """Write the publication's files into ``out_dir``; returns them in the order written. The PDF goes
-    first: it needs WeasyPrint and Pango, and when they are missing nothing else is written either."""
-    paths = publication_paths(c, out_dir)
+    first: it needs WeasyPrint and Pango, and when they are missing nothing else is written either.
+    ``differentiation`` (from :func:`differentiation_of`) adds its resource to the open data."""
+    paths = publication_paths(c, out_dir, differentiation is not None)
     written = [write_relazione_pdf(paths.pdf, c, settings)]
     written.append(write_summary_workbook(paths.workbook, c, settings))
-    written.extend(write_open_data(c, Path(out_dir), settings or load_settings()))
+    written.extend(write_open_data(c, Path(out_dir), settings or load_settings(), differentiation))
     return written

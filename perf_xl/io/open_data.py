@@ -128,17 +128,25 @@ def _license(settings: Settings, known: dict) -> dict:
     return {"name": settings.license, **known.get(settings.license, {})}
 
 
-def open_data_paths(out_dir: str | Path) -> list[Path]:
+def _resources(differentiation: bool) -> list[OpenDataResource]:
+    """The resources written: the differentiation of the evaluations only when the schede are given."""
+    return [res for res in load_open_data().resources if differentiation or res.key != "differentiation"]
+
+
+def open_data_paths(out_dir: str | Path, differentiation: bool = False) -> list[Path]:
     """The files :func:`write_open_data` writes into ``out_dir``, in the order it writes them."""
     folder = Path(out_dir)
-    return [folder / res.path for res in load_open_data().resources] + [folder / DATAPACKAGE]
+    return [folder / res.path for res in _resources(differentiation)] + [folder / DATAPACKAGE]
 
 
-def write_open_data(c: RunResult, out_dir: str | Path, settings: Settings) -> list[Path]:
+def write_open_data(c: RunResult, out_dir: str | Path, settings: Settings,
+                    differentiation: list[dict] | None = None) -> list[Path]:
     """Write the open data of ``c`` into ``out_dir``: one CSV per resource of ``open_data.toml`` and
     ``datapackage.json``; the paths written, in that order.
 
     ``c`` must keep every indicator (a run with ``detail=True``: the indicators are part of the data).
+    ``differentiation``: the rows of the dirigenti's differentiation table (``publish --schede``, no
+    names); its resource is written only when given.
     """
     if not c.detail:
         raise ValueError("the open data need every indicator: consolidate with detail=True")
@@ -146,10 +154,11 @@ def write_open_data(c: RunResult, out_dir: str | Path, settings: Settings) -> li
     folder = Path(out_dir)
     common = {"year": c.year, "comune": c.comune}
     written, resources = [], []
-    for res in spec.resources:
+    rows = {**ROWS, "differentiation": lambda _: iter(differentiation or ())}
+    for res in _resources(differentiation is not None):
         cols = [col for col in res.columns if settings.include_responsabile or not col.personal]
         written.append(write_csv(folder / res.path, [col.name for col in cols],
-                                 _values(ROWS[res.key](c), res, cols, common), OPEN_DATA))
+                                 _values(rows[res.key](c), res, cols, common), OPEN_DATA))
         resources.append(_resource(res, cols))
     words = {"year": "" if c.year is None else c.year, "comune": c.comune}
     head = spec.package
