@@ -177,3 +177,22 @@ def test_a_damaged_or_old_cache_costs_only_a_full_validation(share, tmp_path):
     assert not (reports / "cache.json").exists()
     third = run_nightly(share, reports, now=dt.datetime(2026, 11, 3, 2, 0))
     assert third.validated == [] and _records(third.report) == _records(first.report)
+
+
+def test_other_settings_validate_every_workbook_again(share, tmp_path):
+    """A workbook's cached findings hold only for the rules they were made with: other settings (the
+    comune moves to checkpoints at 30/04 and 31/08, whose columns a workbook must now have) validate every
+    workbook again, and the same settings again reuse the cache."""
+    import datetime as dt
+
+    from perf_xl.settings import load_settings
+
+    reports = tmp_path / "rapporti"
+    first = run_nightly(share, reports, now=dt.datetime(2026, 11, 1, 2, 0))
+    assert len(first.validated) == 18
+    other = dataclasses.replace(load_settings(), checkpoints=("04-30", "08-31", "12-31"))
+    second = run_nightly(share, reports, settings=other, now=dt.datetime(2026, 11, 2, 2, 0))
+    assert len(second.validated) == 18 and not second.reused
+    third = run_nightly(share, reports, settings=other, now=dt.datetime(2026, 11, 3, 2, 0))
+    assert not third.validated and len(third.reused) == 18
+    assert [(f.file, f.cell, f.code) for f in third.report] == [(f.file, f.cell, f.code) for f in second.report]

@@ -36,6 +36,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from .. import __version__
 from ..io.atomic import atomic_path, write_text_atomic
 from ..io.cell_snapshot import last_modified_by, pack, take_snapshot, unpack
 from ..io.csv_out import EXCEL_IT, HISTORY, append_csv
@@ -46,7 +47,7 @@ from ..io.report import counts, report_dict, write_report_csv, write_report_work
 from ..io.summary import load_summary_layout
 from ..findings import finding
 from ..model import AreaInfo, Finding, RunResult
-from ..schema import WorkbookSchema, load_schema
+from ..schema import WorkbookSchema, load_schema, schemas_dir
 from ..settings import Settings, load_settings
 from .run import iter_outcomes, unknown_areas
 from ..core.duplicates import find_duplicates
@@ -187,6 +188,7 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
     (reports / OLD_CACHE_FILE).unlink(missing_ok=True)  # the JSON cache of earlier versions
     try:
         with NightlyCache(reports / CACHE_FILE) as cache:
+            cache.rules(rules_digest(schema, settings))
             if plan is not None:
                 _load_plan(cache, plan)
             history = _validate_changed(share, reports, cache, result, schema, settings, workers, now, plan)
@@ -197,6 +199,18 @@ def _run(share: Path, reports: Path, schema: WorkbookSchema, settings: Settings,
                            "rapporti precedenti sono rimasti intatti.") from exc
     result.outputs = _write_outputs(reports, result, stamp, history)
     return result
+
+
+def rules_digest(schema: WorkbookSchema, settings: Settings) -> str:
+    """What a workbook's findings depend on besides its bytes: the layout (settore.toml as parsed), the
+    catalog of findings, the comune's settings (the monitoring checkpoints add columns) and perf_xl's
+    version. The cache keeps a workbook's findings only while this stays the same."""
+    h = hashlib.sha256()
+    for part in (__version__, repr(schema), repr(settings)):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    h.update((schemas_dir() / "findings.toml").read_bytes())
+    return h.hexdigest()
 
 
 def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: RunResult,

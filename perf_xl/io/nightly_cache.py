@@ -78,6 +78,18 @@ class NightlyCache:
             raise
         return db
 
+    def rules(self, digest: str) -> bool:
+        """The digest of what validation depends on besides a workbook's bytes (the layout, the catalog,
+        the settings, perf_xl's version). When it differs from the previous run's, every file's stamp is
+        forgotten, so that every workbook is validated again (its snapshot for the change history is
+        kept). Returns whether it changed."""
+        row = self._db.execute("SELECT value FROM meta WHERE key='rules'").fetchone()
+        if row == (digest,):
+            return False
+        self._db.execute("UPDATE files SET sha256=''")
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('rules', ?)", (digest,))
+        return True
+
     def stamps(self) -> dict[str, Stamp]:
         return {rel: Stamp(size, mtime, sha) for rel, size, mtime, sha in
                 self._db.execute("SELECT rel, size, mtime_ns, sha256 FROM files")}
