@@ -266,8 +266,10 @@ def test_one_workbook_not_used_is_said_in_the_singular():
     one.not_used = ["b.xlsx"]
     (line,) = sintesi_notice(one)
     assert line.startswith("Relazione incompleta: 1 cartella di lavoro non è stata usata")
-    assert "I suoi obiettivi non sono conteggiati nelle aree: correggere il file (vedere" in line
+    assert line.endswith("(il motivo è in «Note e anomalie»). I suoi obiettivi non sono conteggiati nelle aree: "
+                         "correggere il file e consolidare di nuovo.")
     two = RunResult(files=["a.xlsx", "b.xlsx"], detail=True)
     two.not_used = ["a.xlsx", "b.xlsx"]
     (line,) = sintesi_notice(two)
-    assert "I loro obiettivi non sono conteggiati nelle aree: correggere i file (vedere" in line
+    assert "(il motivo di ciascuna è in «Note e anomalie»). I loro obiettivi non sono conteggiati nelle aree: " \
+        "correggere i file e consolidare di nuovo." in line

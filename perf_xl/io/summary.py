@@ -317,11 +317,13 @@ def sintesi_notice(c: RunResult) -> list[str]:
         names = ", ".join(f"«{Path(f).name}»" for f in c.not_used)
         n = count(len(c.not_used), "cartella di lavoro non è stata usata", "cartelle di lavoro non sono state usate")
         one = len(c.not_used) == 1
-        lines.append(f"Relazione incompleta: {n} (il file o il suo foglio {load_schema().indicators.name} non si "
-                     f"legge): {names}. "
+        # why each was not used is its finding's (an unreadable file or sheet, or in a monitoring report
+        # a workbook without the checkpoint's columns): the line says where to read it
+        lines.append(f"Relazione incompleta: {n}: {names} (" + ("il motivo" if one else "il motivo di ciascuna")
+                     + f" è in «{notes}»). "
                      + ("I suoi obiettivi non sono conteggiati nelle aree: correggere il file" if one else
                         "I loro obiettivi non sono conteggiati nelle aree: correggere i file")
-                     + f" (vedere «{notes}») e consolidare di nuovo.")
+                     + " e consolidare di nuovo.")
     if c.conflicts:
         lines.append(f"Aree da verificare: {count(len(c.conflicts), 'copia', 'copie')} di una cartella di lavoro "
                      f"con valori diversi (vedere la colonna «{_label(lay['sintesi'], 'check')}» e «{notes}»).")
