@@ -240,3 +240,11 @@ def test_workbooks_of_the_previous_template_pass_the_formula_check(tmp_path):
                 ws[f"{c.letter}{r}"] = formulas_legacy.RULES[c.rule](letters, r, load_settings(), **extra)
     wb.save(p)
     assert not [f for f in validate_paths([p]).report if f.code.startswith("formula")]
+
+
+def test_a_cell_in_the_middle_of_adjacent_formula_columns_is_named(tmp_path):
+    """% Ragg, Barometro and the objective's score sit side by side and are checked in one pass; a value
+    typed over the middle one is still that cell's finding, and its neighbours on the row are not."""
+    p = wf.edit(wf.write(tmp_path / "bad.xlsx"), lambda wb: wb["Indicatori"].__setitem__("Q3", "verde"))
+    assert [(f.code, f.cell) for f in validate_paths([p]).report if f.code.startswith(("formula", "errore-f"))] == \
+        [("formula-sovrascritta", "Q3")]

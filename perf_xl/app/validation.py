@@ -18,7 +18,8 @@ from ..core.checks import (_Ctx, check_cells, check_duplicates, check_indicator_
                            check_objective_names, check_objective_weights, check_values, finding_order,
                            objective_names, ObjectiveName)
 from ..findings import finding
-from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_template
+from ..io.formula_scan import (CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_run,
+                               rows_with_template)
 from ..model import Finding, ReadResult, Report
 from ..core.monitoring import corrective_actions, has_checkpoint, missing_actions
 from ..schema import WorkbookSchema, at_checkpoint, checkpoint_key
@@ -48,6 +49,28 @@ def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, com
     return out
 
 
+def _intact(data: bytes, computed, letters: dict, shape: dict, sentinel: bytes, last_row, rows: set[int],
+            columns: dict[str, int]) -> dict[str, set[int]]:
+    """Each computed column's rows that hold exactly the template's formula. Columns side by side in the
+    sheet (Barometro after % Ragg…) are scanned as one run, one pass over the XML for the run; when the
+    run misses a row, its columns are scanned one by one (which says which cell is not as expected)."""
+    runs: list[list] = []
+    for c in sorted(computed, key=lambda c: columns[c.key]):
+        if runs and columns[c.key] == columns[runs[-1][-1].key] + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    ok: dict[str, set[int]] = {}
+    for run in runs:
+        if len(run) > 1:
+            found = rows_with_run(data, [(letters[c.key], shape[c.key]) for c in run], sentinel, last_row)
+            if rows <= found:
+                ok.update((c.key, found) for c in run)
+                continue
+        ok.update((c.key, rows_with_template(data, letters[c.key], shape[c.key], sentinel, last_row)) for c in run)
+    return ok
+
+
 @functools.lru_cache(maxsize=64)
 def _shapes(letters: tuple[tuple[str, str], ...], computed: tuple, first: int, settings: Settings) -> dict[str, bytes]:
     """Each computed column's formula as stored, its own row and its range's last row left as
@@ -73,16 +96,16 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
     native = others = None  # the formulas a finding names, and the other modes': built only for a cell that is not native
     shape = _shapes(tuple(letters.items()), tuple(computed), first, settings)
     sentinel, last_row = str(_SENTINEL_ROW).encode(), (str(_SENTINEL_LAST).encode(), last)
-    # the common case: exactly the template's formula for its own row, compared as stored
-    ok = {c.key: rows_with_template(data, letters[c.key], shape[c.key], sentinel, last_row) for c in computed}
     rows = {excel_row for excel_row, _ in read.raw_rows}
+    # the common case: exactly the template's formula for its own row, compared as stored
+    ok = _intact(data, computed, letters, shape, sentinel, last_row, rows, read.columns)
     if any(not rows <= found for found in ok.values()):
         # a cell not found as expected: first make sure the sheet is in the layout the byte scans
         # know (a writer may put s="…" before r="…"); if it was not, look again in the rewritten XML
         full = canonical_sheet(data)
         if full is not data:
             data = read.indicators_xml = full
-            ok = {c.key: rows_with_template(data, letters[c.key], shape[c.key], sentinel, last_row) for c in computed}
+            ok = _intact(data, computed, letters, shape, sentinel, last_row, rows, read.columns)
     cursor = None
     out = []
     for excel_row, _ in read.raw_rows:

@@ -134,8 +134,8 @@ def corrective_actions(rows: Iterable[IndicatorRow], day: str, settings: Setting
     out = []
     for r in rows:
         at = (r.checkpoints or {}).get(day)
-        if at is None:
-            continue
+        if at is None or scoring.is_blank(at.get("actual")):
+            continue  # no consuntivo at the checkpoint yet: no light, nothing to correct
         cells = scoring.row_cells(r.target, at.get("actual"), r.polarity, r.weight, settings, invalid)
         if cells.traffic_light not in NEEDS_ACTIONS:
             continue

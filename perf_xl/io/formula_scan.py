@@ -193,6 +193,43 @@ def rows_with_template(data: bytes, letter: str, stored: bytes, placeholder: byt
     return {int(row) for row, got in pattern.findall(data) if got == wanted}
 
 
+@functools.lru_cache(maxsize=256)
+def _run_pattern(cells: tuple[tuple[str, bytes], ...], placeholder: bytes, last: bytes) -> re.Pattern:
+    """:func:`_template_pattern` for several adjacent columns at once: the cells of one row, one after the
+    other as writers store them, each with exactly its formula and no cached error."""
+    seen = []
+
+    def last_row() -> bytes:
+        seen.append(1)
+        return rb"(?P<last>\d+)" if len(seen) == 1 else rb"(?P=last)"
+
+    def part(text: bytes) -> bytes:
+        pieces = text.split(last) if last else [text]
+        return b"".join(re.escape(p) + (last_row() if i < len(pieces) - 1 else b"") for i, p in enumerate(pieces))
+
+    out = []
+    for k, (letter, stored) in enumerate(cells):
+        if k:
+            out.append(rb"(?:<v>[^<]*</v>)?</c>")  # the previous cell's cached value, then this cell
+        body = rb"\1".join(part(p) for p in stored.split(placeholder))
+        out.append(rb'<c r="' + letter.encode() + (rb"(\d+)" if k == 0 else rb"\1") + rb'"' + _ATTRS_NO_ERROR
+                   + rb"><f>" + body + rb"</f>")
+    return re.compile(b"".join(out))
+
+
+def rows_with_run(data: bytes, cells: list[tuple[str, bytes]], placeholder: bytes,
+                  last: tuple[bytes, int] | None = None) -> set[int]:
+    """The rows whose cells in the adjacent columns ``cells`` ((letter, formula as stored) in column order)
+    all hold exactly their formula, as :func:`rows_with_template` finds them for one column, in one pass
+    for the run instead of one per column. A row missing here may still be right (a writer that stores
+    something between the cells): the caller looks at its columns one by one."""
+    key = tuple(cells)
+    if last is None or not any(last[0] in stored for _, stored in cells):
+        return set(map(int, _run_pattern(key, placeholder, b"").findall(data)))
+    wanted = str(last[1]).encode()
+    return {int(row) for row, got in _run_pattern(key, placeholder, last[0]).findall(data) if got == wanted}
+
+
 def last_formula_row(data: bytes, letter: str) -> int | None:
     """The last row whose cell in column ``letter`` holds a formula without a cached error,
     searched from the end of the XML (writers store rows in order)."""
