@@ -187,6 +187,9 @@ class ReadResult:
     # the Info sheet's schema version when it was older than the schema's: the workbook was read
     # through the upgrade steps (perf_xl.versions) and ``workbook`` is in the current layout
     upgraded_from: str | None = None
+    # the sheets read (Info, Aree, Indicatori, by their schema names) as calamine gave them: the nightly's
+    # snapshot of the input cells is taken from them, not from a second read of the file
+    grids: dict[str, list] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

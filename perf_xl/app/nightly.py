@@ -38,7 +38,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..io.atomic import atomic_path, write_text_atomic
-from ..io.cell_snapshot import last_modified_by, pack, take_snapshot, unpack
+from ..io.cell_snapshot import last_modified_by, unpack
 from ..io.csv_out import EXCEL_IT, HISTORY, append_csv
 from ..io.lock import exclusive_lock
 from ..io.nightly_cache import NightlyCache, Stamp
@@ -225,7 +225,7 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
     present: list[str] = []  # read this time, or unchanged: kept in the cache
     with tempfile.TemporaryDirectory(prefix="perfxl-nightly-", dir=reports) as tmp:
         changed: list[tuple[str, str, Stamp]] = []  # (relative path, original path, new stamp)
-        seen: list[tuple[bytes, str]] = []  # each changed file's input cells (packed) and last modified by
+        authors: list[str] = []  # each changed file's last modified by (its input cells: the outcome's snapshot)
         copies: list[str] = []
         for p, rel in workbooks:
             result.files.append(rel)
@@ -254,13 +254,14 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
             copy.write_bytes(data)
             copies.append(str(copy))
             changed.append((rel, p, new))
-            seen.append((pack(take_snapshot(data, schema)), last_modified_by(data)))
+            authors.append(last_modified_by(data))
         outcomes = iter_outcomes(copies, validate=True, consolidate=False, detail=False, workers=workers,
                                  settings=settings, schema=schema, digests=True,  # cached for the copies check
-                                 plans=True)  # cached for --piano
+                                 plans=True,  # cached for --piano
+                                 snapshots=True)  # the input cells, for the change history
         history: list[dict] = []
-        for (rel, p, new), (cells, author), o in zip(changed, seen, outcomes):
-            found, avvisi = _changes(cache, rel, p, new, cells, author, o.info, schema, now)
+        for (rel, p, new), author, o in zip(changed, authors, outcomes):
+            found, avvisi = _changes(cache, rel, p, new, o.snapshot, author, o.info, schema, now)
             history.extend(found)
             findings = []
             for f in [*o.findings, *avvisi]:

@@ -26,6 +26,7 @@ from ..core.duplicates import Identity, find_duplicates, identity_of, value_dige
 from ..core.monitoring import Period, corrective_actions, has_checkpoint, missing_actuals, rows_at
 from ..core.plan import plan_part
 from ..io.reader import indicators_read, read_settore_workbook
+from ..io.cell_snapshot import pack, snapshot_of_grids
 from ..io.part_store import PartStore, encode_parts
 from ..collector import pausing
 from ..findings import finding
@@ -57,6 +58,7 @@ class FileOutcome:
     actions: list = field(default_factory=list)  # a monitoring run: its rosso and giallo indicators
     variations: tuple = ()  # the entries of its register of changes (its Variazioni sheet)
     plan: dict | None = None  # its part of the plan, as core.plan.plan_part (the nightly keeps it for --piano)
+    snapshot: bytes = b""  # its input cells, packed (io.cell_snapshot), for the nightly's change history
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class _Job:
     digests: bool = False  # each workbook's values digest (the nightly caches it); else only for copies
     period: Period | None = None  # a monitoring checkpoint: its rows are scored (see core.monitoring)
     plans: bool = False  # each workbook's part of the plan (the nightly caches it for --piano)
+    snapshots: bool = False  # each workbook's input cells (the nightly's change history)
 
 
 @pausing
@@ -87,6 +90,8 @@ def process_batch(job: _Job) -> list[FileOutcome]:
             outcomes[p].findings.extend(read.findings)
     for p, read in zip(job.paths, reads):
         o = outcomes[p]
+        if job.snapshots:  # from the sheets the reader read: the workbook is not read a second time
+            o.snapshot = pack(snapshot_of_grids(read.grids, schema))
         if read.workbook is None:
             continue
         o.readable = True
@@ -196,13 +201,13 @@ def merge_areas(tables: Iterable[tuple[str, tuple[AreaInfo, ...]]],
 def iter_outcomes(files: list[str], *, validate: bool, consolidate: bool, detail: bool, workers: int,
                   settings: Settings, schema: WorkbookSchema, batch_files: int = BATCH_FILES,
                   digests: bool = False, period: Period | None = None,
-                  plans: bool = False) -> Iterator[FileOutcome]:
+                  plans: bool = False, snapshots: bool = False) -> Iterator[FileOutcome]:
     """Each workbook's outcome, in the order of ``files``, computed in batches by ``workers`` processes."""
     workers = max(1, min(workers, os.cpu_count() or 1))
     if workers > 1:  # enough batches to keep every worker busy to the end
         batch_files = max(1, min(batch_files, -(-len(files) // (workers * 2))))
     taper = workers if workers > 1 else 0
-    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests, period, plans)
+    jobs = [_Job(b, validate, consolidate, detail, settings, schema.source, digests, period, plans, snapshots)
             for b in _batches(files, batch_files, taper)]
     workers = min(workers, len(jobs) or 1)
     if workers == 1:

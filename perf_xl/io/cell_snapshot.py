@@ -57,15 +57,26 @@ def take_snapshot(data: bytes, schema: WorkbookSchema) -> Snapshot:
     except Exception:  # calamine raises several types; the validation reports why the file does not open
         return {}
     by_key = {as_read(n): n for n in reversed(book.sheet_names)}  # `Indicatori ` is the Indicatori sheet
-    computed = {as_read(c.label) for c in schema.indicators.columns if c.type == "computed"}
-    out: Snapshot = {}
+    grids = {}
     for name in schema.sheet_names:
         actual = name if name in book.sheet_names else by_key.get(as_read(name))
         if actual is None:
             continue
         try:
-            grid = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+            grids[name] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
         except Exception:  # damaged sheet data: the validation says so
+            continue
+    return snapshot_of_grids(grids, schema)
+
+
+def snapshot_of_grids(grids: dict[str, list], schema: WorkbookSchema) -> Snapshot:
+    """The input cells of the sheets already read (:attr:`perf_xl.model.ReadResult.grids`, by the schema's
+    sheet names): the snapshot without reading the workbook a second time."""
+    computed = {as_read(c.label) for c in schema.indicators.columns if c.type == "computed"}
+    out: Snapshot = {}
+    for name in schema.sheet_names:
+        grid = grids.get(name)
+        if grid is None:
             continue
         skip: set[int] = set()
         if name == schema.indicators.name and len(grid) >= schema.indicators.header_row:

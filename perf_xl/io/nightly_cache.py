@@ -23,11 +23,13 @@ from typing import Iterable, Iterator, NamedTuple
 from ..model import Identity
 from ..wording import as_read
 
-SCHEMA_VERSION = "8"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
+SCHEMA_VERSION = "9"  # 4: each file's identity (Settore, year, values' digest, codes) for the copies check;
 # 5: settori compared with wording.as_read; 6: settore schema 1.1 (rows carry indicator codes and the
 # year's cycle, so values' digests differ; new checks: a target to confirm, a code used twice); 7: each
 # file's Aree table and the areas its rows name (the check of areas no Aree sheet lists, across the share);
-# 8: each file's input cells (the change history) and its part of the plan (nightly --piano)
+# 8: each file's input cells (the change history) and its part of the plan (nightly --piano); 9: the
+# snapshot taken from the sheets the reader read (without the checkpoints' computed columns), the plan part
+# with the rows' weights and codes and the register of changes
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, findings TEXT,

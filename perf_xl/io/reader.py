@@ -191,7 +191,8 @@ def read_settore_workbook(path: str | Path, schema: WorkbookSchema | None = None
             sink.add(name, "", None, "", "foglio-mancante")
             return None
         try:
-            return book.get_sheet_by_name(actual[name]).to_python(skip_empty_area=False)
+            g = result.grids[name] = book.get_sheet_by_name(actual[name]).to_python(skip_empty_area=False)
+            return g
         except Exception as exc:  # calamine raises its own types for damaged sheet data
             result.sheet_names = [n for n in result.sheet_names if n not in (name, actual[name])]
             sink.add(name, "", None, "", "foglio-illeggibile", str(exc)[:200], error=type(exc).__name__)
