@@ -150,19 +150,19 @@ class _Group(click.Group):
 
 udf_option = click.option(
     "--udf", "udf", is_flag=True, default=False,
-    help="Computed cells call the xlwings UDFs (PERF_RAGG, …), wrapped in IFERROR with the native formula.")
+    help="Le celle calcolate chiamano le UDF di xlwings (PERF_RAGG, …), dentro SE.ERRORE con la formula nativa.")
 
 workers_option = click.option(
     "--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-    help="Worker processes (pays off with hundreds of workbooks; results are identical).")
+    help="Processi di lavoro (conviene con centinaia di cartelle di lavoro; i risultati sono identici).")
 
 settings_option = click.option(
     "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False), default=None,
-    help="Settings file (TOML) with the comune's scoring choices; default: the shipped schemas/settings.toml.")
+    help="File delle impostazioni (TOML) con le scelte di punteggio del comune; predefinito: schemas/settings.toml fornito con perf_xl.")
 manifest_option = click.option(
     "--manifest", "manifest", type=click.Path(dir_okay=False), default=None,
-    help="Also write a manifest (JSON): the SHA-256 of every workbook read and every file written, the settings, "
-         "the perf_xl version and the command; check it later with perf-xl verifica.")
+    help="Scrive anche un manifesto (JSON): lo SHA-256 di ogni cartella di lavoro letta e di ogni file scritto, le "
+         "impostazioni, la versione di perf_xl e il comando; si controlla poi con perf-xl verifica.")
 
 
 def _settings(path):
@@ -196,28 +196,31 @@ def _require_workbooks(folder, recursive: bool = False) -> None:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="perf-xl")
 def main() -> None:
-    """perf_xl: the comune's performance plan in Excel.
+    """perf_xl: il piano della performance del comune in Excel.
 
-    Settore workbooks -> scores -> the area summary workbook (Relazione sulla Performance).
+    Cartelle di lavoro dei settori -> punteggi -> cartella di riepilogo per aree (Relazione sulla Performance).
     """
 
 
 @main.command("import-relazione")
 @click.argument("file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--year", type=int, default=None,
-              help="Year of the plan (default: read from the text; a year that differs from the text's is refused).")
+              help="Anno del piano (predefinito: letto dal testo; un anno diverso da quello del testo è rifiutato).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder where one workbook per settore is written.")
+              help="Cartella in cui si scrive una cartella di lavoro per ogni settore.")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Replace workbooks that already exist in the folder (by default nothing is replaced).")
+              help="Sostituisce le cartelle di lavoro già presenti nella cartella (in mancanza, nulla viene sostituito).")
 @udf_option
 @settings_option
 def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
-    """Import a Relazione text export (tab-separated) into one settore workbook per settore.
+    """Importa un'esportazione di testo della Relazione (separata da tabulazioni) in una cartella di lavoro per settore.
 
-    Existing workbooks are never replaced unless --sovrascrivi is given; two settori whose names give
-    the same file name get distinct names (-2, -3, …).
-    Example: perf-xl import-relazione relazione_2022.txt --year 2022 --out workbooks/2022
+    Le cartelle di lavoro esistenti non vengono mai sostituite senza --sovrascrivi; due settori i cui
+    nomi danno lo stesso nome di file ricevono nomi distinti (-2, -3, …).
+
+    \b
+    Esempio:
+    perf-xl import-relazione relazione_2022.txt --year 2022 --out workbooks/2022
     """
     from .app.importer import ImportRefused, NotRelazioneText, import_relazione
 
@@ -248,21 +251,21 @@ def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
 @main.command("consolidate")
 @click.argument("folder", metavar="[CARTELLA]", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
-              help="Area summary workbook to write (default: Relazione_<year>.xlsx in the current folder).")
+              help="Cartella di riepilogo per aree da scrivere (predefinita: Relazione_<anno>.xlsx nella cartella corrente).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None,
-              help="Also write the same numbers as JSON.")
+              help="Scrive anche gli stessi numeri in JSON.")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
-              help="Also write the area scores (the Sintesi table) as CSV for Excel (';', UTF-8, decimal comma).")
+              help="Scrive anche i punteggi delle aree (la tabella Sintesi) in CSV per Excel (';', UTF-8, virgola decimale).")
 @click.option("--detail/--no-detail", default=None,
-              help="List every indicator in the area sheets (default: yes up to 100 workbooks, else objectives only).")
+              help="Elenca ogni indicatore nei fogli delle aree (predefinito: sì fino a 100 cartelle di lavoro, altrimenti solo gli obiettivi).")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
-              help="Skip the validation checks (by default the same pass validates every workbook).")
+              help="Salta i controlli di validazione (in mancanza, la stessa lettura valida ogni cartella di lavoro).")
 @click.option("--confronta", "previous_json", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A previous year's JSON (written by consolidate --json): adds the Confronto sheet and the "
-                   "JSON's comparison section (areas, objectives and indicators of both years, new and dropped).")
+              help="Il JSON di un anno precedente (scritto da consolidate --json): aggiunge il foglio Confronto e la "
+                   "sezione di confronto del JSON (aree, obiettivi e indicatori dei due anni, nuovi e soppressi).")
 @click.option("--periodo", "periodo", default=None, metavar="AAAA-MM-GG",
-              help="A monitoring checkpoint of the settings (e.g. 2023-06-30): the monitoring report at that date, "
-                   "with the projection to the year end and the corrective actions (default: the year end).")
+              help="Una data di monitoraggio delle impostazioni (ad es. 2023-06-30): il rapporto di monitoraggio a quella "
+                   "data, con la proiezione a fine anno e le azioni correttive (predefinita: la fine dell'anno).")
 @workers_option
 @settings_option
 @manifest_option
@@ -273,7 +276,9 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     FOLDER defaults to the shipped 2022 workbooks. The outputs must end in .xlsx, .json and .csv, be
     distinct and not be one of the workbooks read (nor the --confronta file); nothing is written when
     FOLDER holds no workbook, or when the --confronta file is not a previous year's JSON of the same comune.
-    Example:
+
+    \b
+    Esempio:
     perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json --csv aree_2022.csv
     """
     from .app.consolidate import NotComparable, compare_years, consolidate_folder, read_previous
@@ -416,7 +421,7 @@ def _print_consolidation(c, comparison=None) -> None:
               help="Folder where the Relazione workbook, the Relazione PDF and the open data are written "
                    "(Relazione_<year>.xlsx, Relazione_<year>.pdf, …); created if missing.")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
-              help="Skip the validation checks (by default the same pass validates every workbook).")
+              help="Salta i controlli di validazione (in mancanza, la stessa lettura valida ogni cartella di lavoro).")
 @click.option("--schede", "schede_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="Folder of the dirigenti's schede (written by perf-xl schede): adds the differentiation of their "
                    "evaluations (differenziazione.csv, no names) to the open data.")
@@ -429,7 +434,10 @@ def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path
     FOLDER defaults to the shipped 2022 workbooks; every indicator is listed. The PDF needs the system
     library Pango. A run that could not read every workbook says so in its exit code (1) and on the
     PDF's first page; nothing is written into FOLDER, and no output replaces a workbook read.
-    Example: perf-xl publish workbooks/2022 --out pubblicazione_2022
+
+    \b
+    Esempio:
+    perf-xl publish workbooks/2022 --out pubblicazione_2022
     """
     from .app.consolidate import shipped_workbooks
     from .app.publish import publication_paths, publish_folder, write_publication
@@ -493,12 +501,12 @@ def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path
               help="The approved plan (written by perf-xl approva): its differences are listed and counted in "
                    "the scheda (without it the scheda says the comparison was not made).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder of the pack (created if missing; an existing folder must be empty unless --sovrascrivi).")
+              help="Cartella del fascicolo (creata se manca; una cartella esistente deve essere vuota, salvo --sovrascrivi).")
 @click.option("--relazione-pubblicata", "published_text", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The published Relazione as a text export (as for perf-xl audit): audited line by line; without "
                    "it the scheda says the published text was not checked.")
 @click.option("--data", "date", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None,
-              help="The scheda's date (default: today; the manifest records it, so its command gives the same bytes).")
+              help="La data della scheda (predefinita: oggi; il manifesto la registra, così il suo comando dà gli stessi byte).")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
               help="Write into a folder that is not empty, replacing an earlier pack's files.")
 @workers_option
@@ -512,7 +520,10 @@ def oiv_cmd(folder, plan_file, out_dir, published_text, date, overwrite, workers
     what was checked, what is open, a box for the OIV's signature) and a manifest of every file read
     and written (check it with perf-xl verifica). Exit 1 when a workbook could not be used or the
     checks found errori (the scheda says so at the top), 2 when the command could not run.
-    Example: perf-xl oiv workbooks/2023 --piano piano_2023.json --out oiv_2023 --relazione-pubblicata relazione.txt
+
+    \b
+    Esempio:
+    perf-xl oiv workbooks/2023 --piano piano_2023.json --out oiv_2023 --relazione-pubblicata relazione.txt
     """
     import datetime as _dt
 
@@ -604,7 +615,7 @@ def consolidation_warnings(c) -> list[str]:
               help="Folder of the schede (one Scheda_<year>_<name>.xlsx per Responsabile), the payroll CSV and the "
                    "riepilogo; created if missing. Schede already there keep the evaluator's inputs.")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
-              help="Skip the validation checks (by default the same pass validates every workbook).")
+              help="Salta i controlli di validazione (in mancanza, la stessa lettura valida ogni cartella di lavoro).")
 @workers_option
 @settings_option
 def schede_cmd(folder, out_dir, no_validate, workers, settings_path):
@@ -615,7 +626,10 @@ def schede_cmd(folder, out_dir, no_validate, workers, settings_path):
     final score and band as native formulas, and the colloquio. Run it again after the evaluator has
     filled them: the inputs are kept and the objectives' scores refreshed. Also writes the payroll CSV
     (names: personal data) and the riepilogo with the differentiation table (no names).
-    Example: perf-xl schede workbooks/2022 --out schede_2022
+
+    \b
+    Esempio:
+    perf-xl schede workbooks/2022 --out schede_2022
     """
     from .app.schede import evaluate, output_paths, write_schede
     from .io.lock import AlreadyRunning, output_lock
@@ -671,12 +685,12 @@ def _valutazione(path):
 
 @main.command("validate")
 @click.argument("paths", metavar="PERCORSO...", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Write the findings as JSON.")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Scrive le segnalazioni in JSON.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
-              help="Write the findings as a workbook (.xlsx), one row per finding with a link to the cell.")
+              help="Scrive le segnalazioni in una cartella di lavoro (.xlsx), una riga per segnalazione con il collegamento alla cella.")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
-              help="Write the findings as CSV for Excel (';', UTF-8, decimal comma), same columns as --report.")
-@click.option("--limit", type=click.IntRange(0), default=200, show_default=True, help="Findings shown on the console.")
+              help="Scrive le segnalazioni in CSV per Excel (';', UTF-8, virgola decimale), con le stesse colonne di --report.")
+@click.option("--limit", type=click.IntRange(0), default=200, show_default=True, help="Segnalazioni mostrate sulla console.")
 @click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The approved plan (written by perf-xl approva): every target, weight or polarity that differs "
                    "from it, every indicator or objective added or removed, is an error.")
@@ -687,7 +701,10 @@ def validate_cmd(paths, json_file, report_file, csv_file, limit, plan_file, work
 
     Exit 0 when there is no error, 1 when there are errors, 2 when the command could not run (also a
     folder without workbooks, or an output that would replace an input).
-    Example: perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx --csv findings.csv
+
+    \b
+    Esempio:
+    perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx --csv findings.csv
     """
     from .io.report import format_table, write_report_csv, write_report_json, write_report_workbook
     from .app.validate import validate_paths
@@ -730,13 +747,16 @@ def validate_cmd(paths, json_file, report_file, csv_file, limit, plan_file, work
 
 @main.command("audit")
 @click.argument("file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Write the findings as JSON.")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Scrive le segnalazioni in JSON.")
 @settings_option
 def audit_cmd(file, json_file, settings_path):
     """Audit a published Relazione text export: list what does not add up, with the line.
 
     Exit 0 when everything is consistent, 1 when something is not.
-    Example: perf-xl audit relazione_2022.txt --json audit.json
+
+    \b
+    Esempio:
+    perf-xl audit relazione_2022.txt --json audit.json
     """
     from .app.importer import NotRelazioneText, read_relazione_text
     from .io.report import format_table, write_report_json
@@ -761,7 +781,7 @@ def audit_cmd(file, json_file, settings_path):
 @main.command("nightly")
 @click.argument("share", metavar="CONDIVISA", type=click.Path(exists=True, file_okay=False))
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder for reports, cache, history and lock (never inside SHARE).")
+              help="Cartella per rapporti, cache, storico e blocco (mai dentro SHARE).")
 @click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The approved plan (written by perf-xl approva): as validate --piano, for every workbook "
                    "of SHARE, also those unchanged since the last run.")
@@ -775,7 +795,10 @@ def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
     modified by), to reports/storico-modifiche.csv; a cell changed after the dirigente's sign-off (Info:
     «Validato dal dirigente il») is an avviso. Exit 0 without errors, 1 with errors, 2 when the run could
     not start (for example another run is still going, or SHARE holds no workbook at all).
-    Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl --piano piano_2023.json
+
+    \b
+    Esempio:
+    perf-xl nightly /srv/performance --reports /var/lib/perf-xl --piano piano_2023.json
     """
     from .io.lock import AlreadyRunning
     from .io.report import counts
@@ -824,18 +847,21 @@ def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
 @main.command("make-consolidatore")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default="Consolidatore.xlsm", show_default=True,
               help="The control workbook to write (.xlsm); its .py twin is written beside it.")
-@click.option("--folder", default="", help="Shared folder with the settore workbooks (written into the Config sheet).")
-@click.option("--year", type=int, default=None, help="Year of the plan (Config sheet).")
-@click.option("--relazione", "output", default="", help="Where the button writes the Relazione (Config sheet).")
-@click.option("--json", "json_path", default="", help="Where the button also writes the JSON (Config sheet).")
+@click.option("--folder", default="", help="Cartella condivisa con le cartelle di lavoro dei settori (scritta nel foglio Config).")
+@click.option("--year", type=int, default=None, help="Anno del piano (foglio Config).")
+@click.option("--relazione", "output", default="", help="Dove il pulsante scrive la Relazione (foglio Config).")
+@click.option("--json", "json_path", default="", help="Dove il pulsante scrive anche il JSON (foglio Config).")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Replace the control workbook and its .py twin if they exist (by default nothing is replaced).")
+              help="Sostituisce la cartella di controllo e il suo gemello .py se esistono (in mancanza, nulla viene sostituito).")
 def make_consolidatore_cmd(out_file, folder, year, output, json_path, overwrite):
     """Write Consolidatore.xlsm, the control workbook with the Consolida button.
 
     An existing control workbook (or its .py twin) is never replaced unless --sovrascrivi is given.
 
-    Example: perf-xl make-consolidatore --out Consolidatore.xlsm --folder "\\\\server\\Performance\\2022" --year 2022
+
+    \b
+    Esempio:
+    perf-xl make-consolidatore --out Consolidatore.xlsm --folder "\\\\server\\Performance\\2022" --year 2022
     """
     from .excel.consolidatore import make_consolidatore
 
@@ -862,9 +888,9 @@ def make_consolidatore_cmd(out_file, folder, year, output, json_path, overwrite)
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (only this computer by default; another address only behind HTTPS).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Porta su cui restare in ascolto.")
 @click.option("--root", type=click.Path(file_okay=False), envvar="PERF_XL_SERVER_ROOT",
-              help="The only folder the consolida script reads and writes (or PERF_XL_SERVER_ROOT).")
+              help="L'unica cartella che lo script consolida legge e scrive (oppure PERF_XL_SERVER_ROOT).")
 def serve_cmd(host, port, root):
     """Start xlwings Server (Office.js) with perf_xl's custom functions and the consolida script.
 
@@ -873,7 +899,10 @@ def serve_cmd(host, port, root):
     characters): without it the server does not start. The consolida script works only inside
     --root. Licence: PolyForm Noncommercial 1.0.0 (XLWINGS_LICENSE_KEY=noncommercial, allowed for a
     public institution) or a commercial xlwings licence. A port already in use is an error (exit 2).
-    Example: PERF_XL_SERVER_TOKEN=... perf-xl serve --root /srv/performance --port 8000
+
+    \b
+    Esempio:
+    PERF_XL_SERVER_TOKEN=... perf-xl serve --root /srv/performance --port 8000
     """
     from .excel.server import (INSTALL_HINT, TOKEN_ENV, port_problem, root_problem, serve, server_available,
                                token_problem)
@@ -888,11 +917,11 @@ def serve_cmd(host, port, root):
 
 @main.command("new-workbook")
 @click.argument("out_file", metavar="FILE", type=click.Path(dir_okay=False))
-@click.option("--settore", required=True, help="Name of the settore.")
-@click.option("--year", type=int, required=True, help="Year of the plan.")
-@click.option("--comune", default="", help="Name of the comune.")
+@click.option("--settore", required=True, help="Nome del settore.")
+@click.option("--year", type=int, required=True, help="Anno del piano.")
+@click.option("--comune", default="", help="Nome del comune.")
 @click.option("--rows", type=click.IntRange(0, 100000), default=100, show_default=True,
-              help="Empty indicator rows to prepare.")
+              help="Righe vuote di indicatori da preparare.")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
               help="Replace FILE if it already exists (by default an existing file is never replaced).")
 @udf_option
@@ -901,7 +930,10 @@ def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, sett
     """Write an empty settore workbook (the template) for a dirigente to fill in.
 
     An existing file is never replaced unless --sovrascrivi is given.
-    Example: perf-xl new-workbook 2023_polizia-locale.xlsx --settore "Settore Polizia Locale" --year 2023
+
+    \b
+    Esempio:
+    perf-xl new-workbook 2023_polizia-locale.xlsx --settore "Settore Polizia Locale" --year 2023
     """
     from .io.template import write_settore_workbook
     from .model import SettoreWorkbook
@@ -924,18 +956,21 @@ def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, sett
 @main.command("approva")
 @click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True,
-              help="The approved plan to write (.json).")
+              help="Il piano approvato da scrivere (.json).")
 @click.option("--data", "date", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None,
-              help="The date the plan was adopted (default: today), e.g. 2023-01-31.")
+              help="La data di adozione del piano (predefinita: oggi), ad es. 2023-01-31.")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Replace the plan file if it exists (by default nothing is replaced).")
+              help="Sostituisce il file del piano se esiste (in mancanza, nulla viene sostituito).")
 def approva_cmd(folder, out_file, date, overwrite):
     """Record the plan of FOLDER as adopted: the baseline that validate --piano compares with.
 
     For each workbook: its SHA-256, Settore and year, each objective with its indicators' target,
     weight and polarity, and the date of adoption. Exit 1 when a workbook could not be read (it is
     left out, and named).
-    Example: perf-xl approva workbooks/2023 --out piano_2023.json --data 2023-01-31
+
+    \b
+    Esempio:
+    perf-xl approva workbooks/2023 --out piano_2023.json --data 2023-01-31
     """
     from .app.plan import approve
     from .io.reader import find_workbooks
@@ -963,7 +998,10 @@ def verifica_cmd(manifest):
     MANIFEST is the file written by consolidate or publish with --manifest. Every workbook read, the
     settings file and every output are hashed again (SHA-256). Exit 0 when none changed, 1 when some
     changed or are missing (each is named), 2 when the manifest cannot be read.
-    Example: perf-xl verifica manifest_2022.json
+
+    \b
+    Esempio:
+    perf-xl verifica manifest_2022.json
     """
     from .app.provenance import INPUT, OUTPUT, verify
     from .io.tagged_json import TaggedFileError
@@ -1002,7 +1040,10 @@ def new_year_cmd(folder, out_dir, year, settings_path):
     indicator as a read-only reference. Nothing is ever replaced: when a workbook to write exists in
     --out, nothing is written. A workbook that cannot be used is reported and the others are written
     (exit 1).
-    Example: perf-xl new-year workbooks/2022 --year 2023 --out workbooks/2023
+
+    \b
+    Esempio:
+    perf-xl new-year workbooks/2022 --year 2023 --out workbooks/2023
     """
     from .app.new_year import OutputsExist, new_year
     from .io.outputs import same_file
@@ -1032,7 +1073,10 @@ def upgrade_cmd(files, settings_path):
     Each FILE of an older schema version gives «<name> (aggiornato).xlsx» in its folder, with the same
     data; the file itself is never changed, and an existing «(aggiornato)» file is never replaced. A
     workbook already in the current layout is left as it is; one of a newer layout is refused (exit 1).
-    Example: perf-xl upgrade workbooks/2022/2022_settore-polizia-locale.xlsx
+
+    \b
+    Esempio:
+    perf-xl upgrade workbooks/2022/2022_settore-polizia-locale.xlsx
     """
     from .app.new_year import OutputsExist, upgrade_files, upgraded_path
 

@@ -14,7 +14,7 @@ def test_every_command_has_help_and_a_readme_section():
     assert runner.invoke(main, ["--help"]).exit_code == 0
     for name in main.commands:
         r = runner.invoke(main, [name, "--help"])
-        assert r.exit_code == 0 and "Example" in r.output, name
+        assert r.exit_code == 0 and "Esempio" in r.output, name
         assert f"perf-xl {name}" in README, name
 
 
