@@ -271,7 +271,7 @@ def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
 @manifest_option
 def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, previous_json, periodo, workers,
                     settings_path, manifest):
-    """Merge every settore workbook of FOLDER into the area summary workbook.
+    """Riunisce ogni cartella di lavoro di settore di FOLDER nella cartella di riepilogo per aree.
 
     FOLDER defaults to the shipped 2022 workbooks. The outputs must end in .xlsx, .json and .csv, be
     distinct and not be one of the workbooks read (nor the --confronta file); nothing is written when
@@ -429,7 +429,7 @@ def _print_consolidation(c, comparison=None) -> None:
 @settings_option
 @manifest_option
 def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path, manifest):
-    """Publish the Relazione of FOLDER: its workbook, its PDF (PDF/A, tagged) and the open data.
+    """Pubblica la Relazione di FOLDER: la sua cartella di lavoro, il suo PDF (PDF/A, con tag) e i dati aperti.
 
     FOLDER defaults to the shipped 2022 workbooks; every indicator is listed. The PDF needs the system
     library Pango. A run that could not read every workbook says so in its exit code (1) and on the
@@ -508,11 +508,11 @@ def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path
 @click.option("--data", "date", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None,
               help="La data della scheda (predefinita: oggi; il manifesto la registra, così il suo comando dà gli stessi byte).")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Write into a folder that is not empty, replacing an earlier pack's files.")
+              help="Scrive in una cartella non vuota, sostituendo i file di un fascicolo precedente.")
 @workers_option
 @settings_option
 def oiv_cmd(folder, plan_file, out_dir, published_text, date, overwrite, workers, settings_path):
-    """Write the OIV pack of FOLDER: what the OIV or Nucleo di Valutazione needs to validate the Relazione.
+    """Scrive il fascicolo OIV di FOLDER: ciò che serve all'OIV o al Nucleo di Valutazione per validare la Relazione.
 
     Into --out: the Relazione (workbook, PDF and JSON, as publish writes them), the findings of the
     validation and of the comparison with the approved plan (workbook and CSV), the audit of the
@@ -619,7 +619,7 @@ def consolidation_warnings(c) -> list[str]:
 @workers_option
 @settings_option
 def schede_cmd(folder, out_dir, no_validate, workers, settings_path):
-    """Write the dirigenti's schede di valutazione from the Relazione of FOLDER.
+    """Scrive le schede di valutazione dei dirigenti dalla Relazione di FOLDER.
 
     One workbook per Responsabile with their objectives and scores (from the consolidation), the
     components and weights of the settings' [valutazione], the behaviours the evaluator scores, the
@@ -697,10 +697,10 @@ def _valutazione(path):
 @workers_option
 @settings_option
 def validate_cmd(paths, json_file, report_file, csv_file, limit, plan_file, workers, settings_path):
-    """Validate settore workbooks (files or folders): what is wrong, and where.
+    """Valida le cartelle di lavoro dei settori (file o cartelle): che cosa è sbagliato, e dove.
 
-    Exit 0 when there is no error, 1 when there are errors, 2 when the command could not run (also a
-    folder without workbooks, or an output that would replace an input).
+    Esce con 0 se non ci sono errori, con 1 se ci sono errori, con 2 se il comando non ha potuto essere
+    eseguito (anche per una cartella senza cartelle di lavoro, o per un output che sostituirebbe un input).
 
     \b
     Esempio:
@@ -750,9 +750,9 @@ def validate_cmd(paths, json_file, report_file, csv_file, limit, plan_file, work
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Scrive le segnalazioni in JSON.")
 @settings_option
 def audit_cmd(file, json_file, settings_path):
-    """Audit a published Relazione text export: list what does not add up, with the line.
+    """Verifica un'esportazione di testo di una Relazione pubblicata: elenca ciò che non torna, con la riga.
 
-    Exit 0 when everything is consistent, 1 when something is not.
+    Esce con 0 se tutto è coerente, con 1 se qualcosa non lo è.
 
     \b
     Esempio:
@@ -788,7 +788,7 @@ def audit_cmd(file, json_file, settings_path):
 @workers_option
 @settings_option
 def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
-    """Validate every settore workbook on the shared drive, re-reading only what changed.
+    """Valida ogni cartella di lavoro di settore sul disco condiviso, rileggendo solo ciò che è cambiato.
 
     Writes reports/runs/report-<time>.json, .xlsx and .csv, reports/latest.json, .xlsx and .csv, appends to
     reports/history.csv and, for every cell changed since the last run (with the workbook's last
@@ -846,7 +846,7 @@ def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
 
 @main.command("make-consolidatore")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default="Consolidatore.xlsm", show_default=True,
-              help="The control workbook to write (.xlsm); its .py twin is written beside it.")
+              help="La cartella di controllo da scrivere (.xlsm); il suo gemello .py viene scritto accanto.")
 @click.option("--folder", default="", help="Cartella condivisa con le cartelle di lavoro dei settori (scritta nel foglio Config).")
 @click.option("--year", type=int, default=None, help="Anno del piano (foglio Config).")
 @click.option("--relazione", "output", default="", help="Dove il pulsante scrive la Relazione (foglio Config).")
@@ -854,9 +854,9 @@ def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
               help="Sostituisce la cartella di controllo e il suo gemello .py se esistono (in mancanza, nulla viene sostituito).")
 def make_consolidatore_cmd(out_file, folder, year, output, json_path, overwrite):
-    """Write Consolidatore.xlsm, the control workbook with the Consolida button.
+    """Scrive Consolidatore.xlsm, la cartella di controllo con il pulsante Consolida.
 
-    An existing control workbook (or its .py twin) is never replaced unless --sovrascrivi is given.
+    Una cartella di controllo esistente (o il suo gemello .py) non viene mai sostituita senza --sovrascrivi.
 
 
     \b
@@ -887,12 +887,12 @@ def make_consolidatore_cmd(out_file, folder, year, output, json_path, overwrite)
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (only this computer by default; another address only behind HTTPS).")
+              help="Indirizzo su cui restare in ascolto (in mancanza, solo questo computer; un altro indirizzo solo dietro HTTPS).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Porta su cui restare in ascolto.")
 @click.option("--root", type=click.Path(file_okay=False), envvar="PERF_XL_SERVER_ROOT",
               help="L'unica cartella che lo script consolida legge e scrive (oppure PERF_XL_SERVER_ROOT).")
 def serve_cmd(host, port, root):
-    """Start xlwings Server (Office.js) with perf_xl's custom functions and the consolida script.
+    """Avvia xlwings Server (Office.js) con le funzioni personalizzate di perf_xl e lo script consolida.
 
     Needs the optional extra, installed from the repository's folder: pip install '.[server]'.
     Every call needs the token of the environment variable PERF_XL_SERVER_TOKEN (at least 24
@@ -927,9 +927,9 @@ def serve_cmd(host, port, root):
 @udf_option
 @settings_option
 def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, settings_path):
-    """Write an empty settore workbook (the template) for a dirigente to fill in.
+    """Scrive una cartella di lavoro di settore vuota (il modello) che un dirigente compilerà.
 
-    An existing file is never replaced unless --sovrascrivi is given.
+    Un file esistente non viene mai sostituito senza --sovrascrivi.
 
     \b
     Esempio:
@@ -962,7 +962,7 @@ def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, sett
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
               help="Sostituisce il file del piano se esiste (in mancanza, nulla viene sostituito).")
 def approva_cmd(folder, out_file, date, overwrite):
-    """Record the plan of FOLDER as adopted: the baseline that validate --piano compares with.
+    """Registra come adottato il piano di FOLDER: la base con cui validate --piano confronta.
 
     For each workbook: its SHA-256, Settore and year, each objective with its indicators' target,
     weight and polarity, and the date of adoption. Exit 1 when a workbook could not be read (it is
@@ -993,7 +993,7 @@ def approva_cmd(folder, out_file, date, overwrite):
 @main.command("verifica")
 @click.argument("manifest", metavar="MANIFEST", type=click.Path(dir_okay=False))
 def verifica_cmd(manifest):
-    """Check that the files a manifest names are still the ones a run read and wrote.
+    """Controlla che i file indicati da un manifesto siano ancora quelli che un'esecuzione ha letto e scritto.
 
     MANIFEST is the file written by consolidate or publish with --manifest. Every workbook read, the
     settings file and every output are hashed again (SHA-256). Exit 0 when none changed, 1 when some
@@ -1028,12 +1028,12 @@ def verifica_cmd(manifest):
 @main.command("new-year")
 @click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder where next year's workbooks are written (existing files are never replaced).")
+              help="Cartella in cui si scrivono le cartelle di lavoro dell'anno successivo (i file esistenti non vengono mai sostituiti).")
 @click.option("--year", type=click.IntRange(1990, 2200), default=None,
-              help="The new year (default: each workbook's year + 1).")
+              help="Il nuovo anno (predefinito: l'anno di ogni cartella di lavoro + 1).")
 @settings_option
 def new_year_cmd(folder, out_dir, year, settings_path):
-    """Prepare next year's settore workbooks from this year's, one per settore.
+    """Prepara le cartelle di lavoro dei settori dell'anno successivo da quelle di quest'anno, una per settore.
 
     Objectives, indicators (same codes), formulas, polarity and weights are kept; each target is kept
     and marked «da confermare»; consuntivi are empty; last year's consuntivo and % Ragg stay beside each
@@ -1068,7 +1068,7 @@ def new_year_cmd(folder, out_dir, year, settings_path):
 @click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @settings_option
 def upgrade_cmd(files, settings_path):
-    """Write settore workbooks of an older layout again in the current one, beside each file.
+    """Riscrive nel formato attuale le cartelle di lavoro di settore di un formato precedente, accanto a ogni file.
 
     Each FILE of an older schema version gives «<name> (aggiornato).xlsx» in its folder, with the same
     data; the file itself is never changed, and an existing «(aggiornato)» file is never replaced. A
