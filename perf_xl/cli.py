@@ -418,13 +418,13 @@ def _print_consolidation(c, comparison=None) -> None:
 @main.command("publish")
 @click.argument("folder", metavar="[CARTELLA]", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Folder where the Relazione workbook, the Relazione PDF and the open data are written "
-                   "(Relazione_<year>.xlsx, Relazione_<year>.pdf, …); created if missing.")
+              help="Cartella in cui si scrivono la cartella di lavoro della Relazione, il PDF della Relazione e i dati "
+                   "aperti (Relazione_<anno>.xlsx, Relazione_<anno>.pdf, …); creata se manca.")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
               help="Salta i controlli di validazione (in mancanza, la stessa lettura valida ogni cartella di lavoro).")
 @click.option("--schede", "schede_dir", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Folder of the dirigenti's schede (written by perf-xl schede): adds the differentiation of their "
-                   "evaluations (differenziazione.csv, no names) to the open data.")
+              help="Cartella delle schede dei dirigenti (scritte da perf-xl schede): aggiunge ai dati aperti la "
+                   "differenziazione delle loro valutazioni (differenziazione.csv, senza nomi).")
 @workers_option
 @settings_option
 @manifest_option
@@ -498,13 +498,13 @@ def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path
 @main.command("oiv")
 @click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
 @click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The approved plan (written by perf-xl approva): its differences are listed and counted in "
-                   "the scheda (without it the scheda says the comparison was not made).")
+              help="Il piano approvato (scritto da perf-xl approva): le differenze sono elencate e contate nella "
+                   "scheda (senza, la scheda dice che il confronto non è stato fatto).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Cartella del fascicolo (creata se manca; una cartella esistente deve essere vuota, salvo --sovrascrivi).")
 @click.option("--relazione-pubblicata", "published_text", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The published Relazione as a text export (as for perf-xl audit): audited line by line; without "
-                   "it the scheda says the published text was not checked.")
+              help="La Relazione pubblicata come esportazione di testo (come per perf-xl audit): verificata riga per "
+                   "riga; senza, la scheda dice che il testo pubblicato non è stato controllato.")
 @click.option("--data", "date", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None,
               help="La data della scheda (predefinita: oggi; il manifesto la registra, così il suo comando dà gli stessi byte).")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
@@ -612,8 +612,8 @@ def consolidation_warnings(c) -> list[str]:
 @main.command("schede")
 @click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder of the schede (one Scheda_<year>_<name>.xlsx per Responsabile), the payroll CSV and the "
-                   "riepilogo; created if missing. Schede already there keep the evaluator's inputs.")
+              help="Cartella delle schede (una Scheda_<anno>_<nome>.xlsx per Responsabile), del CSV per gli stipendi e "
+                   "del riepilogo; creata se manca. Le schede già presenti conservano i dati del valutatore.")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
               help="Salta i controlli di validazione (in mancanza, la stessa lettura valida ogni cartella di lavoro).")
 @workers_option
@@ -692,8 +692,8 @@ def _valutazione(path):
               help="Scrive le segnalazioni in CSV per Excel (';', UTF-8, virgola decimale), con le stesse colonne di --report.")
 @click.option("--limit", type=click.IntRange(0), default=200, show_default=True, help="Segnalazioni mostrate sulla console.")
 @click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The approved plan (written by perf-xl approva): every target, weight or polarity that differs "
-                   "from it, every indicator or objective added or removed, is an error.")
+              help="Il piano approvato (scritto da perf-xl approva): ogni target, peso o polarità che ne differisce, "
+                   "ogni indicatore o obiettivo aggiunto o tolto, è un errore.")
 @workers_option
 @settings_option
 def validate_cmd(paths, json_file, report_file, csv_file, limit, plan_file, workers, settings_path):
@@ -781,10 +781,10 @@ def audit_cmd(file, json_file, settings_path):
 @main.command("nightly")
 @click.argument("share", metavar="CONDIVISA", type=click.Path(exists=True, file_okay=False))
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), required=True,
-              help="Cartella per rapporti, cache, storico e blocco (mai dentro SHARE).")
+              help="Cartella per rapporti, cache, storico e blocco (mai dentro CONDIVISA).")
 @click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The approved plan (written by perf-xl approva): as validate --piano, for every workbook "
-                   "of SHARE, also those unchanged since the last run.")
+              help="Il piano approvato (scritto da perf-xl approva): come validate --piano, per ogni cartella di "
+                   "lavoro di CONDIVISA, anche quelle non cambiate dall'ultima esecuzione.")
 @workers_option
 @settings_option
 def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
