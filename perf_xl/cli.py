@@ -271,11 +271,12 @@ def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
 @manifest_option
 def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, previous_json, periodo, workers,
                     settings_path, manifest):
-    """Riunisce ogni cartella di lavoro di settore di FOLDER nella cartella di riepilogo per aree.
+    """Riunisce ogni cartella di lavoro di settore di CARTELLA nella cartella di riepilogo per aree.
 
-    FOLDER defaults to the shipped 2022 workbooks. The outputs must end in .xlsx, .json and .csv, be
-    distinct and not be one of the workbooks read (nor the --confronta file); nothing is written when
-    FOLDER holds no workbook, or when the --confronta file is not a previous year's JSON of the same comune.
+    In mancanza di CARTELLA si usano le cartelle di lavoro 2022 fornite con perf_xl. Gli output devono
+    terminare in .xlsx, .json e .csv, essere distinti e non coincidere con una delle cartelle di lavoro
+    lette (né con il file di --confronta); non si scrive nulla quando CARTELLA non contiene cartelle di
+    lavoro, o quando il file di --confronta non è il JSON di un anno precedente dello stesso comune.
 
     \b
     Esempio:
@@ -429,11 +430,12 @@ def _print_consolidation(c, comparison=None) -> None:
 @settings_option
 @manifest_option
 def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path, manifest):
-    """Pubblica la Relazione di FOLDER: la sua cartella di lavoro, il suo PDF (PDF/A, con tag) e i dati aperti.
+    """Pubblica la Relazione di CARTELLA: la sua cartella di lavoro, il suo PDF (PDF/A, con tag) e i dati aperti.
 
-    FOLDER defaults to the shipped 2022 workbooks; every indicator is listed. The PDF needs the system
-    library Pango. A run that could not read every workbook says so in its exit code (1) and on the
-    PDF's first page; nothing is written into FOLDER, and no output replaces a workbook read.
+    In mancanza di CARTELLA si usano le cartelle di lavoro 2022 fornite con perf_xl; ogni indicatore è
+    elencato. Il PDF richiede la libreria di sistema Pango. Un'esecuzione che non ha potuto leggere ogni
+    cartella di lavoro lo dice con il codice di uscita (1) e nella prima pagina del PDF; in CARTELLA non
+    si scrive nulla, e nessun output sostituisce una cartella di lavoro letta.
 
     \b
     Esempio:
@@ -512,14 +514,15 @@ def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path
 @workers_option
 @settings_option
 def oiv_cmd(folder, plan_file, out_dir, published_text, date, overwrite, workers, settings_path):
-    """Scrive il fascicolo OIV di FOLDER: ciò che serve all'OIV o al Nucleo di Valutazione per validare la Relazione.
+    """Scrive il fascicolo OIV di CARTELLA: ciò che serve all'OIV o al Nucleo di Valutazione per validare la Relazione.
 
-    Into --out: the Relazione (workbook, PDF and JSON, as publish writes them), the findings of the
-    validation and of the comparison with the approved plan (workbook and CSV), the audit of the
-    published text (with --relazione-pubblicata), a one-page scheda di validazione (PDF/A and workbook:
-    what was checked, what is open, a box for the OIV's signature) and a manifest of every file read
-    and written (check it with perf-xl verifica). Exit 1 when a workbook could not be used or the
-    checks found errori (the scheda says so at the top), 2 when the command could not run.
+    In --out: la Relazione (cartella di lavoro, PDF e JSON, come li scrive publish), le segnalazioni
+    della validazione e del confronto con il piano approvato (cartella di lavoro e CSV), la verifica del
+    testo pubblicato (con --relazione-pubblicata), una scheda di validazione di una pagina (PDF/A e
+    cartella di lavoro: che cosa è stato controllato, che cosa resta aperto, un riquadro per la firma
+    dell'OIV) e un manifesto di ogni file letto e scritto (da controllare con perf-xl verifica). Esce
+    con 1 se una cartella di lavoro non ha potuto essere usata o i controlli hanno trovato errori (la
+    scheda lo dice in alto), con 2 se il comando non ha potuto essere eseguito.
 
     \b
     Esempio:
@@ -619,13 +622,14 @@ def consolidation_warnings(c) -> list[str]:
 @workers_option
 @settings_option
 def schede_cmd(folder, out_dir, no_validate, workers, settings_path):
-    """Scrive le schede di valutazione dei dirigenti dalla Relazione di FOLDER.
+    """Scrive le schede di valutazione dei dirigenti dalla Relazione di CARTELLA.
 
-    One workbook per Responsabile with their objectives and scores (from the consolidation), the
-    components and weights of the settings' [valutazione], the behaviours the evaluator scores, the
-    final score and band as native formulas, and the colloquio. Run it again after the evaluator has
-    filled them: the inputs are kept and the objectives' scores refreshed. Also writes the payroll CSV
-    (names: personal data) and the riepilogo with the differentiation table (no names).
+    Una cartella di lavoro per Responsabile con i suoi obiettivi e punteggi (dal consolidamento), le
+    componenti e i pesi di [valutazione] delle impostazioni, i comportamenti a cui il valutatore dà un
+    punteggio, il punteggio finale e la fascia come formule native, e il colloquio. Si può eseguire di
+    nuovo dopo che il valutatore le ha compilate: i dati inseriti restano e i punteggi degli obiettivi
+    vengono aggiornati. Scrive anche il CSV per gli stipendi (con i nomi: dati personali) e il riepilogo
+    con la tabella di differenziazione (senza nomi).
 
     \b
     Esempio:
@@ -790,11 +794,12 @@ def audit_cmd(file, json_file, settings_path):
 def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
     """Valida ogni cartella di lavoro di settore sul disco condiviso, rileggendo solo ciò che è cambiato.
 
-    Writes reports/runs/report-<time>.json, .xlsx and .csv, reports/latest.json, .xlsx and .csv, appends to
-    reports/history.csv and, for every cell changed since the last run (with the workbook's last
-    modified by), to reports/storico-modifiche.csv; a cell changed after the dirigente's sign-off (Info:
-    «Validato dal dirigente il») is an avviso. Exit 0 without errors, 1 with errors, 2 when the run could
-    not start (for example another run is still going, or SHARE holds no workbook at all).
+    Scrive reports/runs/report-<ora>.json, .xlsx e .csv, reports/latest.json, .xlsx e .csv, aggiunge righe
+    a reports/history.csv e, per ogni cella cambiata dall'ultima esecuzione (con l'ultimo autore della
+    modifica della cartella di lavoro), a reports/storico-modifiche.csv; una cella cambiata dopo la
+    convalida del dirigente (Info: «Validato dal dirigente il») è un avviso. Esce con 0 senza errori, con
+    1 con errori, con 2 se l'esecuzione non è potuta partire (per esempio un'altra esecuzione è ancora in
+    corso, o CONDIVISA non contiene alcuna cartella di lavoro).
 
     \b
     Esempio:
@@ -894,11 +899,11 @@ def make_consolidatore_cmd(out_file, folder, year, output, json_path, overwrite)
 def serve_cmd(host, port, root):
     """Avvia xlwings Server (Office.js) con le funzioni personalizzate di perf_xl e lo script consolida.
 
-    Needs the optional extra, installed from the repository's folder: pip install '.[server]'.
-    Every call needs the token of the environment variable PERF_XL_SERVER_TOKEN (at least 24
-    characters): without it the server does not start. The consolida script works only inside
-    --root. Licence: PolyForm Noncommercial 1.0.0 (XLWINGS_LICENSE_KEY=noncommercial, allowed for a
-    public institution) or a commercial xlwings licence. A port already in use is an error (exit 2).
+    Richiede il componente opzionale, installato dalla cartella del repository: pip install '.[server]'.
+    Ogni chiamata richiede il token della variabile d'ambiente PERF_XL_SERVER_TOKEN (almeno 24
+    caratteri): senza, il server non parte. Lo script consolida lavora solo dentro --root. Licenza:
+    PolyForm Noncommercial 1.0.0 (XLWINGS_LICENSE_KEY=noncommercial, ammessa per un ente pubblico) o una
+    licenza commerciale di xlwings. Una porta già in uso è un errore (uscita 2).
 
     \b
     Esempio:
@@ -962,11 +967,11 @@ def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, sett
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
               help="Sostituisce il file del piano se esiste (in mancanza, nulla viene sostituito).")
 def approva_cmd(folder, out_file, date, overwrite):
-    """Registra come adottato il piano di FOLDER: la base con cui validate --piano confronta.
+    """Registra come adottato il piano di CARTELLA: la base con cui validate --piano confronta.
 
-    For each workbook: its SHA-256, Settore and year, each objective with its indicators' target,
-    weight and polarity, and the date of adoption. Exit 1 when a workbook could not be read (it is
-    left out, and named).
+    Per ogni cartella di lavoro: il suo SHA-256, il Settore e l'anno, ogni obiettivo con target, peso e
+    polarità dei suoi indicatori, e la data di adozione. Esce con 1 se una cartella di lavoro non ha
+    potuto essere letta (viene esclusa, e indicata per nome).
 
     \b
     Esempio:
@@ -995,9 +1000,10 @@ def approva_cmd(folder, out_file, date, overwrite):
 def verifica_cmd(manifest):
     """Controlla che i file indicati da un manifesto siano ancora quelli che un'esecuzione ha letto e scritto.
 
-    MANIFEST is the file written by consolidate or publish with --manifest. Every workbook read, the
-    settings file and every output are hashed again (SHA-256). Exit 0 when none changed, 1 when some
-    changed or are missing (each is named), 2 when the manifest cannot be read.
+    MANIFEST è il file scritto da consolidate o publish con --manifest. Di ogni cartella di lavoro letta,
+    del file delle impostazioni e di ogni output si ricalcola l'impronta (SHA-256). Esce con 0 se nessuno
+    è cambiato, con 1 se qualcuno è cambiato o manca (ognuno è indicato per nome), con 2 se il manifesto
+    non può essere letto.
 
     \b
     Esempio:
@@ -1035,11 +1041,11 @@ def verifica_cmd(manifest):
 def new_year_cmd(folder, out_dir, year, settings_path):
     """Prepara le cartelle di lavoro dei settori dell'anno successivo da quelle di quest'anno, una per settore.
 
-    Objectives, indicators (same codes), formulas, polarity and weights are kept; each target is kept
-    and marked «da confermare»; consuntivi are empty; last year's consuntivo and % Ragg stay beside each
-    indicator as a read-only reference. Nothing is ever replaced: when a workbook to write exists in
-    --out, nothing is written. A workbook that cannot be used is reported and the others are written
-    (exit 1).
+    Obiettivi, indicatori (stessi codici), formule, polarità e pesi restano; ogni target resta ed è
+    segnato «da confermare»; i consuntivi sono vuoti; il consuntivo e la % Ragg dell'anno precedente
+    restano accanto a ogni indicatore come riferimento in sola lettura. Nulla viene mai sostituito: se
+    una cartella di lavoro da scrivere esiste già in --out, non si scrive nulla. Una cartella di lavoro
+    che non può essere usata viene segnalata e le altre vengono scritte (uscita 1).
 
     \b
     Esempio:
@@ -1070,9 +1076,10 @@ def new_year_cmd(folder, out_dir, year, settings_path):
 def upgrade_cmd(files, settings_path):
     """Riscrive nel formato attuale le cartelle di lavoro di settore di un formato precedente, accanto a ogni file.
 
-    Each FILE of an older schema version gives «<name> (aggiornato).xlsx» in its folder, with the same
-    data; the file itself is never changed, and an existing «(aggiornato)» file is never replaced. A
-    workbook already in the current layout is left as it is; one of a newer layout is refused (exit 1).
+    Ogni FILE di una versione precedente dello schema dà «<nome> (aggiornato).xlsx» nella sua cartella,
+    con gli stessi dati; il file stesso non viene mai modificato, e un file «(aggiornato)» esistente non
+    viene mai sostituito. Una cartella di lavoro già nel formato attuale resta com'è; una di un formato
+    più recente è rifiutata (uscita 1).
 
     \b
     Esempio:
