@@ -928,7 +928,7 @@ def serve_cmd(host, port, root):
 @click.option("--rows", type=click.IntRange(0, 100000), default=100, show_default=True,
               help="Righe vuote di indicatori da preparare.")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Replace FILE if it already exists (by default an existing file is never replaced).")
+              help="Sostituisce FILE se esiste già (in mancanza, un file esistente non viene mai sostituito).")
 @udf_option
 @settings_option
 def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, settings_path):
