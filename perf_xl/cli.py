@@ -150,19 +150,19 @@ class _Group(click.Group):
 
 udf_option = click.option(
     "--udf", "udf", is_flag=True, default=False,
-    help="Computed cells call the xlwings UDFs (PERF_RAGG, …), wrapped in IFERROR with the native formula.")
+    help="Le celle calcolate chiamano le UDF di xlwings (PERF_RAGG, …), dentro SE.ERRORE con la formula nativa.")
 
 workers_option = click.option(
     "--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-    help="Worker processes (pays off with hundreds of workbooks; results are identical).")
+    help="Processi di lavoro (conviene con centinaia di cartelle di lavoro; i risultati sono identici).")
 
 settings_option = click.option(
     "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False), default=None,
-    help="Settings file (TOML) with the comune's scoring choices; default: the shipped schemas/settings.toml.")
+    help="File delle impostazioni (TOML) con le scelte di punteggio del comune; predefinito: schemas/settings.toml fornito con perf_xl.")
 manifest_option = click.option(
     "--manifest", "manifest", type=click.Path(dir_okay=False), default=None,
-    help="Also write a manifest (JSON): the SHA-256 of every workbook read and every file written, the settings, "
-         "the perf_xl version and the command; check it later with perf-xl verifica.")
+    help="Scrive anche un manifesto (JSON): lo SHA-256 di ogni cartella di lavoro letta e di ogni file scritto, le "
+         "impostazioni, la versione di perf_xl e il comando; si controlla poi con perf-xl verifica.")
 
 
 def _settings(path):
@@ -196,28 +196,31 @@ def _require_workbooks(folder, recursive: bool = False) -> None:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="perf-xl")
 def main() -> None:
-    """perf_xl: the comune's performance plan in Excel.
+    """perf_xl: il piano della performance del comune in Excel.
 
-    Settore workbooks -> scores -> the area summary workbook (Relazione sulla Performance).
+    Cartelle di lavoro dei settori -> punteggi -> cartella di riepilogo per aree (Relazione sulla Performance).
     """
 
 
 @main.command("import-relazione")
 @click.argument("file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--year", type=int, default=None,
-              help="Year of the plan (default: read from the text; a year that differs from the text's is refused).")
+              help="Anno del piano (predefinito: letto dal testo; un anno diverso da quello del testo è rifiutato).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder where one workbook per settore is written.")
+              help="Cartella in cui si scrive una cartella di lavoro per ogni settore.")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Replace workbooks that already exist in the folder (by default nothing is replaced).")
+              help="Sostituisce le cartelle di lavoro già presenti nella cartella (in mancanza, nulla viene sostituito).")
 @udf_option
 @settings_option
 def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
-    """Import a Relazione text export (tab-separated) into one settore workbook per settore.
+    """Importa un'esportazione di testo della Relazione (separata da tabulazioni) in una cartella di lavoro per settore.
 
-    Existing workbooks are never replaced unless --sovrascrivi is given; two settori whose names give
-    the same file name get distinct names (-2, -3, …).
-    Example: perf-xl import-relazione relazione_2022.txt --year 2022 --out workbooks/2022
+    Le cartelle di lavoro esistenti non vengono mai sostituite senza --sovrascrivi; due settori i cui
+    nomi danno lo stesso nome di file ricevono nomi distinti (-2, -3, …).
+
+    \b
+    Esempio:
+    perf-xl import-relazione relazione_2022.txt --year 2022 --out workbooks/2022
     """
     from .app.importer import ImportRefused, NotRelazioneText, import_relazione
 
@@ -248,32 +251,35 @@ def import_relazione_cmd(file, year, out_dir, overwrite, udf, settings_path):
 @main.command("consolidate")
 @click.argument("folder", metavar="[CARTELLA]", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
-              help="Area summary workbook to write (default: Relazione_<year>.xlsx in the current folder).")
+              help="Cartella di riepilogo per aree da scrivere (predefinita: Relazione_<anno>.xlsx nella cartella corrente).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None,
-              help="Also write the same numbers as JSON.")
+              help="Scrive anche gli stessi numeri in JSON.")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
-              help="Also write the area scores (the Sintesi table) as CSV for Excel (';', UTF-8, decimal comma).")
+              help="Scrive anche i punteggi delle aree (la tabella Sintesi) in CSV per Excel (';', UTF-8, virgola decimale).")
 @click.option("--detail/--no-detail", default=None,
-              help="List every indicator in the area sheets (default: yes up to 100 workbooks, else objectives only).")
+              help="Elenca ogni indicatore nei fogli delle aree (predefinito: sì fino a 100 cartelle di lavoro, altrimenti solo gli obiettivi).")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
-              help="Skip the validation checks (by default the same pass validates every workbook).")
+              help="Salta i controlli di validazione (in mancanza, la stessa lettura valida ogni cartella di lavoro).")
 @click.option("--confronta", "previous_json", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A previous year's JSON (written by consolidate --json): adds the Confronto sheet and the "
-                   "JSON's comparison section (areas, objectives and indicators of both years, new and dropped).")
+              help="Il JSON di un anno precedente (scritto da consolidate --json): aggiunge il foglio Confronto e la "
+                   "sezione di confronto del JSON (aree, obiettivi e indicatori dei due anni, nuovi e soppressi).")
 @click.option("--periodo", "periodo", default=None, metavar="AAAA-MM-GG",
-              help="A monitoring checkpoint of the settings (e.g. 2023-06-30): the monitoring report at that date, "
-                   "with the projection to the year end and the corrective actions (default: the year end).")
+              help="Una data di monitoraggio delle impostazioni (ad es. 2023-06-30): il rapporto di monitoraggio a quella "
+                   "data, con la proiezione a fine anno e le azioni correttive (predefinita: la fine dell'anno).")
 @workers_option
 @settings_option
 @manifest_option
 def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, previous_json, periodo, workers,
                     settings_path, manifest):
-    """Merge every settore workbook of FOLDER into the area summary workbook.
+    """Riunisce ogni cartella di lavoro di settore di CARTELLA nella cartella di riepilogo per aree.
 
-    FOLDER defaults to the shipped 2022 workbooks. The outputs must end in .xlsx, .json and .csv, be
-    distinct and not be one of the workbooks read (nor the --confronta file); nothing is written when
-    FOLDER holds no workbook, or when the --confronta file is not a previous year's JSON of the same comune.
-    Example:
+    In mancanza di CARTELLA si usano le cartelle di lavoro 2022 fornite con perf_xl. Gli output devono
+    terminare in .xlsx, .json e .csv, essere distinti e non coincidere con una delle cartelle di lavoro
+    lette (né con il file di --confronta); non si scrive nulla quando CARTELLA non contiene cartelle di
+    lavoro, o quando il file di --confronta non è il JSON di un anno precedente dello stesso comune.
+
+    \b
+    Esempio:
     perf-xl consolidate workbooks/2022 --out Relazione_2022.xlsx --json relazione_2022.json --csv aree_2022.csv
     """
     from .app.consolidate import NotComparable, compare_years, consolidate_folder, read_previous
@@ -413,23 +419,27 @@ def _print_consolidation(c, comparison=None) -> None:
 @main.command("publish")
 @click.argument("folder", metavar="[CARTELLA]", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Folder where the Relazione workbook, the Relazione PDF and the open data are written "
-                   "(Relazione_<year>.xlsx, Relazione_<year>.pdf, …); created if missing.")
+              help="Cartella in cui si scrivono la cartella di lavoro della Relazione, il PDF della Relazione e i dati "
+                   "aperti (Relazione_<anno>.xlsx, Relazione_<anno>.pdf, …); creata se manca.")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
-              help="Skip the validation checks (by default the same pass validates every workbook).")
+              help="Salta i controlli di validazione (in mancanza, la stessa lettura valida ogni cartella di lavoro).")
 @click.option("--schede", "schede_dir", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Folder of the dirigenti's schede (written by perf-xl schede): adds the differentiation of their "
-                   "evaluations (differenziazione.csv, no names) to the open data.")
+              help="Cartella delle schede dei dirigenti (scritte da perf-xl schede): aggiunge ai dati aperti la "
+                   "differenziazione delle loro valutazioni (differenziazione.csv, senza nomi).")
 @workers_option
 @settings_option
 @manifest_option
 def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path, manifest):
-    """Publish the Relazione of FOLDER: its workbook, its PDF (PDF/A, tagged) and the open data.
+    """Pubblica la Relazione di CARTELLA: la sua cartella di lavoro, il suo PDF (PDF/A, con tag) e i dati aperti.
 
-    FOLDER defaults to the shipped 2022 workbooks; every indicator is listed. The PDF needs the system
-    library Pango. A run that could not read every workbook says so in its exit code (1) and on the
-    PDF's first page; nothing is written into FOLDER, and no output replaces a workbook read.
-    Example: perf-xl publish workbooks/2022 --out pubblicazione_2022
+    In mancanza di CARTELLA si usano le cartelle di lavoro 2022 fornite con perf_xl; ogni indicatore è
+    elencato. Il PDF richiede la libreria di sistema Pango. Un'esecuzione che non ha potuto leggere ogni
+    cartella di lavoro lo dice con il codice di uscita (1) e nella prima pagina del PDF; in CARTELLA non
+    si scrive nulla, e nessun output sostituisce una cartella di lavoro letta.
+
+    \b
+    Esempio:
+    perf-xl publish workbooks/2022 --out pubblicazione_2022
     """
     from .app.consolidate import shipped_workbooks
     from .app.publish import publication_paths, publish_folder, write_publication
@@ -490,29 +500,33 @@ def publish_cmd(folder, out_dir, no_validate, schede_dir, workers, settings_path
 @main.command("oiv")
 @click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
 @click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The approved plan (written by perf-xl approva): its differences are listed and counted in "
-                   "the scheda (without it the scheda says the comparison was not made).")
+              help="Il piano approvato (scritto da perf-xl approva): le differenze sono elencate e contate nella "
+                   "scheda (senza, la scheda dice che il confronto non è stato fatto).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder of the pack (created if missing; an existing folder must be empty unless --sovrascrivi).")
+              help="Cartella del fascicolo (creata se manca; una cartella esistente deve essere vuota, salvo --sovrascrivi).")
 @click.option("--relazione-pubblicata", "published_text", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The published Relazione as a text export (as for perf-xl audit): audited line by line; without "
-                   "it the scheda says the published text was not checked.")
+              help="La Relazione pubblicata come esportazione di testo (come per perf-xl audit): verificata riga per "
+                   "riga; senza, la scheda dice che il testo pubblicato non è stato controllato.")
 @click.option("--data", "date", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None,
-              help="The scheda's date (default: today; the manifest records it, so its command gives the same bytes).")
+              help="La data della scheda (predefinita: oggi; il manifesto la registra, così il suo comando dà gli stessi byte).")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Write into a folder that is not empty, replacing an earlier pack's files.")
+              help="Scrive in una cartella non vuota, sostituendo i file di un fascicolo precedente.")
 @workers_option
 @settings_option
 def oiv_cmd(folder, plan_file, out_dir, published_text, date, overwrite, workers, settings_path):
-    """Write the OIV pack of FOLDER: what the OIV or Nucleo di Valutazione needs to validate the Relazione.
+    """Scrive il fascicolo OIV di CARTELLA: ciò che serve all'OIV o al Nucleo di Valutazione per validare la Relazione.
 
-    Into --out: the Relazione (workbook, PDF and JSON, as publish writes them), the findings of the
-    validation and of the comparison with the approved plan (workbook and CSV), the audit of the
-    published text (with --relazione-pubblicata), a one-page scheda di validazione (PDF/A and workbook:
-    what was checked, what is open, a box for the OIV's signature) and a manifest of every file read
-    and written (check it with perf-xl verifica). Exit 1 when a workbook could not be used or the
-    checks found errori (the scheda says so at the top), 2 when the command could not run.
-    Example: perf-xl oiv workbooks/2023 --piano piano_2023.json --out oiv_2023 --relazione-pubblicata relazione.txt
+    In --out: la Relazione (cartella di lavoro, PDF e JSON, come li scrive publish), le segnalazioni
+    della validazione e del confronto con il piano approvato (cartella di lavoro e CSV), la verifica del
+    testo pubblicato (con --relazione-pubblicata), una scheda di validazione di una pagina (PDF/A e
+    cartella di lavoro: che cosa è stato controllato, che cosa resta aperto, un riquadro per la firma
+    dell'OIV) e un manifesto di ogni file letto e scritto (da controllare con perf-xl verifica). Esce
+    con 1 se una cartella di lavoro non ha potuto essere usata o i controlli hanno trovato errori (la
+    scheda lo dice in alto), con 2 se il comando non ha potuto essere eseguito.
+
+    \b
+    Esempio:
+    perf-xl oiv workbooks/2023 --piano piano_2023.json --out oiv_2023 --relazione-pubblicata relazione.txt
     """
     import datetime as _dt
 
@@ -601,21 +615,25 @@ def consolidation_warnings(c) -> list[str]:
 @main.command("schede")
 @click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder of the schede (one Scheda_<year>_<name>.xlsx per Responsabile), the payroll CSV and the "
-                   "riepilogo; created if missing. Schede already there keep the evaluator's inputs.")
+              help="Cartella delle schede (una Scheda_<anno>_<nome>.xlsx per Responsabile), del CSV per gli stipendi e "
+                   "del riepilogo; creata se manca. Le schede già presenti conservano i dati del valutatore.")
 @click.option("--no-validate", "no_validate", is_flag=True, default=False,
-              help="Skip the validation checks (by default the same pass validates every workbook).")
+              help="Salta i controlli di validazione (in mancanza, la stessa lettura valida ogni cartella di lavoro).")
 @workers_option
 @settings_option
 def schede_cmd(folder, out_dir, no_validate, workers, settings_path):
-    """Write the dirigenti's schede di valutazione from the Relazione of FOLDER.
+    """Scrive le schede di valutazione dei dirigenti dalla Relazione di CARTELLA.
 
-    One workbook per Responsabile with their objectives and scores (from the consolidation), the
-    components and weights of the settings' [valutazione], the behaviours the evaluator scores, the
-    final score and band as native formulas, and the colloquio. Run it again after the evaluator has
-    filled them: the inputs are kept and the objectives' scores refreshed. Also writes the payroll CSV
-    (names: personal data) and the riepilogo with the differentiation table (no names).
-    Example: perf-xl schede workbooks/2022 --out schede_2022
+    Una cartella di lavoro per Responsabile con i suoi obiettivi e punteggi (dal consolidamento), le
+    componenti e i pesi di [valutazione] delle impostazioni, i comportamenti a cui il valutatore dà un
+    punteggio, il punteggio finale e la fascia come formule native, e il colloquio. Si può eseguire di
+    nuovo dopo che il valutatore le ha compilate: i dati inseriti restano e i punteggi degli obiettivi
+    vengono aggiornati. Scrive anche il CSV per gli stipendi (con i nomi: dati personali) e il riepilogo
+    con la tabella di differenziazione (senza nomi).
+
+    \b
+    Esempio:
+    perf-xl schede workbooks/2022 --out schede_2022
     """
     from .app.schede import evaluate, output_paths, write_schede
     from .io.lock import AlreadyRunning, output_lock
@@ -671,23 +689,26 @@ def _valutazione(path):
 
 @main.command("validate")
 @click.argument("paths", metavar="PERCORSO...", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Write the findings as JSON.")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Scrive le segnalazioni in JSON.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
-              help="Write the findings as a workbook (.xlsx), one row per finding with a link to the cell.")
+              help="Scrive le segnalazioni in una cartella di lavoro (.xlsx), una riga per segnalazione con il collegamento alla cella.")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
-              help="Write the findings as CSV for Excel (';', UTF-8, decimal comma), same columns as --report.")
-@click.option("--limit", type=click.IntRange(0), default=200, show_default=True, help="Findings shown on the console.")
+              help="Scrive le segnalazioni in CSV per Excel (';', UTF-8, virgola decimale), con le stesse colonne di --report.")
+@click.option("--limit", type=click.IntRange(0), default=200, show_default=True, help="Segnalazioni mostrate sulla console.")
 @click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The approved plan (written by perf-xl approva): every target, weight or polarity that differs "
-                   "from it, every indicator or objective added or removed, is an error.")
+              help="Il piano approvato (scritto da perf-xl approva): ogni target, peso o polarità che ne differisce, "
+                   "ogni indicatore o obiettivo aggiunto o tolto, è un errore.")
 @workers_option
 @settings_option
 def validate_cmd(paths, json_file, report_file, csv_file, limit, plan_file, workers, settings_path):
-    """Validate settore workbooks (files or folders): what is wrong, and where.
+    """Valida le cartelle di lavoro dei settori (file o cartelle): che cosa è sbagliato, e dove.
 
-    Exit 0 when there is no error, 1 when there are errors, 2 when the command could not run (also a
-    folder without workbooks, or an output that would replace an input).
-    Example: perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx --csv findings.csv
+    Esce con 0 se non ci sono errori, con 1 se ci sono errori, con 2 se il comando non ha potuto essere
+    eseguito (anche per una cartella senza cartelle di lavoro, o per un output che sostituirebbe un input).
+
+    \b
+    Esempio:
+    perf-xl validate workbooks/2022 --json findings.json --report findings.xlsx --csv findings.csv
     """
     from .io.report import format_table, write_report_csv, write_report_json, write_report_workbook
     from .app.validate import validate_paths
@@ -730,13 +751,16 @@ def validate_cmd(paths, json_file, report_file, csv_file, limit, plan_file, work
 
 @main.command("audit")
 @click.argument("file", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Write the findings as JSON.")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None, help="Scrive le segnalazioni in JSON.")
 @settings_option
 def audit_cmd(file, json_file, settings_path):
-    """Audit a published Relazione text export: list what does not add up, with the line.
+    """Verifica un'esportazione di testo di una Relazione pubblicata: elenca ciò che non torna, con la riga.
 
-    Exit 0 when everything is consistent, 1 when something is not.
-    Example: perf-xl audit relazione_2022.txt --json audit.json
+    Esce con 0 se tutto è coerente, con 1 se qualcosa non lo è.
+
+    \b
+    Esempio:
+    perf-xl audit relazione_2022.txt --json audit.json
     """
     from .app.importer import NotRelazioneText, read_relazione_text
     from .io.report import format_table, write_report_json
@@ -761,21 +785,25 @@ def audit_cmd(file, json_file, settings_path):
 @main.command("nightly")
 @click.argument("share", metavar="CONDIVISA", type=click.Path(exists=True, file_okay=False))
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder for reports, cache, history and lock (never inside SHARE).")
+              help="Cartella per rapporti, cache, storico e blocco (mai dentro CONDIVISA).")
 @click.option("--piano", "plan_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The approved plan (written by perf-xl approva): as validate --piano, for every workbook "
-                   "of SHARE, also those unchanged since the last run.")
+              help="Il piano approvato (scritto da perf-xl approva): come validate --piano, per ogni cartella di "
+                   "lavoro di CONDIVISA, anche quelle non cambiate dall'ultima esecuzione.")
 @workers_option
 @settings_option
 def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
-    """Validate every settore workbook on the shared drive, re-reading only what changed.
+    """Valida ogni cartella di lavoro di settore sul disco condiviso, rileggendo solo ciò che è cambiato.
 
-    Writes reports/runs/report-<time>.json, .xlsx and .csv, reports/latest.json, .xlsx and .csv, appends to
-    reports/history.csv and, for every cell changed since the last run (with the workbook's last
-    modified by), to reports/storico-modifiche.csv; a cell changed after the dirigente's sign-off (Info:
-    «Validato dal dirigente il») is an avviso. Exit 0 without errors, 1 with errors, 2 when the run could
-    not start (for example another run is still going, or SHARE holds no workbook at all).
-    Example: perf-xl nightly /srv/performance --reports /var/lib/perf-xl --piano piano_2023.json
+    Scrive reports/runs/report-<ora>.json, .xlsx e .csv, reports/latest.json, .xlsx e .csv, aggiunge righe
+    a reports/history.csv e, per ogni cella cambiata dall'ultima esecuzione (con l'ultimo autore della
+    modifica della cartella di lavoro), a reports/storico-modifiche.csv; una cella cambiata dopo la
+    convalida del dirigente (Info: «Validato dal dirigente il») è un avviso. Esce con 0 senza errori, con
+    1 con errori, con 2 se l'esecuzione non è potuta partire (per esempio un'altra esecuzione è ancora in
+    corso, o CONDIVISA non contiene alcuna cartella di lavoro).
+
+    \b
+    Esempio:
+    perf-xl nightly /srv/performance --reports /var/lib/perf-xl --piano piano_2023.json
     """
     from .io.lock import AlreadyRunning
     from .io.report import counts
@@ -823,19 +851,22 @@ def nightly_cmd(share, reports_dir, plan_file, workers, settings_path):
 
 @main.command("make-consolidatore")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default="Consolidatore.xlsm", show_default=True,
-              help="The control workbook to write (.xlsm); its .py twin is written beside it.")
-@click.option("--folder", default="", help="Shared folder with the settore workbooks (written into the Config sheet).")
-@click.option("--year", type=int, default=None, help="Year of the plan (Config sheet).")
-@click.option("--relazione", "output", default="", help="Where the button writes the Relazione (Config sheet).")
-@click.option("--json", "json_path", default="", help="Where the button also writes the JSON (Config sheet).")
+              help="La cartella di controllo da scrivere (.xlsm); il suo gemello .py viene scritto accanto.")
+@click.option("--folder", default="", help="Cartella condivisa con le cartelle di lavoro dei settori (scritta nel foglio Config).")
+@click.option("--year", type=int, default=None, help="Anno del piano (foglio Config).")
+@click.option("--relazione", "output", default="", help="Dove il pulsante scrive la Relazione (foglio Config).")
+@click.option("--json", "json_path", default="", help="Dove il pulsante scrive anche il JSON (foglio Config).")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Replace the control workbook and its .py twin if they exist (by default nothing is replaced).")
+              help="Sostituisce la cartella di controllo e il suo gemello .py se esistono (in mancanza, nulla viene sostituito).")
 def make_consolidatore_cmd(out_file, folder, year, output, json_path, overwrite):
-    """Write Consolidatore.xlsm, the control workbook with the Consolida button.
+    """Scrive Consolidatore.xlsm, la cartella di controllo con il pulsante Consolida.
 
-    An existing control workbook (or its .py twin) is never replaced unless --sovrascrivi is given.
+    Una cartella di controllo esistente (o il suo gemello .py) non viene mai sostituita senza --sovrascrivi.
 
-    Example: perf-xl make-consolidatore --out Consolidatore.xlsm --folder "\\\\server\\Performance\\2022" --year 2022
+
+    \b
+    Esempio:
+    perf-xl make-consolidatore --out Consolidatore.xlsm --folder "\\\\server\\Performance\\2022" --year 2022
     """
     from .excel.consolidatore import make_consolidatore
 
@@ -861,19 +892,22 @@ def make_consolidatore_cmd(out_file, folder, year, output, json_path, overwrite)
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (only this computer by default; another address only behind HTTPS).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+              help="Indirizzo su cui restare in ascolto (in mancanza, solo questo computer; un altro indirizzo solo dietro HTTPS).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Porta su cui restare in ascolto.")
 @click.option("--root", type=click.Path(file_okay=False), envvar="PERF_XL_SERVER_ROOT",
-              help="The only folder the consolida script reads and writes (or PERF_XL_SERVER_ROOT).")
+              help="L'unica cartella che lo script consolida legge e scrive (oppure PERF_XL_SERVER_ROOT).")
 def serve_cmd(host, port, root):
-    """Start xlwings Server (Office.js) with perf_xl's custom functions and the consolida script.
+    """Avvia xlwings Server (Office.js) con le funzioni personalizzate di perf_xl e lo script consolida.
 
-    Needs the optional extra, installed from the repository's folder: pip install '.[server]'.
-    Every call needs the token of the environment variable PERF_XL_SERVER_TOKEN (at least 24
-    characters): without it the server does not start. The consolida script works only inside
-    --root. Licence: PolyForm Noncommercial 1.0.0 (XLWINGS_LICENSE_KEY=noncommercial, allowed for a
-    public institution) or a commercial xlwings licence. A port already in use is an error (exit 2).
-    Example: PERF_XL_SERVER_TOKEN=... perf-xl serve --root /srv/performance --port 8000
+    Richiede il componente opzionale, installato dalla cartella del repository: pip install '.[server]'.
+    Ogni chiamata richiede il token della variabile d'ambiente PERF_XL_SERVER_TOKEN (almeno 24
+    caratteri): senza, il server non parte. Lo script consolida lavora solo dentro --root. Licenza:
+    PolyForm Noncommercial 1.0.0 (XLWINGS_LICENSE_KEY=noncommercial, ammessa per un ente pubblico) o una
+    licenza commerciale di xlwings. Una porta già in uso è un errore (uscita 2).
+
+    \b
+    Esempio:
+    PERF_XL_SERVER_TOKEN=... perf-xl serve --root /srv/performance --port 8000
     """
     from .excel.server import (INSTALL_HINT, TOKEN_ENV, port_problem, root_problem, serve, server_available,
                                token_problem)
@@ -888,20 +922,23 @@ def serve_cmd(host, port, root):
 
 @main.command("new-workbook")
 @click.argument("out_file", metavar="FILE", type=click.Path(dir_okay=False))
-@click.option("--settore", required=True, help="Name of the settore.")
-@click.option("--year", type=int, required=True, help="Year of the plan.")
-@click.option("--comune", default="", help="Name of the comune.")
+@click.option("--settore", required=True, help="Nome del settore.")
+@click.option("--year", type=int, required=True, help="Anno del piano.")
+@click.option("--comune", default="", help="Nome del comune.")
 @click.option("--rows", type=click.IntRange(0, 100000), default=100, show_default=True,
-              help="Empty indicator rows to prepare.")
+              help="Righe vuote di indicatori da preparare.")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Replace FILE if it already exists (by default an existing file is never replaced).")
+              help="Sostituisce FILE se esiste già (in mancanza, un file esistente non viene mai sostituito).")
 @udf_option
 @settings_option
 def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, settings_path):
-    """Write an empty settore workbook (the template) for a dirigente to fill in.
+    """Scrive una cartella di lavoro di settore vuota (il modello) che un dirigente compilerà.
 
-    An existing file is never replaced unless --sovrascrivi is given.
-    Example: perf-xl new-workbook 2023_polizia-locale.xlsx --settore "Settore Polizia Locale" --year 2023
+    Un file esistente non viene mai sostituito senza --sovrascrivi.
+
+    \b
+    Esempio:
+    perf-xl new-workbook 2023_polizia-locale.xlsx --settore "Settore Polizia Locale" --year 2023
     """
     from .io.template import write_settore_workbook
     from .model import SettoreWorkbook
@@ -924,18 +961,21 @@ def new_workbook_cmd(out_file, settore, year, comune, rows, overwrite, udf, sett
 @main.command("approva")
 @click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True,
-              help="The approved plan to write (.json).")
+              help="Il piano approvato da scrivere (.json).")
 @click.option("--data", "date", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None,
-              help="The date the plan was adopted (default: today), e.g. 2023-01-31.")
+              help="La data di adozione del piano (predefinita: oggi), ad es. 2023-01-31.")
 @click.option("--sovrascrivi", "overwrite", is_flag=True, default=False,
-              help="Replace the plan file if it exists (by default nothing is replaced).")
+              help="Sostituisce il file del piano se esiste (in mancanza, nulla viene sostituito).")
 def approva_cmd(folder, out_file, date, overwrite):
-    """Record the plan of FOLDER as adopted: the baseline that validate --piano compares with.
+    """Registra come adottato il piano di CARTELLA: la base con cui validate --piano confronta.
 
-    For each workbook: its SHA-256, Settore and year, each objective with its indicators' target,
-    weight and polarity, and the date of adoption. Exit 1 when a workbook could not be read (it is
-    left out, and named).
-    Example: perf-xl approva workbooks/2023 --out piano_2023.json --data 2023-01-31
+    Per ogni cartella di lavoro: il suo SHA-256, il Settore e l'anno, ogni obiettivo con target, peso e
+    polarità dei suoi indicatori, e la data di adozione. Esce con 1 se una cartella di lavoro non ha
+    potuto essere letta (viene esclusa, e indicata per nome).
+
+    \b
+    Esempio:
+    perf-xl approva workbooks/2023 --out piano_2023.json --data 2023-01-31
     """
     from .app.plan import approve
     from .io.reader import find_workbooks
@@ -958,12 +998,16 @@ def approva_cmd(folder, out_file, date, overwrite):
 @main.command("verifica")
 @click.argument("manifest", metavar="MANIFEST", type=click.Path(dir_okay=False))
 def verifica_cmd(manifest):
-    """Check that the files a manifest names are still the ones a run read and wrote.
+    """Controlla che i file indicati da un manifesto siano ancora quelli che un'esecuzione ha letto e scritto.
 
-    MANIFEST is the file written by consolidate or publish with --manifest. Every workbook read, the
-    settings file and every output are hashed again (SHA-256). Exit 0 when none changed, 1 when some
-    changed or are missing (each is named), 2 when the manifest cannot be read.
-    Example: perf-xl verifica manifest_2022.json
+    MANIFEST è il file scritto da consolidate o publish con --manifest. Di ogni cartella di lavoro letta,
+    del file delle impostazioni e di ogni output si ricalcola l'impronta (SHA-256). Esce con 0 se nessuno
+    è cambiato, con 1 se qualcuno è cambiato o manca (ognuno è indicato per nome), con 2 se il manifesto
+    non può essere letto.
+
+    \b
+    Esempio:
+    perf-xl verifica manifest_2022.json
     """
     from .app.provenance import INPUT, OUTPUT, verify
     from .io.tagged_json import TaggedFileError
@@ -990,19 +1034,22 @@ def verifica_cmd(manifest):
 @main.command("new-year")
 @click.argument("folder", metavar="CARTELLA", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder where next year's workbooks are written (existing files are never replaced).")
+              help="Cartella in cui si scrivono le cartelle di lavoro dell'anno successivo (i file esistenti non vengono mai sostituiti).")
 @click.option("--year", type=click.IntRange(1990, 2200), default=None,
-              help="The new year (default: each workbook's year + 1).")
+              help="Il nuovo anno (predefinito: l'anno di ogni cartella di lavoro + 1).")
 @settings_option
 def new_year_cmd(folder, out_dir, year, settings_path):
-    """Prepare next year's settore workbooks from this year's, one per settore.
+    """Prepara le cartelle di lavoro dei settori dell'anno successivo da quelle di quest'anno, una per settore.
 
-    Objectives, indicators (same codes), formulas, polarity and weights are kept; each target is kept
-    and marked «da confermare»; consuntivi are empty; last year's consuntivo and % Ragg stay beside each
-    indicator as a read-only reference. Nothing is ever replaced: when a workbook to write exists in
-    --out, nothing is written. A workbook that cannot be used is reported and the others are written
-    (exit 1).
-    Example: perf-xl new-year workbooks/2022 --year 2023 --out workbooks/2023
+    Obiettivi, indicatori (stessi codici), formule, polarità e pesi restano; ogni target resta ed è
+    segnato «da confermare»; i consuntivi sono vuoti; il consuntivo e la % Ragg dell'anno precedente
+    restano accanto a ogni indicatore come riferimento in sola lettura. Nulla viene mai sostituito: se
+    una cartella di lavoro da scrivere esiste già in --out, non si scrive nulla. Una cartella di lavoro
+    che non può essere usata viene segnalata e le altre vengono scritte (uscita 1).
+
+    \b
+    Esempio:
+    perf-xl new-year workbooks/2022 --year 2023 --out workbooks/2023
     """
     from .app.new_year import OutputsExist, new_year
     from .io.outputs import same_file
@@ -1027,12 +1074,16 @@ def new_year_cmd(folder, out_dir, year, settings_path):
 @click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @settings_option
 def upgrade_cmd(files, settings_path):
-    """Write settore workbooks of an older layout again in the current one, beside each file.
+    """Riscrive nel formato attuale le cartelle di lavoro di settore di un formato precedente, accanto a ogni file.
 
-    Each FILE of an older schema version gives «<name> (aggiornato).xlsx» in its folder, with the same
-    data; the file itself is never changed, and an existing «(aggiornato)» file is never replaced. A
-    workbook already in the current layout is left as it is; one of a newer layout is refused (exit 1).
-    Example: perf-xl upgrade workbooks/2022/2022_settore-polizia-locale.xlsx
+    Ogni FILE di una versione precedente dello schema dà «<nome> (aggiornato).xlsx» nella sua cartella,
+    con gli stessi dati; il file stesso non viene mai modificato, e un file «(aggiornato)» esistente non
+    viene mai sostituito. Una cartella di lavoro già nel formato attuale resta com'è; una di un formato
+    più recente è rifiutata (uscita 1).
+
+    \b
+    Esempio:
+    perf-xl upgrade workbooks/2022/2022_settore-polizia-locale.xlsx
     """
     from .app.new_year import OutputsExist, upgrade_files, upgraded_path
 
