@@ -139,9 +139,9 @@ def validation_sheet(c: RunResult, facts: PackFacts, lay: dict) -> ValidationShe
         errors, warnings = _counts(by_group.get(PLAN, []))
         where = {"date": facts.plan_date, "plan": facts.plan_file}
         if errors or warnings:
-            meaning = [checks["plan_errors_meaning"]["one" if errors == 1 else "many"]] if errors else []
+            meaning = [_one_many(checks["plan_errors_meaning"], errors)] if errors else []
             if warnings:
-                meaning.append(checks["plan_warnings_meaning"]["one" if warnings == 1 else "many"])
+                meaning.append(_one_many(checks["plan_warnings_meaning"], warnings))
             line("plan", ISSUES if errors else OK,
                  [checks["plan_found"].format(counts=_counts_text(errors, warnings), meaning=", ".join(meaning),
                                               findings=facts.findings_file, **where)])

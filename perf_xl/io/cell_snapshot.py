@@ -6,9 +6,9 @@ run can say which cells changed. Only the sheets perf_xl reads are kept (Info, A
 and of the Indicatori sheet not the computed columns: their values follow from the inputs (a target
 changed would otherwise also show as a changed % Ragg), and Excel rewrites them on every recalculation.
 
-The snapshot is made from the bytes the nightly already holds (the ones it hashed), never from the
-file again; the workbook's *last modified by* comes from the same bytes (``docProps/core.xml``,
-through openpyxl's reader of document properties).
+The snapshot is made from the sheets the reader already read from the bytes the nightly hashed
+(:attr:`perf_xl.model.ReadResult.grids`), never from the file again; the workbook's *last modified by*
+comes from the same bytes (``docProps/core.xml``, through openpyxl's reader of document properties).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import math
 import zipfile
 import zlib
 
-import python_calamine
 from openpyxl.packaging.core import DocumentProperties
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import fromstring
@@ -48,25 +47,6 @@ def _stored(v) -> object:
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)
     return v
-
-
-def take_snapshot(data: bytes, schema: WorkbookSchema) -> Snapshot:
-    """The input cells of the workbook in ``data`` (empty when it does not open: nothing to compare)."""
-    try:
-        book = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data))
-    except Exception:  # calamine raises several types; the validation reports why the file does not open
-        return {}
-    by_key = {as_read(n): n for n in reversed(book.sheet_names)}  # `Indicatori ` is the Indicatori sheet
-    grids = {}
-    for name in schema.sheet_names:
-        actual = name if name in book.sheet_names else by_key.get(as_read(name))
-        if actual is None:
-            continue
-        try:
-            grids[name] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
-        except Exception:  # damaged sheet data: the validation says so
-            continue
-    return snapshot_of_grids(grids, schema)
 
 
 def snapshot_of_grids(grids: dict[str, list], schema: WorkbookSchema) -> Snapshot:

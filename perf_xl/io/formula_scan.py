@@ -158,23 +158,6 @@ def as_stored(formula: str) -> bytes:
 _ATTRS_NO_ERROR = rb'(?:\s+(?!t="e")[\w:]+="[^"]*")*\s*'
 
 
-@functools.lru_cache(maxsize=256)
-def _template_pattern(letter: str, stored: bytes, placeholder: bytes, last: bytes) -> re.Pattern:
-    head = rb'<c r="' + letter.encode() + rb'(\d+)"'
-    seen = []
-
-    def last_row() -> bytes:  # captured where it first appears, the same digits after
-        seen.append(1)
-        return rb"(?P<last>\d+)" if len(seen) == 1 else rb"(?P=last)"
-
-    def part(text: bytes) -> bytes:
-        pieces = text.split(last) if last else [text]
-        return b"".join(re.escape(p) + (last_row() if i < len(pieces) - 1 else b"") for i, p in enumerate(pieces))
-
-    body = rb"\1".join(part(p) for p in stored.split(placeholder))
-    return re.compile(head + _ATTRS_NO_ERROR + rb"><f>" + body + rb"</f>")
-
-
 def rows_with_template(data: bytes, letter: str, stored: bytes, placeholder: bytes,
                        last: tuple[bytes, int] | None = None) -> set[int]:
     """Rows whose cell in column ``letter`` holds exactly ``stored`` (a formula as stored, see
@@ -186,20 +169,17 @@ def rows_with_template(data: bytes, letter: str, stored: bytes, placeholder: byt
     back-reference: the common case (every formula intact) costs no Python per cell, and the
     pattern is compiled once per formula shape, not once per workbook.
     """
-    if last is None or last[0] not in stored:
-        return set(map(int, _template_pattern(letter, stored, placeholder, b"").findall(data)))
-    wanted = str(last[1]).encode()
-    pattern = _template_pattern(letter, stored, placeholder, last[0])
-    return {int(row) for row, got in pattern.findall(data) if got == wanted}
+    return rows_with_run(data, [(letter, stored)], placeholder, last)  # a run of one column
 
 
 @functools.lru_cache(maxsize=256)
 def _run_pattern(cells: tuple[tuple[str, bytes], ...], placeholder: bytes, last: bytes) -> re.Pattern:
-    """:func:`_template_pattern` for several adjacent columns at once: the cells of one row, one after the
-    other as writers store them, each with exactly its formula and no cached error."""
+    """The cells of one row in adjacent columns, one after the other as writers store them, each with
+    exactly its formula and no cached error; the row is captured in the first cell's address and tied to
+    the others' (and to every ``placeholder`` in the formulas) by a back-reference."""
     seen = []
 
-    def last_row() -> bytes:
+    def last_row() -> bytes:  # captured where it first appears, the same digits after
         seen.append(1)
         return rb"(?P<last>\d+)" if len(seen) == 1 else rb"(?P=last)"
 
