@@ -13,6 +13,8 @@ import workbook_factory as wf
 from conftest import SHIPPED_2022, tree_hashes
 from perf_xl.cli import main
 from perf_xl.app.validate import validate_paths
+from perf_xl.schema import checkpoint_key, load_schema
+from perf_xl.settings import load_settings
 
 
 def _findings(path):
@@ -248,3 +250,24 @@ def test_a_cell_in_the_middle_of_adjacent_formula_columns_is_named(tmp_path):
     p = wf.edit(wf.write(tmp_path / "bad.xlsx"), lambda wb: wb["Indicatori"].__setitem__("Q3", "verde"))
     assert [(f.code, f.cell) for f in validate_paths([p]).report if f.code.startswith(("formula", "errore-f"))] == \
         [("formula-sovrascritta", "Q3")]
+
+
+def test_cells_typed_over_in_several_runs_of_formula_columns_are_each_named(tmp_path):
+    """Every run of formula columns (year end, checkpoint, weight sum) is checked in one pass over the
+    sheet; values typed over cells of three different runs are three findings, each naming its cell."""
+    schema = load_schema().with_checkpoints(load_settings().intermediate_checkpoints)
+    layout = schema.indicators
+    ragg = layout.column("achievement").letter
+    barometro = layout.column(checkpoint_key("traffic_light", "06-30")).letter
+    somma = next(c.letter for c in layout.columns if c.computed and c.rule == "weight_sum")
+
+    def type_over(wb):
+        ws = wb["Indicatori"]
+        ws[f"{ragg}2"] = 0.5
+        ws[f"{barometro}3"] = "verde"
+        ws[f"{somma}4"] = 100
+
+    p = wf.edit(wf.write(tmp_path / "bad.xlsx"), type_over)
+    assert sorted((f.code, f.cell) for f in validate_paths([p]).report if f.code.startswith(("formula", "errore-f"))) == \
+        sorted([("formula-sovrascritta", f"{ragg}2"), ("formula-sovrascritta", f"{barometro}3"),
+                ("formula-sovrascritta", f"{somma}4")])

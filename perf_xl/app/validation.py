@@ -18,8 +18,7 @@ from ..core.checks import (_Ctx, check_cells, check_duplicates, check_indicator_
                            check_objective_names, check_objective_weights, check_values, finding_order,
                            objective_names, ObjectiveName)
 from ..findings import finding
-from ..io.formula_scan import (CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_run,
-                               rows_with_template)
+from ..io.formula_scan import CellCursor, as_stored, canonical_sheet, last_formula_row, rows_with_runs
 from ..model import Finding, ReadResult, Report
 from ..core.monitoring import corrective_actions, has_checkpoint, missing_actions
 from ..schema import WorkbookSchema, at_checkpoint, checkpoint_key
@@ -52,22 +51,29 @@ def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, com
 def _intact(data: bytes, computed, letters: dict, shape: dict, sentinel: bytes, last_row, rows: set[int],
             columns: dict[str, int]) -> dict[str, set[int]]:
     """Each computed column's rows that hold exactly the template's formula. Columns side by side in the
-    sheet (Barometro after % Ragg…) are scanned as one run, one pass over the XML for the run; when the
-    run misses a row, its columns are scanned one by one (which says which cell is not as expected)."""
+    sheet (Barometro after % Ragg…) are scanned as one run, and all the runs in one pass over the XML;
+    when a run of several columns misses a row, its columns are scanned one by one (in one more pass),
+    which says which cell is not as expected."""
     runs: list[list] = []
     for c in sorted(computed, key=lambda c: columns[c.key]):
         if runs and columns[c.key] == columns[runs[-1][-1].key] + 1:
             runs[-1].append(c)
         else:
             runs.append([c])
+
+    def scan(runs: list[list]) -> list[set[int]]:
+        return rows_with_runs(data, [[(letters[c.key], shape[c.key]) for c in run] for run in runs], sentinel,
+                              last_row)
+
     ok: dict[str, set[int]] = {}
-    for run in runs:
-        if len(run) > 1:
-            found = rows_with_run(data, [(letters[c.key], shape[c.key]) for c in run], sentinel, last_row)
-            if rows <= found:
-                ok.update((c.key, found) for c in run)
-                continue
-        ok.update((c.key, rows_with_template(data, letters[c.key], shape[c.key], sentinel, last_row)) for c in run)
+    alone = []  # the columns of a run that missed a row
+    for run, found in zip(runs, scan(runs)):
+        if len(run) == 1 or rows <= found:
+            ok.update((c.key, found) for c in run)
+        else:
+            alone += run
+    if alone:
+        ok.update((c.key, found) for c, found in zip(alone, scan([[c] for c in alone])))
     return ok
 
 

@@ -173,41 +173,70 @@ def rows_with_template(data: bytes, letter: str, stored: bytes, placeholder: byt
 
 
 @functools.lru_cache(maxsize=256)
-def _run_pattern(cells: tuple[tuple[str, bytes], ...], placeholder: bytes, last: bytes) -> re.Pattern:
-    """The cells of one row in adjacent columns, one after the other as writers store them, each with
-    exactly its formula and no cached error; the row is captured in the first cell's address and tied to
-    the others' (and to every ``placeholder`` in the formulas) by a back-reference."""
-    seen = []
+def _runs_pattern(runs: tuple[tuple[tuple[str, bytes], ...], ...], placeholder: bytes, last: bytes) -> re.Pattern:
+    """One pattern for every run of columns, a branch per run: the cells of one row in adjacent columns,
+    one after the other as writers store them, each with exactly its formula and no cached error. Branch
+    ``k`` captures the row in its first cell's address as group ``r<k>`` and ties the others' (and every
+    ``placeholder`` in the formulas) to it by a back-reference; a range's last row ``last`` is captured as
+    ``l<k>`` where it first appears. The branches share the literal ``<c r="`` that starts them, so the
+    regular-expression engine scans the XML once for all of them."""
+    branches = []
+    for k, cells in enumerate(runs):
+        seen = []
 
-    def last_row() -> bytes:  # captured where it first appears, the same digits after
-        seen.append(1)
-        return rb"(?P<last>\d+)" if len(seen) == 1 else rb"(?P=last)"
+        def last_row() -> bytes:  # captured where it first appears, the same digits after
+            seen.append(1)
+            return b"(?P<l%d>\\d+)" % k if len(seen) == 1 else b"(?P=l%d)" % k
 
-    def part(text: bytes) -> bytes:
-        pieces = text.split(last) if last else [text]
-        return b"".join(re.escape(p) + (last_row() if i < len(pieces) - 1 else b"") for i, p in enumerate(pieces))
+        def part(text: bytes) -> bytes:
+            pieces = text.split(last) if last else [text]
+            return b"".join(re.escape(p) + (last_row() if i < len(pieces) - 1 else b"") for i, p in enumerate(pieces))
 
+        row = b"(?P=r%d)" % k
+        out = []
+        for j, (letter, stored) in enumerate(cells):
+            if j:
+                out.append(rb"(?:<v>[^<]*</v>)?</c>")  # the previous cell's cached value, then this cell
+            body = row.join(part(p) for p in stored.split(placeholder))
+            out.append(rb'<c r="' + letter.encode() + (b"(?P<r%d>\\d+)" % k if j == 0 else row) + rb'"'
+                       + _ATTRS_NO_ERROR + rb"><f>" + body + rb"</f>")
+        branches.append(b"".join(out))
+    return re.compile(b"|".join(branches))
+
+
+def rows_with_runs(data: bytes, runs: list[list[tuple[str, bytes]]], placeholder: bytes,
+                   last: tuple[bytes, int] | None = None) -> list[set[int]]:
+    """For each run of adjacent columns (``(letter, formula as stored)`` in column order), the rows whose
+    cells all hold exactly their formula, as :func:`rows_with_template` finds them for one column; one
+    pass over the XML for all the runs (each pass costs as much as the scan of the whole sheet). A row
+    missing here may still be right (a writer that stores something between the cells): the caller looks
+    at its columns one by one."""
+    key = tuple(tuple(cells) for cells in runs)
+    mark = last[0] if last is not None and any(last[0] in f for cells in runs for _, f in cells) else b""
+    pattern = _runs_pattern(key, placeholder, mark)
+    found = pattern.findall(data)
+    if not found:
+        return [set() for _ in runs]
+    if pattern.groups == 1:
+        found = [(row,) for row in found]
+    columns = list(zip(*found))  # one tuple per group, over every match ("" where its branch did not match)
+    index = pattern.groupindex
+    wanted = str(last[1]).encode() if mark else b""
     out = []
-    for k, (letter, stored) in enumerate(cells):
-        if k:
-            out.append(rb"(?:<v>[^<]*</v>)?</c>")  # the previous cell's cached value, then this cell
-        body = rb"\1".join(part(p) for p in stored.split(placeholder))
-        out.append(rb'<c r="' + letter.encode() + (rb"(\d+)" if k == 0 else rb"\1") + rb'"' + _ATTRS_NO_ERROR
-                   + rb"><f>" + body + rb"</f>")
-    return re.compile(b"".join(out))
+    for k in range(len(runs)):
+        rows = columns[index[f"r{k}"] - 1]
+        if f"l{k}" in index:
+            out.append({int(r) for r, got in zip(rows, columns[index[f"l{k}"] - 1]) if r and got == wanted})
+        else:
+            out.append({int(r) for r in rows if r})
+    return out
 
 
 def rows_with_run(data: bytes, cells: list[tuple[str, bytes]], placeholder: bytes,
                   last: tuple[bytes, int] | None = None) -> set[int]:
-    """The rows whose cells in the adjacent columns ``cells`` ((letter, formula as stored) in column order)
-    all hold exactly their formula, as :func:`rows_with_template` finds them for one column, in one pass
-    for the run instead of one per column. A row missing here may still be right (a writer that stores
-    something between the cells): the caller looks at its columns one by one."""
-    key = tuple(cells)
-    if last is None or not any(last[0] in stored for _, stored in cells):
-        return set(map(int, _run_pattern(key, placeholder, b"").findall(data)))
-    wanted = str(last[1]).encode()
-    return {int(row) for row, got in _run_pattern(key, placeholder, last[0]).findall(data) if got == wanted}
+    """The rows whose cells in the adjacent columns ``cells`` all hold exactly their formula: one run of
+    :func:`rows_with_runs`."""
+    return rows_with_runs(data, [cells], placeholder, last)[0]
 
 
 def last_formula_row(data: bytes, letter: str) -> int | None:
