@@ -8,6 +8,7 @@ read-only; nothing is ever written back.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import io
 import math
@@ -548,7 +549,22 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
         absent.pop(c.key, None)
     checkpoint_cols = [(c.key, c.checkpoint, c.base) for c in checkpoint_cols if c.key in cols]
     width = max(input_idx) + 1
-    sheet = layout.name
+    # each row is built positionally: a copy of ``template`` (the fields' defaults, the absent columns'
+    # blanks, where the rows come from) filled by slot; the columns that are no field of the row (a
+    # checkpoint's, one added to the schema) take slots past the fields, moved out before the row is made
+    slot = {name: n for n, name in enumerate(_ROW_FIELDS)}
+    for key, _ in (*texts, *numeric):
+        slot.setdefault(key, len(slot))
+    template = [*_ROW_DEFAULTS, *[None] * (len(slot) - len(_ROW_FIELDS))]
+    for key, blank in absent.items():
+        template[slot[key]] = blank
+    template[slot["file"]], template[slot["sheet"]] = file, layout.name
+    text_slots = [(slot[key], i) for key, i in texts]
+    number_slots = [(slot[key], key, i) for key, i in numeric]
+    extra_slots = [(key, slot.get(key)) for key in extra_keys]
+    checkpoint_slots = [(slot[key], day, base) for key, day, base in checkpoint_cols]
+    n_fields, row_slot = len(_ROW_FIELDS), slot["row"]
+    extra_slot, checkpoints_slot = slot["extra"], slot["checkpoints"]
     out = []
     raw_rows = result.raw_rows
     # the hot loop of every read: plain list indexing, no per-cell function calls on the common path
@@ -563,28 +579,36 @@ def _read_indicators(g, schema: WorkbookSchema, sink: _Sink, file: str, result: 
             continue
         excel_row = r + 1
         raw_rows.append((excel_row, row))
-        values = dict(absent)
-        for key, i in texts:
+        values = template.copy()
+        values[row_slot] = excel_row
+        for n, i in text_slots:
             v = row[i]
-            values[key] = v.strip() if v.__class__ is str else _text(v)
-        for key, i in numeric:
+            values[n] = v.strip() if v.__class__ is str else _text(v)
+        for n, key, i in number_slots:
             v = row[i]
             if v.__class__ is float and v - v == 0.0:  # a finite number (NaN and inf fail this)
-                values[key] = v
+                values[n] = v
+            elif v == "" or v is None:
+                values[n] = None
             else:
-                values[key] = to_number(v)
+                values[n] = to_number(v)
                 if v.__class__ is float:
                     _non_finite(sink, result, layout, key, i, excel_row, v)
                     row[i] = ""  # a missing value for the cell checks, reported once here
-        if extra_keys:
-            values["extra"] = {key: values.pop(key, None) for key in extra_keys}
-        if checkpoint_cols:
+        if extra_slots:
+            values[extra_slot] = {key: None if n is None else values[n] for key, n in extra_slots}
+        if checkpoint_slots:
             at: dict = {}
-            for key, day, base in checkpoint_cols:
-                at.setdefault(day, {})[base] = values.pop(key)
-            values["checkpoints"] = at
-        out.append(IndicatorRow(file=file, sheet=sheet, row=excel_row, **values))
+            for n, day, base in checkpoint_slots:
+                at.setdefault(day, {})[base] = values[n]
+            values[checkpoints_slot] = at
+        del values[n_fields:]
+        out.append(IndicatorRow(*values))
     return out
+
+
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(IndicatorRow))
+_ROW_DEFAULTS = tuple(None if f.default is dataclasses.MISSING else f.default for f in dataclasses.fields(IndicatorRow))
 
 
 def find_workbooks(folder: str | Path) -> list[Path]:
