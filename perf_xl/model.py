@@ -2,7 +2,8 @@
 
 Dataclasses with no behaviour beyond small derived properties (and the merge of one objective's
 parts), so every layer can pass them around and tests can build them by hand. The results and
-findings are frozen; what a run fills as it goes (Report, ObjectivePart, RunResult) is not.
+findings are frozen, except the scored objectives (built by the tens of thousands: see
+ObjectiveResult); what a run fills as it goes (Report, ObjectivePart, RunResult) is not.
 """
 
 from __future__ import annotations
@@ -247,11 +248,16 @@ class ObjectivePart:
             self.indicators = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ObjectiveResult:
     """A scored objective. ``indicators`` holds the scored rows when the run keeps the
     detail (a comune's few hundred); at the scale of thousands of workbooks it is empty
-    and the counts and the facts the explanations need are kept instead."""
+    and the counts and the facts the explanations need are kept instead.
+
+    Treated as immutable (use ``dataclasses.replace``); not frozen, as :class:`IndicatorRow`, because a
+    frozen dataclass costs three times as much to build, and a large run builds every objective twice
+    (scored, then read back for the outputs).
+    """
 
     code: str
     name: str

@@ -458,17 +458,21 @@ def _write_area_by_settore(book, ws, a, lay: dict, fmts: dict, settings: Setting
     at = {col["key"]: j for j, col in enumerate(cols)}
     _header(ws, hr, cols, fmts)
     r = hr + 1
+    # each column's format looked up once (a large run writes a row per settore of every area: 100,000 cells)
+    keys = [col["key"] for col in cols]
+    formats = [None if key == "traffic_light" else _num(book, fmts, col["format"]) if col.get("format") else None
+               for key, col in zip(keys, cols)]
+    light = keys.index("traffic_light") if "traffic_light" in keys else None
     for s in a.settori:
         values = {"settore": s.settore, "responsabile": s.responsabile, "objectives": s.objectives,
                   "indicators": s.indicators, "score": None if s.score is None else round(s.score, 2),
                   "traffic_light": s.traffic_light}
-        for j, col in enumerate(cols):
-            if col["key"] == "traffic_light":
-                fmt = fmts[s.traffic_light] if s.traffic_light else None
-            else:
-                fmt = _num(book, fmts, col["format"]) if col.get("format") else None
-            if values[col["key"]] not in (None, ""):
-                write_value(ws, r, j, values[col["key"]], fmt)
+        if light is not None:
+            formats[light] = fmts[s.traffic_light] if s.traffic_light else None
+        for j, (key, fmt) in enumerate(zip(keys, formats)):
+            value = values[key]
+            if value is not None and value != "":
+                write_value(ws, r, j, value, fmt)
         r += 1
     ws.write_string(r, 0, lay["area_score_label"], fmts["objective"])
     if a.score is not None:
