@@ -271,7 +271,7 @@ def check_objective_names(rows: list[IndicatorRow], ctx: _Ctx) -> Iterable[Findi
         if not r.objective_code or not r.objective:
             continue
         f = first.setdefault(r.objective_code, r)
-        if " ".join(f.objective.split()) != " ".join(r.objective.split()):
+        if f.objective != r.objective and " ".join(f.objective.split()) != " ".join(r.objective.split()):
             yield ctx.finding(r, "objective", "codice-nomi-diversi", r.objective, objective_code=r.objective_code,
                               name=shorten(r.objective, 80), first_name=shorten(f.objective, 80), first_row=f.row)
 
