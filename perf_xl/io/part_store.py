@@ -55,6 +55,7 @@ class PartStore:
         self._dropped: set[int] = set()
         self._file = None
         self._end = 0  # the file's length: chunks are only ever appended
+        self._unflushed = False
         self._finalizer = None
 
     @property
@@ -115,13 +116,16 @@ class PartStore:
         offset = self._end
         self._file.write(blob)
         self._end += len(blob)
+        self._unflushed = True
         return offset, len(blob)
 
     def _get(self, where) -> bytes:
         if isinstance(where, bytes):
             return where
         offset, length = where
-        self._file.flush()
+        if self._unflushed:  # what was written is read back with pread, past the file object's buffer
+            self._file.flush()
+            self._unflushed = False
         return os.pread(self._file.fileno(), length, offset)
 
     def _spill(self) -> None:
