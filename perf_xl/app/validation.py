@@ -112,10 +112,13 @@ def check_formulas(read: ReadResult, schema: WorkbookSchema, settings: Settings)
         if full is not data:
             data = read.indicators_xml = full
             ok = _intact(data, computed, letters, shape, sentinel, last_row, rows, read.columns)
+    missed = [c for c in computed if not rows <= ok[c.key]]
+    if not missed:
+        return []  # every computed cell holds its formula: nothing to look at cell by cell
     cursor = None
     out = []
     for excel_row, _ in read.raw_rows:
-        for c in computed:
+        for c in missed:
             if excel_row in ok[c.key]:
                 continue
             letter = letters[c.key]

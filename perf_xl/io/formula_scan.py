@@ -228,7 +228,7 @@ def rows_with_runs(data: bytes, runs: list[list[tuple[str, bytes]]], placeholder
         if f"l{k}" in index:
             out.append({int(r) for r, got in zip(rows, columns[index[f"l{k}"] - 1]) if r and got == wanted})
         else:
-            out.append({int(r) for r in rows if r})
+            out.append(set(map(int, filter(None, rows))))
     return out
 
 
