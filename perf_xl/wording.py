@@ -8,6 +8,7 @@ Pure functions on plain values (no I/O): every layer may use them.
 from __future__ import annotations
 
 import errno
+import functools
 import re
 import unicodedata
 import textwrap
@@ -158,11 +159,13 @@ def short_area_name(name: str) -> str:
 _APOSTROPHES = str.maketrans({c: "'" for c in "\u2019\u2018\u02bc\u0060\u00b4\u2032"})
 
 
+@functools.lru_cache(maxsize=8192)
 def as_read(text: str) -> str:
     """A name as a person reads it, for matching: case, typographic apostrophes (as Word and Outlook
     write them), runs of spaces and non-breaking spaces do not count. ``LINEA STRATEGICA SULL’AMBIENTE``
     and ``linea strategica sull'ambiente`` are one area; ``Settore  Sport`` and ``settore sport`` one
-    settore. The one rule for names matched across workbooks (areas, settori)."""
+    settore. The one rule for names matched across workbooks (areas, settori). Remembered: the same
+    sheet names, labels and areas are read again in every workbook of a run."""
     text = unicodedata.normalize("NFKC", str(text or "")).translate(_APOSTROPHES)
     return re.sub(r"'\s+", "'", " ".join(text.split())).casefold()
 

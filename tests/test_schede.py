@@ -223,6 +223,35 @@ def test_unreadable_scheda_and_dirigente_without_objectives_are_kept_untouched(t
     assert all(is_italian(line) for line in _codes(r.stdout))
 
 
+def test_a_scored_behaviour_the_settings_no_longer_list_keeps_the_scheda_as_it_is(tmp_path):
+    """A behaviour renamed in the settings after the evaluator scored it: its score is never dropped in
+    silence. The scheda is left as it is, with an error naming the row; once the evaluator writes the new
+    name in the scheda (in any case and spacing) the score moves to it."""
+    folder = _comune(tmp_path / "comune", True)
+    out = tmp_path / "schede"
+    assert run_cli(["schede", str(folder), "--out", str(out)], tmp_path).exit == 0
+    v = load_valutazione()
+    old_item, new_item = v.behaviours[1], "Problem solving, orientamento al risultato e all'innovazione"
+    rossi = next(p for p in scheda_files(out) if "rossi" in p.name)
+    row = cells_of(2, len(v.behaviours)).behaviour_rows[0] + 1  # the second behaviour
+    wf.edit(rossi, lambda wb: (wb[BEH].__setitem__(f"C{row}", 8), wb[BEH].__setitem__(f"D{row}", "Ottimo")))
+    custom = tmp_path / "impostazioni.toml"
+    custom.write_text(schema_file("settings.toml").read_text("utf-8").replace(f'"{old_item}"', f'"{new_item}"'), "utf-8")
+    before = hashlib.sha256(rossi.read_bytes()).hexdigest()
+
+    r = run_cli(["schede", str(folder), "--out", str(out), "--settings", str(custom)], tmp_path)
+    assert r.exit == 1
+    assert f"[errore] {rossi.name} {BEH} B{row}: La scheda ha un punteggio o una nota per il comportamento «{old_item}»" \
+        in " ".join(r.stdout.split())
+    assert hashlib.sha256(rossi.read_bytes()).hexdigest() == before  # the evaluator's 8 is still there
+    assert all(is_italian(line) for line in _codes(r.stdout))
+
+    wf.edit(rossi, lambda wb: wb[BEH].__setitem__(f"B{row}", "  " + new_item.upper()))
+    r = run_cli(["schede", str(folder), "--out", str(out), "--settings", str(custom)], tmp_path)
+    assert r.exit == 0, r.stdout
+    assert read_scheda(rossi).behaviours[new_item] == (8, "Ottimo")
+
+
 def test_component_weights_not_100_in_the_settings_and_in_a_scheda(tmp_path):
     folder = _comune(tmp_path / "comune", True)
     text = schema_file("settings.toml").read_text("utf-8")

@@ -75,9 +75,28 @@ def _group(c: RunResult) -> tuple[dict[str, tuple[str, list]], list[Finding]]:
     return groups, out
 
 
-def build_schede(c: RunResult, existing: dict[str, SchedaInputs], v: Valutazione) -> tuple[list[Scheda], list[Finding]]:
-    """One scheda per Responsabile of ``c``, with the inputs of its existing scheda where there is one."""
+def _orphan_behaviours(old: SchedaInputs, v: Valutazione) -> list[Finding]:
+    """The behaviours an existing scheda scored (or annotated) that the settings no longer list: their
+    scores would be dropped in silence, so the scheda is left as it is and each is a finding naming its row."""
+    listed = {as_read(item) for item in v.behaviours}
+    sheet = layout()["comportamenti"]["sheet"]
+    out = []
+    for item, (score, note) in old.behaviours.items():
+        if as_read(item) in listed or all(x in (None, "") for x in (score, note)):
+            continue
+        row = old.item_rows.get(item)
+        out.append(finding("comportamento-non-previsto", file=old.file, sheet=sheet, cell=f"B{row}" if row else "",
+                           row=row, value=item, item=item))
+    return out
+
+
+def build_schede(c: RunResult, existing: dict[str, SchedaInputs],
+                 v: Valutazione) -> tuple[list[Scheda], list[Finding], set[str]]:
+    """One scheda per Responsabile of ``c``, with the inputs of its existing scheda where there is one;
+    the findings; the Responsabili (as read) whose existing scheda is left as it is, because it scores a
+    behaviour the settings no longer list (a finding for each such behaviour)."""
     groups, out = _group(c)
+    held: set[str] = set()
     ente = ente_score([a.score for a in c.areas])
     labels = {comp.label: comp.key for comp in v.components}
     schede = []
@@ -91,15 +110,21 @@ def build_schede(c: RunResult, existing: dict[str, SchedaInputs], v: Valutazione
         behaviours = [(item, None, None) for item in v.behaviours]
         colloquio = {}
         if old:
+            orphans = _orphan_behaviours(old, v)
+            if orphans:
+                out += orphans
+                held.add(key)
+                continue
             for label, w in old.component_weights.items():
                 if label in labels:
                     weights[labels[label]] = w
-            behaviours = [(item, *old.behaviours.get(item, (None, None))) for item in v.behaviours]
+            typed = {as_read(item): given for item, given in old.behaviours.items()}  # as a person reads the name
+            behaviours = [(item, *typed.get(as_read(item), (None, None))) for item in v.behaviours]
             colloquio = dict(old.colloquio)
         schede.append(Scheda(name, c.year, c.comune, objectives, ente, weights, behaviours, colloquio,
                              file=old.file if old else ""))
     schede.sort(key=lambda s: as_read(s.responsabile))
-    return schede, out
+    return schede, out, held
 
 
 def evaluate(folder, out_dir, settings: Settings | None = None, v: Valutazione | None = None,
@@ -114,12 +139,14 @@ def evaluate(folder, out_dir, settings: Settings | None = None, v: Valutazione |
 def schede_of(c: RunResult, out_dir, v: Valutazione) -> SchedeResult:
     """The schede of the consolidation ``c``, with the inputs of those in ``out_dir``, and their checks."""
     existing, unreadable, out = read_existing(out_dir)
-    schede, more = build_schede(c, existing, v)
+    schede, more, held = build_schede(c, existing, v)
     r = SchedeResult(c, schede, findings=[*checks.settings_weights(v), *more, *out], kept=list(unreadable))
     have = {as_read(s.responsabile) for s in schede}
     unreadable_names = set(unreadable)
     for key, inputs in existing.items():
-        if key not in have:
+        if key in held:
+            r.kept.append(inputs.file)
+        elif key not in have:
             r.kept.append(inputs.file)
             r.findings.append(finding("dirigente-senza-obiettivi", file=inputs.file, name=inputs.responsabile,
                                       where=f"della scheda «{Path(inputs.file).name}»"))

@@ -15,6 +15,7 @@ new file atomically, so an input is never lost to a half-written file.
 from __future__ import annotations
 
 import datetime
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -287,6 +288,7 @@ class SchedaInputs:
     behaviours: dict  # item -> (score, note)
     colloquio: dict  # field key -> value
     file: str = ""
+    item_rows: dict = dataclasses.field(default_factory=dict)  # behaviour item -> its row on the Comportamenti sheet (1-based)
 
 
 def _text(x) -> str:
@@ -335,15 +337,16 @@ def read_scheda(path: str | Path) -> SchedaInputs:
     b_start = next((i for i, r in enumerate(beh) if first(r) == number_label), None)
     if b_start is None:
         raise SchedaUnreadable(f"nel foglio «{lay['comportamenti']['sheet']}» manca la tabella dei comportamenti")
-    behaviours = {}
-    for r in beh[b_start + 1:]:
+    behaviours, rows = {}, {}
+    for i, r in enumerate(beh[b_start + 1:], start=b_start + 2):
         if not r or not isinstance(r[0], (int, float)):
             break
         r = r + [None] * 4
         behaviours[_text(r[1])] = (r[2], r[3])
+        rows[_text(r[1])] = i
     labels = {fld["label"]: fld["key"] for fld in lay["colloquio"]["fields"]}
     colloquio = {labels[first(r)]: r[1] for r in coll if first(r) in labels and len(r) > 1 and r[1] not in (None, "")}
-    return SchedaInputs(name, weights, components, behaviours, colloquio, str(path))
+    return SchedaInputs(name, weights, components, behaviours, colloquio, str(path), rows)
 
 
 # --- the riepilogo -----------------------------------------------------------------------------------
