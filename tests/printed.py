@@ -41,3 +41,9 @@ def overlapping_words(pdf: Path, tolerance: float = 0.5) -> list[tuple[int, str,
 def text_of(pdf: Path) -> str:
     with pdfplumber.open(pdf) as doc:
         return "\n".join(p.extract_text() or "" for p in doc.pages)
+
+
+def text_of_page(pdf: Path, page: int = 1) -> str:
+    """The text of one page (1-based) as a reader sees it: a word wrapped in the middle is two pieces."""
+    with pdfplumber.open(pdf) as doc:
+        return doc.pages[page - 1].extract_text() or ""

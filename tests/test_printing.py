@@ -49,7 +49,7 @@ def test_relazione_workbook_prints_on_a4_and_shows_its_differences(tmp_path, req
     published score are coloured in the Sintesi, drawn beside their published score in the chart, and
     their sheet says so and links to the notes."""
     from libreoffice import print_to_pdf
-    from printed import overlapping_words, page_sizes, smallest_text, text_of
+    from printed import overlapping_words, page_sizes, smallest_text, text_of, text_of_page
 
     from perf_xl.app.consolidate import consolidate_folder
     from perf_xl.io.summary import write_summary_workbook
@@ -77,6 +77,10 @@ def test_relazione_workbook_prints_on_a4_and_shows_its_differences(tmp_path, req
     assert page_sizes(pdf) == {(595, 842)}
     # the published Allegato B's 14 columns on A4: about 7 pt; the PDF of `publish` is typeset at 8 pt or more
     assert smallest_text(pdf) >= 7.0
+    # the Sintesi's headers wrap between words, never inside one ("% Raggiungimento" is in the subtitle too)
+    sintesi_text = text_of_page(pdf, 1)
+    assert sintesi_text.count("Raggiungimento") == 2, sintesi_text
+    assert all(w in sintesi_text for w in ("Obiettivi", "Indicatori", "neutralizzati", "pubblicata", "Differenza"))
     assert overlapping_words(pdf) == []
     text = " ".join(text_of(pdf).split())
     assert "Pagina 1 di" in text and "Il dettaglio, obiettivo per obiettivo, è nel foglio «Note e anomalie»." in text

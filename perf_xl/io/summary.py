@@ -389,13 +389,16 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
                 "name": name,
                 "categories": [sheet, first, at["short_name"], last, at["short_name"]],
                 "values": [sheet, first, at[key], last, at[key]],
-                "data_labels": {"value": True, "num_format": "0.00"},
+                "data_labels": {"value": True, "num_format": "0.00", "font": {"size": CHART_FONT_SIZE}},
                 "fill": {"color": fill},
             })
         chart.set_title({"name": lay["subtitle"]})
-        chart.set_x_axis({"min": 0, "max": 100, "num_format": "0"})
-        chart.set_y_axis({"reverse": True})
-        chart.set_legend({"position": "bottom"})
+        # the body's size, not the charts' default 10 pt: the chart prints at the sheet's scale, and the
+        # Sintesi's columns are wide enough for their headers' words
+        font = {"size": CHART_FONT_SIZE}
+        chart.set_x_axis({"min": 0, "max": 100, "num_format": "0", "num_font": font})
+        chart.set_y_axis({"reverse": True, "num_font": font})
+        chart.set_legend({"position": "bottom", "font": font})
         chart.set_size({"width": 720, "height": 100 + 56 * len(c.areas)})
         ws.insert_chart(last + 3, 1, chart)
 
@@ -404,6 +407,7 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}".replace(".", ",") + "%"
 
 
+CHART_FONT_SIZE = 11  # the Sintesi chart's labels, as the cells' text
 AREA_HEADER_ROW = 3  # an area sheet: its name, its score, a note, then the table's header
 
 
