@@ -18,10 +18,12 @@ import openpyxl
 import pytest
 
 import workbook_factory as wf
+from conftest import SHIPPED_2022
 from cli_runner import is_italian, run_cli
 from libreoffice import recalculate_many
 from perf_xl.app.consolidate import consolidate_folder, shipped_workbooks
 from perf_xl.app.schede import evaluate
+from perf_xl.core.evaluation import NamedAt, person_key, responsabili
 from perf_xl.evaluation import (Band, Scheda, SchedaObjective, band, differentiation, final_score,
                                 load_valutazione, parse_valutazione)
 from perf_xl.io.open_data import write_open_data
@@ -221,6 +223,28 @@ def test_unreadable_scheda_and_dirigente_without_objectives_are_kept_untouched(t
     assert f"[errore] {broken.name}: La scheda di valutazione non si legge" in r.stdout
     assert f"[avviso] {gone.name}: Il dirigente «Neri Ugo» della scheda" in r.stdout
     assert all(is_italian(line) for line in _codes(r.stdout))
+
+
+def test_one_person_written_two_ways_and_a_joint_responsabile_are_said(tmp_path):
+    """2022 writes Di Girolamo Gabriella three ways: plain, «(ad interim)» in the middle, and beside
+    Ghilardi Lamberto. Each spelling still gets its own scheda (who is who is the comune's call), but
+    never in silence: an avviso names the cell of each other spelling and the one it resembles."""
+    r = run_cli(["schede", str(SHIPPED_2022), "--out", str(tmp_path / "schede")], tmp_path)
+    text = " ".join(r.stdout.split())
+    assert ("Indicatori D2: Il Responsabile «Di Girolamo (ad interim) Gabriella» sembra la stessa persona di "
+            "«Di Girolamo Gabriella» (2022_unita-direzionale-segretario-generale.xlsx, foglio Indicatori, cella D2)"
+            ) in text
+    assert "ha come Responsabile «Ghilardi Lamberto / Di Girolamo Gabriella (ad interim)», che nomina più persone" in text
+    assert all(is_italian(part) for part in text.split("[avviso]")[1:])
+
+
+def test_person_key_and_the_spellings_rule():
+    assert person_key("Di Girolamo (ad interim) Gabriella") == person_key("gabriella  DI GIROLAMO")
+    assert person_key("Rossi Anna") != person_key("Rossi Anita")
+    at = lambda name, cell: NamedAt(name, "s.xlsx", "Indicatori", cell, "OB1")  # noqa: E731
+    found = responsabili([at("Rossi Anna", "D2"), at("Bianchi Luca", "D5"), at("Anna Rossi (f.f.)", "D9"),
+                          at("Rossi Anna; Verdi Carla", "D12"), at("Rossi Anita", "D14")])
+    assert [(f.code, f.cell) for f in found] == [("responsabile-in-piu-forme", "D9"), ("responsabile-congiunto", "D12")]
 
 
 def test_a_scored_behaviour_the_settings_no_longer_list_keeps_the_scheda_as_it_is(tmp_path):

@@ -61,18 +61,22 @@ def _group(c: RunResult) -> tuple[dict[str, tuple[str, list]], list[Finding]]:
     groups: dict[str, tuple[str, list]] = {}
     out = []
     schema = load_schema()
+    spellings = []  # each spelling of a Responsabile where it is first written, for checks.responsabili
     for a in c.areas:
         for o in a.objectives:
             name = " ".join(str(o.responsabile or "").split())
+            row = o.indicators[0].row if o.indicators else None
+            file = row.file if row else ""
+            cell = schema.indicators.cell("responsabile", row.row) if row and row.row else ""
             if not name:
-                row = o.indicators[0].row if o.indicators else None
-                out.append(finding("obiettivo-senza-responsabile", file=row.file if row else "",
-                                   sheet=schema.indicators.name,
-                                   cell=schema.indicators.cell("responsabile", row.row) if row and row.row else "",
-                                   objective_code=o.code, objective=o.name))
+                out.append(finding("obiettivo-senza-responsabile", file=file, sheet=schema.indicators.name,
+                                   cell=cell, objective_code=o.code, objective=o.name))
                 continue
-            groups.setdefault(as_read(name), (name, []))[1].append((a, o))
-    return groups, out
+            key = as_read(name)
+            if key not in groups:
+                spellings.append(checks.NamedAt(name, file, schema.indicators.name, cell, o.code))
+            groups.setdefault(key, (name, []))[1].append((a, o))
+    return groups, out + checks.responsabili(spellings)
 
 
 def _orphan_behaviours(old: SchedaInputs, v: Valutazione) -> list[Finding]:

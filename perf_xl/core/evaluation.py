@@ -1,14 +1,19 @@
 """The checks of the dirigenti's schede (pure rules, no I/O): component weights that do not sum to
-100, and the payment-times rule of DL 13/2023 art. 4-bis. Each finding names the file and the cells;
+100, the payment-times rule of DL 13/2023 art. 4-bis, and Responsabili written in several ways or
+naming several people. Each finding names the file and the cells;
 the cells' places are given by the caller (the scheda's layout is io's business).
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from typing import NamedTuple
+
 from ..evaluation import COMPONENTS, Scheda, Valutazione, _num
 from ..findings import finding
 from ..model import Finding
-from ..wording import number, percent
+from ..wording import as_read, number, percent
 
 
 def settings_weights(v: Valutazione) -> list[Finding]:
@@ -51,4 +56,46 @@ def payment_times(schede: list[tuple[Scheda, str, str]], v: Valutazione, folder:
             codes = ", ".join(o.code for o in s.objectives if o.payment)
             out.append(finding("tempi-pagamento-peso", file=s.file, sheet=sheet, cell=cells, name=s.responsabile,
                                codes=codes, share=percent(share), minimum=minimum))
+    return out
+
+
+# --- the names in the Responsabile column -------------------------------------------------------------
+
+_REMARK = re.compile(r"\([^)]*\)")  # «(ad interim)», «(f.f.)»: a remark on the role, not the person
+_JOINT = re.compile(r"\s*[/;&]\s*")  # «Ghilardi Lamberto / Di Girolamo Gabriella»: two people
+
+
+class NamedAt(NamedTuple):
+    """A spelling of a Responsabile and where it is first written (an objective's Responsabile cell)."""
+
+    name: str
+    file: str
+    sheet: str
+    cell: str
+    objective_code: str
+
+
+def person_key(name: str) -> tuple[str, ...]:
+    """Who a Responsabile names, as a person tells it: remarks in brackets, case, spacing and the order
+    of the words do not count (``Di Girolamo (ad interim) Gabriella`` = ``Gabriella Di Girolamo``)."""
+    return tuple(sorted(as_read(_REMARK.sub(" ", name)).split()))
+
+
+def responsabili(spellings: list[NamedAt]) -> list[Finding]:
+    """The spellings of the Responsabile column that are one person written in different ways (each
+    spelling gets its own scheda: an avviso on every spelling but the first) and those that name more
+    than one person (their objectives go to one scheda under the joint name)."""
+    out = []
+    first: dict[tuple[str, ...], NamedAt] = {}
+    for s in spellings:
+        where = dict(file=s.file, sheet=s.sheet, cell=s.cell, value=s.name)
+        if len([p for p in _JOINT.split(s.name) if p.strip()]) > 1:
+            out.append(finding("responsabile-congiunto", objective_code=s.objective_code, name=s.name, **where))
+            continue
+        key = person_key(s.name)
+        seen = first.setdefault(key, s)
+        if seen is not s and key:
+            out.append(finding("responsabile-in-piu-forme", name=s.name, other=seen.name,
+                               other_where=f"{Path(seen.file).name}, foglio {seen.sheet}, cella {seen.cell}",
+                               **where))
     return out
