@@ -22,7 +22,7 @@ from .io.outputs import OutputRefused, Snapshot, check_outputs, no_workbooks_mes
 from .numbers import format_italian
 from .schema import load_schema
 from .settings import SettingsError, load_settings
-from .wording import count, number, os_reason, short_area_name, shorten, wrap
+from .wording import count, os_reason, shorten, wrap
 
 click_it.install()  # click's own messages (usage errors, bad values) in Italian, before the commands are built
 
@@ -336,7 +336,7 @@ def consolidate_cmd(folder, out_file, json_file, csv_file, detail, no_validate, 
     except AlreadyRunning as exc:
         raise CommandError(f"Un altro consolidamento sta scrivendo «{out}» in questo momento: riprovare più tardi. "
                            "Non è stato scritto nulla.") from exc
-    _print_consolidation(c, comparison)
+    _print_consolidation(c, comparison, monitoring)
     if monitoring is not None:
         _print_monitoring(c, monitoring)
     echo(f"Monitoraggio scritto in {out.resolve()}" if monitoring is not None
@@ -366,14 +366,10 @@ def _period(periodo, settings):
 
 
 def _print_monitoring(c, m) -> None:
-    """The monitoring's own lines: the projected area scores and the corrective actions."""
-    projected = {a.name: a for a in m.projected}
-    echo(f"Monitoraggio al {m.label}: proiezione a fine anno (impostazione «{m.projection}»)")
-    for a in c.areas:
-        p = projected.get(a.name)
-        at = "—" if a.score is None else f"{number(a.score, 2)}%"
-        end = "—" if p is None or p.score is None else f"{number(p.score, 2)}%"
-        echo(f"  {short_area_name(a.name)}: {at} al {m.label}, {end} a fine anno")
+    """The monitoring's own lines (the areas' table has the scores at the date and projected): how the
+    projection was made, and the corrective actions."""
+    echo(f"Monitoraggio al {m.label}: la colonna «Fine anno» è la proiezione a fine anno "
+         f"(impostazione «{m.projection}»).")
     missing = sum(1 for x in c.actions if not x.actions)
     echo(f"{count(len(c.actions), 'indicatore rosso o giallo', 'indicatori rossi o gialli')}, "
          f"{count(missing, 'senza azioni correttive', 'senza azioni correttive')}.")
@@ -388,23 +384,29 @@ def _write_manifest(path, c, outputs, settings, settings_path, extra_inputs=()) 
     write_run_manifest(path, command, [*c.files, *extra_inputs], outputs, settings, settings_path)
 
 
-def _print_consolidation(c, comparison=None) -> None:
+def _print_consolidation(c, comparison=None, monitoring=None) -> None:
     """What a consolidation found, on the console: counts, the areas' table with the explanations,
     the warnings of an incomplete run, the comparison with a previous year (when asked) and the
-    findings (``consolidate`` and ``publish``)."""
+    findings (``consolidate`` and ``publish``). A monitoring report's table has the scores at the
+    date and projected to the year end, where the Relazione's has the computed and published ones."""
     from .io.summary import sintesi_row
 
     left_out = f" ({count(len(c.excluded), 'copia non conteggiata', 'copie non conteggiate')})" if c.excluded else ""
     echo(f"{count(len(c.files), 'cartella di lavoro', 'cartelle di lavoro')}{left_out}, "
          f"{count(c.objective_count, 'obiettivo', 'obiettivi')}, {count(c.indicator_count, 'indicatore', 'indicatori')}")
-    echo(f"{'N.':>3}  {'Area':<32} {'Ob.':>4} {'Ind.':>5} {'Calcolato':>10} {'Pubblicato':>11}  Barometro")
+    if monitoring is None:
+        heads, second = ("Calcolato", "Pubblicato"), {a.name: a.published for a in c.areas}
+    else:
+        heads, second = (f"Al {monitoring.date:%d/%m}", "Fine anno"), {a.name: a.score for a in monitoring.projected}
+    echo(f"{'N.':>3}  {'Area':<32} {'Ob.':>4} {'Ind.':>5} {heads[0]:>10} {heads[1]:>11}  Barometro")
     flags = {"da verificare": "  da verificare", "NON riprodotto": "  ≠ pubblicato"}
     for a in c.areas:
         row = sintesi_row(a)  # the Sintesi's row: the same values on the console
         score = "—" if row["score"] is None else format_italian(row["score"])
-        pub = "—" if row["published"] is None else format_italian(row["published"])
+        other = second.get(a.name)
+        other = "—" if other is None else format_italian(round(other, 2))
         echo(f"{row['number']:>3}  {shorten(row['short_name'], 32):<32} {row['objectives']:>4} {row['indicators']:>5} "
-             f"{score:>10} {pub:>11}  {row['traffic_light'] or '—'}{flags.get(row['check'], '')}")
+             f"{score:>10} {other:>11}  {row['traffic_light'] or '—'}{flags.get(row['check'], '')}")
         for line in (*a.to_verify, *a.explanation):
             echo(wrap(line, width=110, first_indent="       - ", indent="         "))
     for line in consolidation_warnings(c):
@@ -599,8 +601,10 @@ def consolidation_warnings(c) -> list[str]:
     lines = []
     if c.files and c.not_used:
         n = count(len(c.not_used), "cartella di lavoro non usata", "cartelle di lavoro non usate")
-        lines.append(f"Relazione incompleta: {n} (non si legge il file o il suo foglio "
-                     f"{load_schema().indicators.name}):")
+        # why is each one's finding (an unreadable file or sheet; in a monitoring report, perhaps only
+        # the checkpoint's columns missing), as in the Sintesi's notice
+        why = "il motivo è nella sua segnalazione" if len(c.not_used) == 1 else "il motivo di ciascuna è nelle segnalazioni"
+        lines.append(f"Relazione incompleta: {n} ({why}):")
         lines.extend(f"  {Path(f).name}" for f in c.not_used)
     if c.excluded:
         lines.append(f"Non conteggiate perché copie di un'altra cartella di lavoro: "

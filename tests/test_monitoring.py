@@ -240,6 +240,25 @@ def test_monitoring_run_at_30_06_with_projection_and_missing_actions(folder, tmp
     assert "Rinforzo dello sportello" in texts
 
 
+def test_at_a_checkpoint_the_published_year_end_score_is_not_compared(folder, tmp_path):
+    """The Aree sheet's published score is the year end's: a monitoring report at 30/06 never calls an
+    area «NON riprodotto». Its console, CSV and JSON show the score at the date and the projection."""
+    areas = load_schema().areas
+    for name in ("prova.xlsx", "due.xlsx", "senza.xlsx"):  # the area's score published the year before, 98,50
+        wf.edit(folder / name, lambda wb: wb[areas.name].__setitem__(areas.cell("published_score", 2), 98.5))
+    out, js, csv = tmp_path / "m.xlsx", tmp_path / "m.json", tmp_path / "m.csv"
+    r = CliRunner().invoke(main, ["consolidate", str(folder), "--periodo", "2024-06-30", "--out", str(out),
+                                  "--json", str(js), "--csv", str(csv)])
+    assert "Al 30/06   Fine anno" in r.output and "pubblicat" not in r.output.lower(), r.output
+    assert "Prova" in r.output and "98,50" not in r.output
+    header = csv.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "Proiezione a fine anno" in header and "pubblicata" not in header
+    d = json.loads(js.read_text(encoding="utf-8"))
+    assert [(a["published"], a["reproduces"], a["explanation"]) for a in d["areas"]] == [(None, None, [])]
+    assert d["monitoring"]["areas"][0]["projected_score"] is not None
+    assert "non riproduce" not in " ".join(str(c.value) for c in openpyxl.load_workbook(out)["Prova"]["A"][:4])
+
+
 def test_periodo_outside_the_settings_is_refused_naming_the_allowed_dates(folder, tmp_path):
     r = CliRunner().invoke(main, ["consolidate", str(folder), "--periodo", "2024-05-31", "--out",
                                   str(tmp_path / "m.xlsx")])

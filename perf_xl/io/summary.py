@@ -162,7 +162,7 @@ def write_summary_outputs(c: RunResult, out: str | Path, json_path: str | Path |
     if json_path:
         written.append(write_summary_json(json_path, c, comparison, monitoring))
     if csv_path:
-        written.append(write_summary_csv(csv_path, c))
+        written.append(write_summary_csv(csv_path, c, monitoring))
     return written
 
 
@@ -330,11 +330,16 @@ def sintesi_notice(c: RunResult) -> list[str]:
     return lines
 
 
-def write_summary_csv(path: str | Path, c: RunResult) -> Path:
-    """The area scores (the Sintesi's table), one row per area, for the office's own sheets."""
-    cols = load_summary_layout()["sintesi"]["columns"]
-    return write_csv(path, [col["label"] for col in cols],
-                     ([column_value(row, col) for col in cols] for row in map(sintesi_row, c.areas)))
+def write_summary_csv(path: str | Path, c: RunResult, monitoring: Monitoring | None = None) -> Path:
+    """The area scores (the Sintesi's table), one row per area, for the office's own sheets; with
+    ``monitoring`` the monitoring report's Sintesi (the scores at the date, then the projection)."""
+    layout = load_summary_layout()
+    cols, more = layout["sintesi"]["columns"], {}
+    if monitoring is not None:
+        cols = monitoring_out.sintesi_layout(layout["sintesi"], layout["monitoraggio"], monitoring)["columns"]
+        more = monitoring_out.sintesi_values(c, monitoring)
+    rows = ({**sintesi_row(a), **more.get(a.name, {})} for a in c.areas)
+    return write_csv(path, [col["label"] for col in cols], ([column_value(row, col) for col in cols] for row in rows))
 
 
 def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: dict, notes: str,
