@@ -97,6 +97,37 @@ def test_through_the_config_sheet_it_writes_the_same_summary_as_the_cli(control,
         assert [[c.value for c in r] for r in a[name].iter_rows()] == [[c.value for c in r] for r in b[name].iter_rows()]
 
 
+def test_the_config_compares_with_a_previous_year_and_writes_a_manifest_that_verifies(control, tmp_path):
+    """«Confronta con» and «File manifest» do what --confronta and --manifest do: the Relazione gets its
+    Confronto sheet, and the manifest lists every workbook read, the previous JSON and the outputs,
+    and `perf-xl verifica` finds every file as written."""
+    path, share = control
+    previous = tmp_path / "relazione 2021.json"
+    r = CliRunner().invoke(main, ["consolidate", str(share), "--out", str(tmp_path / "2021.xlsx"), "--json", str(previous)])
+    assert r.exit_code == 0, r.output
+    data = json.loads(previous.read_text(encoding="utf-8"))
+    data["year"] = 2021
+    previous.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    labels = {label: key for key, label, _ in CONFIG_FIELDS}
+    for row in wb["Config"].iter_rows(min_row=2):
+        key = labels.get(row[0].value)
+        if key == "confronta":
+            row[1].value = str(previous)
+        elif key == "manifest":
+            row[1].value = "manifest 2022.json"
+    wb.save(path)
+    outcome = run_from_workbook(path)
+    assert [p.name for p in outcome.outputs] == ["Relazione 2022.xlsx", "relazione 2022.json", "manifest 2022.json"]
+    assert "Confronto" in openpyxl.load_workbook(path.parent / "Relazione 2022.xlsx").sheetnames
+    manifest = json.loads((path.parent / "manifest 2022.json").read_text(encoding="utf-8"))
+    names = {Path(f["path"]).name for f in manifest["files"]}
+    assert {"relazione 2021.json", "Relazione 2022.xlsx", "relazione 2022.json"} <= names
+    assert len([n for n in names if n.startswith("2022_")]) == len(list(share.glob("2022_*.xlsx")))
+    v = CliRunner().invoke(main, ["verifica", str(path.parent / "manifest 2022.json")])
+    assert v.exit_code == 0, v.output
+
+
 class _Range:
     def __init__(self, sheet, address):
         self.sheet, self.address = sheet, address

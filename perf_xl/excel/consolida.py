@@ -15,7 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..app.consolidate import consolidate_folder
+from ..app.consolidate import NotComparable, compare_years, consolidate_folder, read_previous
+from ..app.provenance import write_run_manifest
 from ..app.monitoring import MonitoringError, PeriodError, monitor_folder, parse_period
 from ..app.failures import os_error_message
 from ..model import RunResult
@@ -46,6 +47,10 @@ CONFIG_FIELDS = (
     ("settings", "File impostazioni", "Facoltativo: impostazioni del Comune (TOML); vuoto = quelle predefinite."),
     ("periodo", "Periodo", "Facoltativo: la data di un monitoraggio (per esempio 2023-06-30, una delle date delle "
                            "impostazioni) per il rapporto di monitoraggio a quella data; vuoto = fine anno (la Relazione)."),
+    ("confronta", "Confronta con", "Facoltativo: il JSON di un anno precedente (scritto da perf-xl consolidate --json): "
+                                   "la Relazione ha in più il foglio Confronto."),
+    ("manifest", "File manifest", "Facoltativo: l'elenco dei file letti e scritti con le loro impronte SHA-256, per "
+                                  "l'OIV (da verificare con perf-xl verifica)."),
 )
 
 
@@ -64,6 +69,18 @@ def _period(periodo: str, settings):
     return None if period.year_end else period
 
 
+def _previous(path: Path | None, typed: str) -> dict | None:
+    """The Config's «Confronta con»: a previous year's JSON, read; None when blank."""
+    if path is None:
+        return None
+    if not path.is_file():
+        raise ConfigError(f"Nel foglio Config, Confronta con: il file «{typed}» non esiste.")
+    try:
+        return read_previous(path)
+    except NotComparable as exc:
+        raise ConfigError(f"Nel foglio Config, Confronta con: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class ConsolidaConfig:
     folder: str
@@ -72,6 +89,8 @@ class ConsolidaConfig:
     json: str = ""
     settings: str = ""
     periodo: str = ""  # a monitoring checkpoint (AAAA-MM-GG); "" = the year end (the Relazione)
+    confronta: str = ""  # a previous year's JSON: the Relazione gets its Confronto sheet (as --confronta)
+    manifest: str = ""  # the run's manifest (as --manifest)
 
 
 def parse_config(pairs) -> ConsolidaConfig:
@@ -98,8 +117,9 @@ def parse_config(pairs) -> ConsolidaConfig:
         periodo.isoformat() if isinstance(periodo, _dt.date) else str(periodo or "").strip())
     default = f"Monitoraggio_{periodo}.xlsx" if periodo else f"Relazione_{year or 'performance'}.xlsx"
     output = str(values.get("output") or "").strip() or default
-    return ConsolidaConfig(folder=folder, year=year, output=output, json=str(values.get("json") or "").strip(),
-                           settings=str(values.get("settings") or "").strip(), periodo=periodo)
+    text = lambda key: str(values.get(key) or "").strip()  # noqa: E731
+    return ConsolidaConfig(folder=folder, year=year, output=output, json=text("json"), settings=text("settings"),
+                           periodo=periodo, confronta=text("confronta"), manifest=text("manifest"))
 
 
 def _resolve(p: str, base: Path, root: Path | None = None) -> Path:
@@ -141,6 +161,8 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path, root: str | Pat
     empty = no_workbooks_message(folder)
     if empty:
         raise ConfigError(empty)
+    previous_json = _resolve(config.confronta, base, root) if config.confronta else None
+    previous = _previous(previous_json, config.confronta)
     period, monitoring = _period(config.periodo, settings), None
     if period is not None:  # the monitoring report of a checkpoint: the same run as --periodo
         try:
@@ -152,19 +174,30 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path, root: str | Pat
     refusal = c.nothing_usable_message()
     if refusal:
         raise ConfigError(refusal)
+    try:
+        comparison = compare_years(c, previous, previous_json) if previous is not None else None
+    except NotComparable as exc:
+        raise ConfigError(f"Nel foglio Config, Confronta con: {exc}") from exc
     out = _resolve(config.output, base, root)
     json_out = _resolve(config.json, base, root) if config.json else None
-    try:  # the button never writes onto a settore workbook, nor the JSON onto the Relazione
+    manifest = _resolve(config.manifest, base, root) if config.manifest else None
+    inputs = [*c.files, *([previous_json] if previous_json else [])]
+    try:  # the button never writes onto a settore workbook or the previous year's JSON, nor one output onto another
         check_outputs([("Relazione", out, (".xlsx",), "una cartella di lavoro Excel"),
-                       ("JSON", json_out, (".json",), "un file JSON")],
-                      inputs=c.files)
+                       ("JSON", json_out, (".json",), "un file JSON"),
+                       ("manifest", manifest, (".json",), "un file JSON")],
+                      inputs=inputs)
     except OutputRefused as exc:
         raise ConfigError(str(exc)) from exc
+    settings_file = _resolve(config.settings, base, root) if config.settings else None
     try:
         with output_lock(out):
-            c.outputs.append(write_summary_workbook(out, c, settings, monitoring=monitoring))
+            c.outputs.append(write_summary_workbook(out, c, settings, comparison=comparison, monitoring=monitoring))
             if json_out is not None:
-                c.outputs.append(write_summary_json(json_out, c, monitoring=monitoring))
+                c.outputs.append(write_summary_json(json_out, c, comparison, monitoring=monitoring))
+            if manifest is not None:  # last, once every output exists
+                c.outputs.append(write_run_manifest(manifest, ["Consolida", str(base)], inputs, list(c.outputs),
+                                                    settings, settings_file))
     except AlreadyRunning as exc:
         raise ConfigError(f"Un altro consolidamento sta scrivendo «{out}»: riprovare tra poco.") from exc
     return c

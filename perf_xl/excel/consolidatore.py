@@ -58,7 +58,8 @@ PRINT_TITLE = "Consolidatore perf_xl"  # the footer of its printed pages
 
 
 def make_consolidatore(out: str | Path, folder: str = "", year: int | None = None, output: str = "",
-                       json_path: str = "", settings_path: str = "", periodo: str = "") -> list[Path]:
+                       json_path: str = "", settings_path: str = "", periodo: str = "", confronta: str = "",
+                       manifest: str = "") -> list[Path]:
     """Write ``out`` (.xlsm) and ``<stem>.py`` beside it; return both paths."""
     out = Path(out)
     if out.suffix.lower() != ".xlsm":
@@ -70,7 +71,8 @@ def make_consolidatore(out: str | Path, folder: str = "", year: int | None = Non
                          "cifra), perché il pulsante lo importa. Per esempio «Consolidatore.xlsm». Non è stato "
                          "scritto nulla.")
     values = {"folder": folder, "year": year, "output": output or f"Relazione_{year or 'performance'}.xlsx",
-              "json": json_path, "settings": settings_path, "periodo": periodo}
+              "json": json_path, "settings": settings_path, "periodo": periodo, "confronta": confronta,
+              "manifest": manifest}
     with atomic_path(out) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         book.set_vba_name("ThisWorkbook")
