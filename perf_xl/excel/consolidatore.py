@@ -124,13 +124,17 @@ def make_consolidatore(out: str | Path, folder: str = "", year: int | None = Non
         for j, col in enumerate(cols):
             cfg.set_column(j, j, col["width"])
         cfg.write_row(0, 0, [col["label"] for col in cols], head)
+        # label and value at the top of their row, beside the first line of the explanation
+        label_top = book.add_format({"bold": True, "valign": "top"})
+        value_top = book.add_format({"valign": "top", "align": "left"})
         for i, (key, label, help_text) in enumerate(CONFIG_FIELDS, start=1):
-            cfg.write_string(i, at["label"], label, bold)
+            cfg.write_string(i, at["label"], label, label_top)
+            cfg.set_row(i, None, value_top)  # what the user types in the row lands at the top too
             v = values[key]
             if isinstance(v, int):
-                cfg.write_number(i, at["value"], v)
+                cfg.write_number(i, at["value"], v, value_top)
             elif v:
-                cfg.write_string(i, at["value"], str(v))
+                cfg.write_string(i, at["value"], str(v), value_top)
             cfg.write_string(i, at["help"], help_text, note)
             fit_row(cfg, i, [(help_text, cols[at["help"]]["width"]), (str(v or ""), cols[at["value"]]["width"])])
         set_page(cfg, title=PRINT_TITLE, landscape=True, header_row=0)
