@@ -21,7 +21,7 @@ from perf_xl import scoring, udf
 from perf_xl.app.nightly import run_nightly
 from perf_xl.cli import main
 from perf_xl.core.monitoring import Period, PeriodError, parse_period, project, projection_of, rows_at
-from perf_xl.excel.consolida import parse_config, run_consolida
+from perf_xl.excel.consolida import parse_config, press, run_consolida
 from perf_xl.io.reader import read_settore_workbook
 from perf_xl.schema import load_schema
 from perf_xl.settings import Settings, SettingsError, parse_settings
@@ -284,6 +284,11 @@ def test_the_button_with_a_periodo_writes_the_monitoring_report(folder, tmp_path
     assert c.actions and (tmp_path / "Monitoraggio_2024-06-30.xlsx").exists()
     book = openpyxl.load_workbook(tmp_path / "Monitoraggio_2024-06-30.xlsx")
     assert "Azioni correttive" in book.sheetnames
+    # the table on the Consolida sheet: the scores at the date and projected, not the year end's published one
+    header, first = press(pairs, tmp_path).rows[:2]
+    assert "% Raggiungimento al 30/06/2024" in header and "Proiezione a fine anno" in header
+    assert not any("pubblicat" in str(h) for h in header)
+    assert first[header.index("Proiezione a fine anno")] == 65.61
 
 
 def test_year_end_consolidation_ignores_the_checkpoints(folder, tmp_path):

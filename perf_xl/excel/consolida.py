@@ -19,7 +19,8 @@ from ..app.consolidate import NotComparable, compare_years, consolidate_folder, 
 from ..app.provenance import write_run_manifest
 from ..app.monitoring import MonitoringError, PeriodError, monitor_folder, parse_period
 from ..app.failures import os_error_message
-from ..model import RunResult
+from ..model import Monitoring, RunResult
+from ..io import monitoring_out
 from ..io.lock import AlreadyRunning, output_lock
 from ..io.outputs import OutputRefused, check_outputs, no_workbooks_message
 from ..io.summary import (column_value, load_summary_layout, sintesi_notice, sintesi_row, write_summary_json,
@@ -147,6 +148,12 @@ def _links_out(folder: Path, root: Path) -> list[str]:
 def run_consolida(config: ConsolidaConfig, base_dir: str | Path, root: str | Path | None = None) -> RunResult:
     """Consolidate as ``perf-xl consolidate`` does, with paths relative to the control workbook
     (``base_dir``). With ``root`` (xlwings Server) every path of the Config must stay inside it."""
+    return _consolida(config, base_dir, root)[0]
+
+
+def _consolida(config: ConsolidaConfig, base_dir: str | Path,
+               root: str | Path | None = None) -> tuple[RunResult, Monitoring | None]:
+    """:func:`run_consolida`, and the monitoring facts when the Config asks for a checkpoint."""
     base = Path(base_dir)
     root = Path(root) if root is not None else None
     settings = load_settings(_resolve(config.settings, base, root) if config.settings else None)
@@ -200,7 +207,7 @@ def run_consolida(config: ConsolidaConfig, base_dir: str | Path, root: str | Pat
                                                     settings, settings_file))
     except AlreadyRunning as exc:
         raise ConfigError(f"Un altro consolidamento sta scrivendo «{out}»: riprovare tra poco.") from exc
-    return c
+    return c, monitoring
 
 
 @dataclass(frozen=True)
@@ -220,8 +227,8 @@ def press(pairs, base_dir: str | Path, root: str | Path | None = None) -> Outcom
     """One press of Consolida, on the Config sheet's (label, value) rows: never raises, so that what
     the user sees is always an Italian sentence in the sheet, never a traceback."""
     try:
-        c = run_consolida(parse_config(pairs), base_dir, root)
-        rows = result_rows(c)
+        c, monitoring = _consolida(parse_config(pairs), base_dir, root)
+        rows = result_rows(c, monitoring)
     except ConfigError as exc:
         return Outcome(f"{ERROR_PREFIX} {exc}")
     except OSError as exc:  # an output open in Excel, a full disk, a share that went away
@@ -237,12 +244,18 @@ def press(pairs, base_dir: str | Path, root: str | Path | None = None) -> Outcom
                    "le righe sotto la tabella delle aree dicono perché.", rows)
 
 
-def result_rows(c: RunResult) -> list[list]:
-    """The table that lands on the Consolida sheet: the areas (the Sintesi's rows), the outputs, the findings."""
-    cols = load_summary_layout()["consolida"]["columns"]
+def result_rows(c: RunResult, monitoring: Monitoring | None = None) -> list[list]:
+    """The table that lands on the Consolida sheet: the areas (the Sintesi's rows), the outputs, the findings.
+    At a monitoring checkpoint the areas' columns are the score at the date and the projection to the
+    year end, not the published score (the year end's, nothing to compare at a checkpoint)."""
+    lay = load_summary_layout()["consolida"]
+    cols, more = lay["columns"], {}
+    if monitoring is not None:
+        cols = [{**col, "label": col["label"].format(data=monitoring.label)} for col in lay["monitoring_columns"]]
+        more = monitoring_out.sintesi_values(c, monitoring)
     rows: list[list] = [[col["label"] for col in cols]]
     for a in c.areas:
-        values = sintesi_row(a)
+        values = {**sintesi_row(a), **more.get(a.name, {})}
         rows.append([column_value(values, col) for col in cols])
     rows.append([])
     for line in sintesi_notice(c):  # Relazione incompleta, areas to verify: as on the Sintesi
