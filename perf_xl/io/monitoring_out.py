@@ -30,7 +30,8 @@ def sintesi_layout(sintesi: dict, lay: dict, m: Monitoring) -> dict:
     keys = lay["sintesi_keys"]
     cols = [c for c in sintesi["columns"] if c["key"] in keys] + _labels(lay["sintesi_columns"], m.label)
     return {**sintesi, "columns": cols, "full_title": title(m, lay), "subtitle": lay["subtitle"].format(data=m.label),
-            "chart_second": "projected_score", "chart_published": lay["chart_projected"]}
+            "chart_second": "projected_score", "chart_published": lay["chart_projected"],
+            "chart_computed": lay["chart_at"].format(data=m.label)}
 
 
 def _by_name(areas) -> dict[str, AreaResult]:

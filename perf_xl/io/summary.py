@@ -404,7 +404,7 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
         chart.set_x_axis({"min": 0, "max": 100, "num_format": "0", "num_font": font})
         chart.set_y_axis({"reverse": True, "num_font": font})
         chart.set_legend({"position": "bottom", "font": font})
-        chart.set_size({"width": 720, "height": 100 + 56 * len(c.areas)})
+        chart.set_size({"width": 720, "height": 100 + 56 * max(3, len(c.areas))})  # room for the labels of one area too
         ws.insert_chart(last + 3, 1, chart)
 
 
