@@ -34,7 +34,7 @@ def _normal(formula: str) -> str:
 
 
 _SENTINEL_ROW = 1048577  # one past Excel's last row: never part of a real formula
-_SENTINEL_LAST = 1048578  # a range's last row, in the shape of a formula scanned for (see rows_with_template)
+_SENTINEL_LAST = 1048578  # a range's last row, in the shape of a formula scanned for (see rows_with_runs)
 
 
 def _row_templates(rules: dict, letters: dict[str, str], settings: Settings, computed, first: int, last: int):

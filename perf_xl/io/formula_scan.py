@@ -2,9 +2,9 @@
 
 python-calamine gives cached values but neither formula text nor error values (an
 error cell reads as empty); openpyxl gives formulas at many times the cost. Here:
-:func:`rows_with_template` finds, in one regular-expression pass over the XML bytes,
-the rows of a column whose formula is exactly the template's for that row (compared
-as stored, see :func:`as_stored`); :class:`CellCursor` looks up the few remaining cells
+:func:`rows_with_runs` finds, in one regular-expression pass over the XML bytes,
+the rows of each run of formula columns whose formulas are exactly the template's for that
+row (compared as stored, see :func:`as_stored`); :class:`CellCursor` looks up the few remaining cells
 in reading order and :meth:`RawCell.content` tells what they hold (a typed value, a
 cached error such as ``#DIV/0!``). The byte scans know the layout OOXML writers produce
 (``<c r="P12" …><f>…</f><v>…</v></c>``); a sheet in any other valid layout (a namespace prefix
@@ -158,20 +158,6 @@ def as_stored(formula: str) -> bytes:
 _ATTRS_NO_ERROR = rb'(?:\s+(?!t="e")[\w:]+="[^"]*")*\s*'
 
 
-def rows_with_template(data: bytes, letter: str, stored: bytes, placeholder: bytes,
-                       last: tuple[bytes, int] | None = None) -> set[int]:
-    """Rows whose cell in column ``letter`` holds exactly ``stored`` (a formula as stored, see
-    :func:`as_stored`) with ``placeholder`` standing for the cell's own row, and no cached error.
-    ``last`` = (its placeholder in ``stored``, the row it must be): a range's last row, which
-    differs from workbook to workbook while the formula's shape does not.
-
-    One regular-expression pass in C per column, the row tied to the cell's address by a
-    back-reference: the common case (every formula intact) costs no Python per cell, and the
-    pattern is compiled once per formula shape, not once per workbook.
-    """
-    return rows_with_run(data, [(letter, stored)], placeholder, last)  # a run of one column
-
-
 @functools.lru_cache(maxsize=256)
 def _runs_pattern(runs: tuple[tuple[tuple[str, bytes], ...], ...], placeholder: bytes, last: bytes) -> re.Pattern:
     """One pattern for every run of columns, a branch per run: the cells of one row in adjacent columns,
@@ -206,11 +192,16 @@ def _runs_pattern(runs: tuple[tuple[tuple[str, bytes], ...], ...], placeholder: 
 
 def rows_with_runs(data: bytes, runs: list[list[tuple[str, bytes]]], placeholder: bytes,
                    last: tuple[bytes, int] | None = None) -> list[set[int]]:
-    """For each run of adjacent columns (``(letter, formula as stored)`` in column order), the rows whose
-    cells all hold exactly their formula, as :func:`rows_with_template` finds them for one column; one
-    pass over the XML for all the runs (each pass costs as much as the scan of the whole sheet). A row
-    missing here may still be right (a writer that stores something between the cells): the caller looks
-    at its columns one by one."""
+    """For each run of adjacent columns (``(letter, formula as stored)`` in column order, see
+    :func:`as_stored`), the rows whose cells all hold exactly their formula, with ``placeholder`` standing
+    for the cell's own row, and no cached error. ``last`` = (its placeholder in the formulas, the row it
+    must be): a range's last row, which differs from workbook to workbook while the formulas' shape does not.
+
+    One regular-expression pass in C over the XML for all the runs (each pass costs as much as the scan
+    of the whole sheet), the row tied to the cells' addresses by back-references: the common case (every
+    formula intact) costs no Python per cell, and the pattern is compiled once per layout, not once per
+    workbook. A row missing here may still be right (a writer that stores something between the cells):
+    the caller scans that run's columns again, each as a run of one."""
     key = tuple(tuple(cells) for cells in runs)
     mark = last[0] if last is not None and any(last[0] in f for cells in runs for _, f in cells) else b""
     pattern = _runs_pattern(key, placeholder, mark)
@@ -230,13 +221,6 @@ def rows_with_runs(data: bytes, runs: list[list[tuple[str, bytes]]], placeholder
         else:
             out.append(set(map(int, filter(None, rows))))
     return out
-
-
-def rows_with_run(data: bytes, cells: list[tuple[str, bytes]], placeholder: bytes,
-                  last: tuple[bytes, int] | None = None) -> set[int]:
-    """The rows whose cells in the adjacent columns ``cells`` all hold exactly their formula: one run of
-    :func:`rows_with_runs`."""
-    return rows_with_runs(data, [cells], placeholder, last)[0]
 
 
 def last_formula_row(data: bytes, letter: str) -> int | None:
@@ -407,8 +391,8 @@ _R_ATTR = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
 
 def error_cells(data: bytes) -> list[tuple[str, int, str]]:
     """(column letter, row, error value) of every cell holding an error value (``t="e"``), whatever
-    the order of its attributes or its namespace prefix. One ``bytes.find`` pass: a sheet without
-    errors (the common case) costs no Python per cell."""
+    the order of its attributes or its namespace prefix. One pass in C (a regular-expression search for
+    the first, ``bytes.find`` for the next): a sheet without errors (the common case) costs no Python per cell."""
     out = []
     m = _ERROR_SEARCH.search(data)  # the regular-expression engine finds the first one faster than bytes.find
     if m is None:
