@@ -49,15 +49,8 @@ def monitor_folder(folder: str | Path | None, period: Period, schema: WorkbookSc
                              if not (f.code == "consuntivo-mancante" and f.column == year_end)]
     projected = consolidate_folder(folder, schema, settings, validate=False, workers=workers, detail=detail,
                                    period=dataclasses.replace(period, projected=True))
-    # an Aree sheet's published score is the year end's: at a checkpoint there is nothing to reproduce,
-    # and no area is «NON riprodotto» (on the console, in the JSON, in the area sheets and their notes)
-    at.areas = [_without_published(a) for a in at.areas]
     return at, Monitoring(date=period.date, label=_label(period, schema), projection=settings.projection,
-                          elapsed=period.elapsed, projected=tuple(map(_without_published, projected.areas)))
-
-
-def _without_published(a):
-    return dataclasses.replace(a, published=None, explanation=())
+                          elapsed=period.elapsed, projected=tuple(projected.areas))
 
 
 def _label(period: Period, schema: WorkbookSchema) -> str:

@@ -293,6 +293,8 @@ def run(paths: Iterable[str | Path], *, validate: bool = True, consolidate: bool
     if consolidate:
         store.drop(i for i, f in enumerate(files) if f in dups.excluded)
         areas, area_findings = merge_areas((t for t in tables if t[0] not in dups.excluded), schema)
+        if period is not None:  # an Aree sheet's published score is the year end's: nothing to reproduce at a checkpoint
+            areas = [dataclasses.replace(a, published=None) for a in areas]
         result.report.extend(area_findings)
         if len(used_years) > 1:
             cell, row = schema.info.cell("year")
