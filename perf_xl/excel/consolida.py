@@ -20,10 +20,9 @@ from ..app.provenance import write_run_manifest
 from ..app.monitoring import MonitoringError, PeriodError, monitor_folder, parse_period
 from ..app.failures import os_error_message
 from ..model import Monitoring, RunResult
-from ..io import monitoring_out
 from ..io.lock import AlreadyRunning, output_lock
 from ..io.outputs import OutputRefused, check_outputs, no_workbooks_message
-from ..io.summary import (column_value, load_summary_layout, sintesi_notice, sintesi_row, write_summary_json,
+from ..io.summary import (column_value, load_summary_layout, sintesi_notice, sintesi_rows, write_summary_json,
                           write_summary_workbook)
 from ..schema import load_schema
 from ..settings import load_settings
@@ -249,14 +248,11 @@ def result_rows(c: RunResult, monitoring: Monitoring | None = None) -> list[list
     At a monitoring checkpoint the areas' columns are the score at the date and the projection to the
     year end, not the published score (the year end's, nothing to compare at a checkpoint)."""
     lay = load_summary_layout()["consolida"]
-    cols, more = lay["columns"], {}
+    cols = lay["columns"]
     if monitoring is not None:
         cols = [{**col, "label": col["label"].format(data=monitoring.label)} for col in lay["monitoring_columns"]]
-        more = monitoring_out.sintesi_values(c, monitoring)
     rows: list[list] = [[col["label"] for col in cols]]
-    for a in c.areas:
-        values = {**sintesi_row(a), **more.get(a.name, {})}
-        rows.append([column_value(values, col) for col in cols])
+    rows += [[column_value(values, col) for col in cols] for values in sintesi_rows(c, monitoring)]
     rows.append([])
     for line in sintesi_notice(c):  # Relazione incompleta, areas to verify: as on the Sintesi
         rows.extend([[line] + [""] * 6, []])

@@ -184,17 +184,17 @@ def write_summary_workbook(path: str | Path, c: RunResult, settings: Settings | 
         used: set[str] = {layout["sintesi"]["sheet"].lower(), layout["findings"]["sheet"].lower()}
         if comparison is not None:
             used.add(layout["confronto"]["sheet"].lower())
-        sintesi_lay, sintesi_values, mon = layout["sintesi"], None, layout["monitoraggio"]
+        sintesi_lay, mon = layout["sintesi"], layout["monitoraggio"]
         if monitoring is not None:  # a checkpoint's report: its title, the projection beside the scores
             used |= {mon["projection_sheet"].lower(), mon["actions_sheet"].lower()}
             sintesi_lay = monitoring_out.sintesi_layout(sintesi_lay, mon, monitoring)
-            sintesi_values = monitoring_out.sintesi_values(c, monitoring)
             doc_title = sintesi_lay["full_title"] + (f" — Comune di {c.comune}" if c.comune else "")
         if c.annex is not None:
             used.add(layout["variazioni"]["sheet"].lower())
         sintesi = book.add_worksheet(layout["sintesi"]["sheet"])
         sheet_names = {a.name: _sheet_name(short_area_name(a.name), used) for a in c.areas}
-        _write_sintesi(book, sintesi, c, sintesi_lay, fmts, sheet_names, layout["findings"]["sheet"], sintesi_values)
+        _write_sintesi(book, sintesi, c, sintesi_lay, fmts, sheet_names, layout["findings"]["sheet"],
+                       sintesi_rows(c, monitoring))
         set_page(sintesi, title=doc_title, landscape=layout["sintesi"].get("orientation") == "landscape")
         notes = layout["findings"]["sheet"]
         for a in c.areas:
@@ -281,6 +281,13 @@ def sintesi_row(a) -> dict:
     }
 
 
+def sintesi_rows(c: RunResult, monitoring: Monitoring | None = None) -> list[dict]:
+    """Each area's :func:`sintesi_row`, with a monitoring report's own columns (the projection, the
+    corrective actions) when it is one: the rows of the Sintesi sheet, the CSV and the button's table."""
+    more = monitoring_out.sintesi_values(c, monitoring) if monitoring is not None else {}
+    return [{**sintesi_row(a), **more.get(a.name, {})} for a in c.areas]
+
+
 def indicator_values(s, first: bool = True) -> dict:
     """One indicator's row of an area, by column key (the area sheet and the PDF show the same); the
     objective's own columns only on its ``first`` row, as the published Relazione prints them."""
@@ -334,17 +341,16 @@ def write_summary_csv(path: str | Path, c: RunResult, monitoring: Monitoring | N
     """The area scores (the Sintesi's table), one row per area, for the office's own sheets; with
     ``monitoring`` the monitoring report's Sintesi (the scores at the date, then the projection)."""
     layout = load_summary_layout()
-    cols, more = layout["sintesi"]["columns"], {}
+    cols = layout["sintesi"]["columns"]
     if monitoring is not None:
         cols = monitoring_out.sintesi_layout(layout["sintesi"], layout["monitoraggio"], monitoring)["columns"]
-        more = monitoring_out.sintesi_values(c, monitoring)
-    rows = ({**sintesi_row(a), **more.get(a.name, {})} for a in c.areas)
-    return write_csv(path, [col["label"] for col in cols], ([column_value(row, col) for col in cols] for row in rows))
+    return write_csv(path, [col["label"] for col in cols],
+                     ([column_value(row, col) for col in cols] for row in sintesi_rows(c, monitoring)))
 
 
 def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: dict, notes: str,
-                   more: dict[str, dict] | None = None) -> None:
-    """The Sintesi; ``more``: each area's values of columns of its own (a monitoring report's)."""
+                   rows: list[dict]) -> None:
+    """The Sintesi; ``rows``: each area's values (:func:`sintesi_rows`)."""
     cols = lay["columns"]
     title = (lay.get("full_title") or f"{lay['title']} {c.year or ''}") + (f" — Comune di {c.comune}" if c.comune else "")
     notice = sintesi_notice(c)  # first, where nobody can miss it: the Relazione is incomplete or to check
@@ -357,11 +363,8 @@ def _write_sintesi(book, ws, c: RunResult, lay: dict, fmts: dict, sheet_names: d
     ws.write_string(top + 1, 0, lay["subtitle"], fmts["subtitle"])
     hr = top + 3
     _header(ws, hr, cols, fmts)
-    for i, a in enumerate(c.areas):
+    for i, (a, values) in enumerate(zip(c.areas, rows)):
         r = hr + 1 + i
-        values = sintesi_row(a)
-        if more:
-            values.update(more.get(a.name, {}))
         if len(a.explanation) > 1:  # the summary sentence here, the objective-by-objective detail in the notes
             values["explanation"] = "\n".join((*a.to_verify, a.explanation[0],
                                                lay["explanation_more"].format(notes=notes)))
