@@ -389,22 +389,20 @@ def _print_consolidation(c, comparison=None, monitoring=None) -> None:
     the warnings of an incomplete run, the comparison with a previous year (when asked) and the
     findings (``consolidate`` and ``publish``). A monitoring report's table has the scores at the
     date and projected to the year end, where the Relazione's has the computed and published ones."""
-    from .io.summary import sintesi_row
+    from .io.summary import sintesi_rows
 
     left_out = f" ({count(len(c.excluded), 'copia non conteggiata', 'copie non conteggiate')})" if c.excluded else ""
     echo(f"{count(len(c.files), 'cartella di lavoro', 'cartelle di lavoro')}{left_out}, "
          f"{count(c.objective_count, 'obiettivo', 'obiettivi')}, {count(c.indicator_count, 'indicatore', 'indicatori')}")
     if monitoring is None:
-        heads, second = ("Calcolato", "Pubblicato"), {a.name: a.published for a in c.areas}
+        heads, second = ("Calcolato", "Pubblicato"), "published"
     else:
-        heads, second = (f"Al {monitoring.date:%d/%m}", "Fine anno"), {a.name: a.score for a in monitoring.projected}
+        heads, second = (f"Al {monitoring.date:%d/%m}", "Fine anno"), "projected_score"
     echo(f"{'N.':>3}  {'Area':<32} {'Ob.':>4} {'Ind.':>5} {heads[0]:>10} {heads[1]:>11}  Barometro")
     flags = {"da verificare": "  da verificare", "NON riprodotto": "  ≠ pubblicato"}
-    for a in c.areas:
-        row = sintesi_row(a)  # the Sintesi's row: the same values on the console
+    for a, row in zip(c.areas, sintesi_rows(c, monitoring)):  # the Sintesi's rows: the same values on the console
         score = "—" if row["score"] is None else format_italian(row["score"])
-        other = second.get(a.name)
-        other = "—" if other is None else format_italian(round(other, 2))
+        other = "—" if row[second] is None else format_italian(row[second])
         echo(f"{row['number']:>3}  {shorten(row['short_name'], 32):<32} {row['objectives']:>4} {row['indicators']:>5} "
              f"{score:>10} {other:>11}  {row['traffic_light'] or '—'}{flags.get(row['check'], '')}")
         for line in (*a.to_verify, *a.explanation):
