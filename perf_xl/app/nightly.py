@@ -263,12 +263,7 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
         for (rel, p, new), author, o in zip(changed, authors, outcomes):
             found, avvisi = _changes(cache, rel, p, new, o.snapshot, author, o.info, schema, now)
             history.extend(found)
-            findings = []
-            for f in [*o.findings, *avvisi]:
-                d = f.as_dict()
-                del d["file"]
-                findings.append(d)
-            cache.store(rel, new, findings, o.identity and o.identity._replace(file=rel),
+            cache.store(rel, new, _to_cache([*o.findings, *avvisi]), o.identity and o.identity._replace(file=rel),
                         aree=[a.name for a in o.areas], area_cells=o.area_cells)
             cache.store_plan(rel, o.plan, o.plan and json.dumps(workbook_key(o.plan["entry"])))
             result.validated.append(rel)
@@ -283,6 +278,16 @@ def _validate_changed(share: Path, reports: Path, cache: NightlyCache, result: R
         result.report.extend(_plan_findings(cache, plan, top, order, schema))
     result.report.extend(transient)
     return history
+
+
+def _to_cache(findings) -> list[dict]:
+    """A workbook's findings as the cache keeps them: without the file, which the cache's row names."""
+    out = []
+    for f in findings:
+        d = f.as_dict()
+        del d["file"]
+        out.append(d)
+    return out
 
 
 def _read_back(dicts: list[dict]) -> list[Finding]:
@@ -311,12 +316,8 @@ def _plan_findings(cache: NightlyCache, plan: str | Path, top: str, order: dict[
     a workbook checked against this plan before come from the cache, only the others are made."""
     digest, on = cache.plan_digest()
     for rel, part, base in list(cache.plans_to_check(digest)):
-        findings = []
-        for f in workbook_plan_findings(os.path.join(top, rel), part, base, on, schema):
-            d = f.as_dict()
-            del d["file"]
-            findings.append(d)
-        cache.store_plan_findings(rel, digest, findings)
+        cache.store_plan_findings(rel, digest, _to_cache(workbook_plan_findings(os.path.join(top, rel), part, base,
+                                                                                on, schema)))
     out = [f for _, ds in sorted(cache.plan_findings(top), key=lambda item: order[item[0]]) for f in _read_back(ds)]
     out.extend(missing_workbook(plan, w, on) for w in cache.approved_missing())
     return out
